@@ -1,0 +1,55 @@
+import { defineConfig, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { EntitySchema } from '@mikro-orm/core';
+import type { SubgraphDatabase } from './subgraphs.js';
+
+export interface OrmOptionsInput {
+  subgraph: SubgraphDatabase;
+  clientUrl: string;
+  // biome-ignore lint/suspicious/noExplicitAny: entity schemas of any shape
+  entities: EntitySchema<any, any>[];
+  /** Connection pool size (per process). */
+  poolSize?: number;
+  /** Called with each SQL statement when set (tests count statements with it). */
+  onQuery?: (sql: string) => void;
+}
+
+/**
+ * One subgraph's MikroORM configuration: its own schema as the default, its own entities, its own
+ * migrations folder and a migrations table inside its schema. Every process (service, migrate CLI,
+ * tests) builds its config here so that they cannot drift apart.
+ */
+export function createOrmOptions(input: OrmOptionsInput): Options {
+  const { subgraph } = input;
+  return defineConfig({
+    driver: PostgreSqlDriver,
+    clientUrl: input.clientUrl,
+    schema: subgraph.schema,
+    entities: input.entities,
+    discovery: { warnWhenNoEntities: false },
+    forceUtcTimezone: true,
+    // Entities are plain `defineEntity` schemas: nothing to read from TypeScript at run time.
+    preferTs: true,
+    pool: { min: 0, max: input.poolSize ?? 10, idleTimeoutMillis: 10_000 },
+    // Fail fast when PostgreSQL is away instead of queueing requests behind a dead pool.
+    driverOptions: { connection: { connectionTimeoutMillis: 5_000 } },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      path: subgraph.migrationsPath,
+      pathTs: subgraph.migrationsPath,
+      glob: '!(*.d).ts',
+      emit: 'ts',
+      snapshot: true,
+      snapshotName: '.snapshot',
+      transactional: true,
+      allOrNothing: true,
+      safe: false,
+      silent: true,
+    },
+    ...(input.onQuery
+      ? {
+          debug: ['query'],
+          logger: (message: string) => input.onQuery?.(message),
+        }
+      : { debug: false }),
+  });
+}

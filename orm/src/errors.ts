@@ -1,0 +1,99 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from './logger.js';
+
+/** The error codes of DESIGN.md §5: the only codes a client ever sees. */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every error we mean a client to read; anything else is masked. */
+export class AppError extends GraphQLError {
+  constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.name = this.constructor.name;
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor(message = 'Authentication required') {
+    // HTTP 401 when thrown while building the request context (a bad token), per DESIGN.md §4.
+    super(message, ErrorCode.UNAUTHENTICATED, { http: { status: 401 } });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You are not allowed to do this') {
+    super(message, ErrorCode.FORBIDDEN);
+  }
+}
+
+export class BadUserInputError extends AppError {
+  constructor(message: string, field?: string) {
+    super(message, ErrorCode.BAD_USER_INPUT, field ? { field } : {});
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(`${what} not found`, ErrorCode.NOT_FOUND);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, ErrorCode.CONFLICT);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many attempts; retry in ${retryAfterSeconds} s`, ErrorCode.RATE_LIMITED, { retryAfter: retryAfterSeconds });
+  }
+}
+
+/** Codes Apollo itself produces for bad requests; they describe the request, not our internals. */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+const CLIENT_CODES = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * Apollo `formatError` for every server: our own errors and GraphQL request errors pass through
+ * (without stack traces); anything else is logged in full and answered as an opaque internal error.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    const code = formatted.extensions?.code;
+    const isOurs = original instanceof AppError || (error instanceof GraphQLError && error.originalError === undefined);
+    const passesThrough =
+      typeof code === 'string' &&
+      code !== ErrorCode.INTERNAL_SERVER_ERROR &&
+      (REQUEST_ERROR_CODES.has(code) || (CLIENT_CODES.has(code) && isOurs));
+    if (passesThrough) {
+      const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    // A subgraph's masked error reaches the gateway already opaque: log only what is new.
+    if (formatted.message !== 'Internal server error') logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}
