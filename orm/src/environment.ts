@@ -12,12 +12,17 @@ export class EnvironmentError extends Error {
  * Validates `source` (normally `process.env`) against a zod object schema and returns the typed
  * result. Every bad variable is reported in one error, so an operator fixes them all in one go.
  */
-export function parseEnvironment<T extends z.ZodType>(schema: T, source: Record<string, string | undefined>): z.infer<T> {
+export function parseEnvironment<T extends z.ZodType>(
+  schema: T,
+  source: Record<string, string | undefined>,
+): z.infer<T> {
   // Empty strings mean "unset": compose files and shells often export VAR= for optional values.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
-  throw new EnvironmentError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  throw new EnvironmentError(
+    result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+  );
 }
 
 /** Reusable zod pieces for environment schemas. */

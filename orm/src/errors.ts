@@ -54,7 +54,9 @@ export class ConflictError extends AppError {
 
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many attempts; retry in ${retryAfterSeconds} s`, ErrorCode.RATE_LIMITED, { retryAfter: retryAfterSeconds });
+    super(`Too many attempts; retry in ${retryAfterSeconds} s`, ErrorCode.RATE_LIMITED, {
+      retryAfter: retryAfterSeconds,
+    });
   }
 }
 
@@ -88,7 +90,8 @@ export function createErrorFormatter(logger: Logger) {
       return { ...formatted, extensions };
     }
     // A subgraph's masked error reaches the gateway already opaque: log only what is new.
-    if (formatted.message !== 'Internal server error') logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    if (formatted.message !== 'Internal server error')
+      logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

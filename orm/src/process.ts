@@ -19,7 +19,8 @@ export function describeStartupError(error: unknown): string {
   if (error instanceof EnvironmentError) return error.message;
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') return `port already in use: ${error.message.replace(/^listen EADDRINUSE: address already in use /, '')}`;
+    if (code === 'EADDRINUSE')
+      return `port already in use: ${error.message.replace(/^listen EADDRINUSE: address already in use /, '')}`;
     if (error.name === 'DatabaseUnavailableError') return error.message;
     return error.stack ?? error.message;
   }

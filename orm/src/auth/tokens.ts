@@ -11,6 +11,8 @@ export interface Viewer {
 }
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const DEFAULT_TOKEN_ISSUER = 'healthsync-users';
+export const DEFAULT_TOKEN_AUDIENCE = 'healthsync-api';
 export const ACCESS_TOKEN_ALGORITHM = 'EdDSA';
 
 export interface AccessTokenVerifierOptions {

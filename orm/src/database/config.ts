@@ -1,6 +1,6 @@
 import { defineConfig, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntitySchema } from '@mikro-orm/core';
-import type { SubgraphDatabase } from './subgraphs.js';
+import { SUBGRAPH_DATABASES, type SubgraphDatabase } from './subgraphs.js';
 
 export interface OrmOptionsInput {
   subgraph: SubgraphDatabase;
@@ -26,6 +26,12 @@ export function createOrmOptions(input: OrmOptionsInput): Options {
     schema: subgraph.schema,
     entities: input.entities,
     discovery: { warnWhenNoEntities: false },
+    // A subgraph's migrations see its own schema only, never the other subgraphs' ones.
+    schemaGenerator: {
+      ignoreSchema: Object.values(SUBGRAPH_DATABASES)
+        .map((s) => s.schema)
+        .filter((s) => s !== subgraph.schema),
+    },
     forceUtcTimezone: true,
     // Entities are plain `defineEntity` schemas: nothing to read from TypeScript at run time.
     preferTs: true,

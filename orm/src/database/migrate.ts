@@ -39,9 +39,15 @@ export async function revertAll(adminUrl: string): Promise<void> {
  * Generates a migration for one subgraph by diffing its entities against the committed snapshot
  * (the MikroORM CLI's `migration:create`, with our per-subgraph config).
  */
-export async function createMigration(adminUrl: string, name: SubgraphName, initial = false): Promise<string | undefined> {
+export async function createMigration(
+  adminUrl: string,
+  name: SubgraphName,
+  initial = false,
+): Promise<string | undefined> {
   const subgraph = SUBGRAPH_DATABASES[name];
-  const { entities } = (await import(subgraph.entitiesModule)) as { entities: Parameters<typeof createOrmOptions>[0]['entities'] };
+  const { entities } = (await import(subgraph.entitiesModule)) as {
+    entities: Parameters<typeof createOrmOptions>[0]['entities'];
+  };
   const result = await withMigrator(adminUrl, subgraph, entities, (migrator) =>
     migrator.createMigration(subgraph.migrationsPath, false, initial),
   );

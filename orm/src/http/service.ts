@@ -116,7 +116,9 @@ export async function startGraphQLService<TContext extends BaseContext>(
           ? 'Internal server error'
           : 'Malformed request body';
     if (status === 500) logger.error({ err: error }, 'request failed');
-    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    res
+      .status(status)
+      .json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
   const server = http.createServer(app);

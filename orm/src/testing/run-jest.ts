@@ -47,7 +47,12 @@ runMain(async () => {
     exitCode = await new Promise<number>((resolve) => {
       const jest = spawn(
         process.execPath,
-        ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', path.join(REPO_ROOT, 'node_modules/jest/bin/jest.js'), ...process.argv.slice(2)],
+        [
+          '--experimental-vm-modules',
+          '--disable-warning=ExperimentalWarning',
+          path.join(REPO_ROOT, 'node_modules/jest/bin/jest.js'),
+          ...process.argv.slice(2),
+        ],
         {
           stdio: 'inherit',
           env: { ...process.env, ...testEnvironment, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },

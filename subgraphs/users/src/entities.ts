@@ -6,19 +6,50 @@ export const User = defineEntity({
   name: 'User',
   tableName: 'account',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     // citext: one account per address whatever its case.
     email: p.string().columnType('citext').unique(),
     name: p.string().length(200),
-    passwordHash: p.text().lazy(),
+    passwordHash: p.text(),
     role: p.enum([...ROLES]).default('CLINICIAN'),
     active: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     lastLoginAt: p.datetime().nullable(),
   },
 });
 export type User = InferEntity<typeof User>;
 
+/**
+ * One refresh token of a session family. Only its SHA-256 is stored; each use replaces it with a
+ * new one in the same family, so a replayed (already used) token exposes the family.
+ */
+export const RefreshSession = defineEntity({
+  name: 'RefreshSession',
+  tableName: 'refresh_session',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    user: () => p.manyToOne(User).deleteRule('cascade').index(),
+    familyId: p.uuid().index(),
+    tokenHash: p.string().length(64).unique(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    /** End of the whole family, however often it is refreshed. */
+    familyExpiresAt: p.datetime(),
+    /** Set when this token was exchanged for the next one. */
+    usedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+  },
+});
+export type RefreshSession = InferEntity<typeof RefreshSession>;
+
 /** Every entity of the users subgraph (what its ORM and its migrations know). */
-export const entities = [User];
+export const entities = [User, RefreshSession];

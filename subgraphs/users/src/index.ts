@@ -1,0 +1,10 @@
+import { createLogger, runMain, stopOnSignals } from '@healthsync/orm';
+import { loadUsersConfig } from './environment.js';
+import { startUsersServer } from './server.js';
+
+runMain(async () => {
+  const config = loadUsersConfig();
+  const server = await startUsersServer(config);
+  stopOnSignals(server, createLogger('users', config.LOG_LEVEL));
+  await new Promise(() => {}); // serve until a signal stops us
+});
