@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import type { Logger } from './logger.js';
+import { type Logger, requestLogger } from './logger.js';
 
 /** The error codes of DESIGN.md §5: the only codes a client ever sees. */
 export const ErrorCode = {
@@ -91,7 +91,7 @@ export function createErrorFormatter(logger: Logger) {
     }
     // A subgraph's masked error reaches the gateway already opaque: log only what is new.
     if (formatted.message !== 'Internal server error')
-      logger.error({ err: original, path: formatted.path }, 'unexpected error');
+      requestLogger(logger).error({ err: original, path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -5,6 +5,7 @@ export * from './process.js';
 export * from './auth/tokens.js';
 export * from './auth/access.js';
 export * from './http/service.js';
+export * from './http/security.js';
 export * from './database/subgraphs.js';
 export * from './database/config.js';
 export * from './database/bootstrap.js';

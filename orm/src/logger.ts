@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
@@ -22,4 +23,19 @@ const REDACTED = [
 /** A JSON logger for one service; `level` comes from that service's environment. */
 export function createLogger(service: string, level: LoggerOptions['level'] = 'info'): Logger {
   return pino({ name: service, level, redact: { paths: REDACTED, censor: '[redacted]' }, base: { service } });
+}
+
+const requestLoggers = new AsyncLocalStorage<Logger>();
+
+/** Runs `next` (and all it awaits) with `logger` as the request logger that requestLogger returns. */
+export function withRequestLogger<T>(logger: Logger, next: () => T): T {
+  return requestLoggers.run(logger, next);
+}
+
+/**
+ * The logger of the request being served (it carries the request id), for code Apollo calls
+ * without a context, such as formatError; `fallback` outside a request.
+ */
+export function requestLogger(fallback: Logger): Logger {
+  return requestLoggers.getStore() ?? fallback;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request, type Response } from 'express';
-import type { Logger } from '../logger.js';
+import { type Logger, withRequestLogger } from '../logger.js';
 
 /** Per-request facts every service's context starts from. */
 export interface RequestScope {
@@ -100,6 +100,8 @@ export async function startGraphQLService<TContext extends BaseContext>(
   app.use(
     '/graphql',
     express.json({ limit: options.bodyLimit }),
+    // formatError has no context: it finds the request's logger (and so its id) here.
+    (_req: Request, res: Response, next: express.NextFunction) => withRequestLogger(res.locals.logger as Logger, next),
     expressMiddleware(options.apollo, {
       context: ({ req, res }) =>
         options.context({ req, res, requestId: res.locals.requestId as string, logger: res.locals.logger as Logger }),
