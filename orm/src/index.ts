@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './process.js';
 export * from './auth/tokens.js';
 export * from './auth/access.js';
+export * from './auth/revocations.js';
 export * from './http/service.js';
 export * from './http/security.js';
 export * from './database/subgraphs.js';

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { UnauthenticatedError } from '../errors.js';
+import { createRemoteRevocations, type RevocationSource, revocationsUrlFor } from './revocations.js';
 
 export const ROLES = ['ADMIN', 'CLINICIAN', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];
@@ -20,20 +21,34 @@ export interface AccessTokenVerifierOptions {
   keys: string | JWTVerifyGetKey;
   issuer: string;
   audience: string;
+  /**
+   * Per-user token cut-offs (deactivation, password or role change). Defaults, for a JWKS URL, to
+   * the users subgraph's revocation list beside it; `false` only where the caller has no users
+   * subgraph to ask (unit tests of the verifier itself).
+   */
+  revocations?: RevocationSource | false;
+  /** Sent with the revocation list request when the users subgraph requires it. */
+  subgraphSecret?: string | undefined;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
 
 /**
  * Verifies access tokens with everything pinned: algorithm, `typ`, issuer, audience, required
- * claims. Any failure, whatever threw it, becomes UNAUTHENTICATED (HTTP 401); the reason is
- * not told to the caller.
+ * claims, then the user's revocation cut-off. Any failure, whatever threw it (an unreachable
+ * revocation list included), becomes UNAUTHENTICATED (HTTP 401); the reason is not told to the
+ * caller.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   const keys =
     typeof options.keys === 'string'
       ? createRemoteJWKSet(new URL(options.keys), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
       : options.keys;
+  const revocations =
+    options.revocations ??
+    (typeof options.keys === 'string'
+      ? createRemoteRevocations(revocationsUrlFor(options.keys), { subgraphSecret: options.subgraphSecret })
+      : false);
   return async (token) => {
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -45,6 +60,10 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       });
       const role = payload.role;
       if (typeof payload.sub !== 'string' || !ROLES.includes(role as Role)) throw new Error('bad claims');
+      if (revocations) {
+        const notBefore = await revocations.notBeforeOf(payload.sub);
+        if (notBefore !== undefined && (payload.iat as number) < notBefore) throw new Error('revoked');
+      }
       return { userId: payload.sub, role: role as Role };
     } catch {
       throw new UnauthenticatedError('Invalid or expired access token');

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request, type Response } from 'express';
+import { SUBGRAPH_SECRET_HEADER } from '../auth/revocations.js';
 import { type Logger, withRequestLogger } from '../logger.js';
 
 /** Per-request facts every service's context starts from. */
@@ -34,6 +35,11 @@ export interface GraphQLServiceOptions<TContext extends BaseContext> {
   onClose?: () => Promise<void>;
   /** How long in-flight requests may take to finish on stop. */
   drainTimeoutMs?: number;
+  /**
+   * Opt-in (SUBGRAPH_SECRET): /graphql and /internal/* answer 401 to a request whose
+   * SUBGRAPH_SECRET_HEADER is not this value; health and JWKS stay open.
+   */
+  subgraphSecret?: string | undefined;
 }
 
 export interface RunningService {
@@ -47,6 +53,18 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The caller's request id when it is sane, a fresh one otherwise. */
 export function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Middleware refusing requests without `secret` in SUBGRAPH_SECRET_HEADER (constant-time compare). */
+export function requireSubgraphSecret(secret: string): express.RequestHandler {
+  const expected = digest(secret);
+  return (req, res, next) => {
+    const given = req.headers[SUBGRAPH_SECRET_HEADER];
+    if (typeof given === 'string' && timingSafeEqual(digest(given), expected)) return next();
+    res.status(401).json({ errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }] });
+  };
 }
 
 /**
@@ -94,6 +112,9 @@ export async function startGraphQLService<TContext extends BaseContext>(
     const ready = !stopping && Object.values(dependencies).every((state) => state === 'up');
     res.status(ready ? 200 : 503).json({ status: ready ? 'up' : 'down', stopping, dependencies });
   });
+  if (options.subgraphSecret) {
+    app.use(['/graphql', '/internal'], requireSubgraphSecret(options.subgraphSecret));
+  }
   options.routes?.(app);
 
   await options.apollo.start();

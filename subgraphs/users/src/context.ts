@@ -1,20 +1,33 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { bearerToken, type AccessTokenVerifier, type HasViewer, type Logger, type RequestScope } from '@healthsync/orm';
+import {
+  bearerToken,
+  type AccessTokenVerifier,
+  type HasViewer,
+  type Logger,
+  type RequestScope,
+  type RevocationSource,
+} from '@healthsync/orm';
 import { User } from './entities.js';
 import type { UsersConfig } from './environment.js';
 import type { SigningKeys } from './keys.js';
+import type { LoginThrottle } from './throttle.js';
 
-/** What the users subgraph needs for a whole process: built once in createUsersServer. */
+/** What the users subgraph needs for a whole process: built once in createUsersServices. */
 export interface UsersServices {
   config: UsersConfig;
   keys: SigningKeys;
   verifyAccessToken: AccessTokenVerifier;
+  /** This process's cached copy of the revocation list; invalidated right after a revocation here. */
+  revocations: RevocationSource;
+  loginThrottle: LoginThrottle;
 }
 
 export interface UsersContext extends HasViewer {
   requestId: string;
   logger: Logger;
+  /** The caller's address as seen through trusted proxies (throttling key). */
+  clientAddress: string;
   /** A fork of the global entity manager: one unit of work per request. */
   em: EntityManager;
   loaders: { userById: DataLoader<string, User | null> };
@@ -41,6 +54,7 @@ export async function createUsersContext(
     viewer,
     requestId: scope.requestId,
     logger: scope.logger,
+    clientAddress: scope.req.ip ?? 'unknown',
     em,
     loaders: { userById: userLoader(em) },
     services,

@@ -22,6 +22,11 @@ export const User = defineEntity({
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
     lastLoginAt: p.datetime().nullable(),
+    /**
+     * Access tokens issued before this instant are refused (password change, role change,
+     * deactivation); the services learn it through the revocation list within a minute.
+     */
+    tokensValidAfter: p.datetime().nullable(),
   },
 });
 export type User = InferEntity<typeof User>;
@@ -51,5 +56,21 @@ export const RefreshSession = defineEntity({
 });
 export type RefreshSession = InferEntity<typeof RefreshSession>;
 
+/**
+ * Failed sign-in counters shared by every replica. The table's shape is the one
+ * rate-limiter-flexible's PostgreSQL store reads and writes; it is declared here so that the
+ * migration creates it (the service role cannot create tables).
+ */
+export const LoginThrottle = defineEntity({
+  name: 'LoginThrottle',
+  tableName: 'login_throttle',
+  properties: {
+    key: p.string().length(255).primary(),
+    points: p.integer().default(0),
+    /** Epoch milliseconds when the counter resets. */
+    expire: p.bigint('number').nullable(),
+  },
+});
+
 /** Every entity of the users subgraph (what its ORM and its migrations know). */
-export const entities = [User, RefreshSession];
+export const entities = [User, RefreshSession, LoginThrottle];

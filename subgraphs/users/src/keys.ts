@@ -41,10 +41,14 @@ export async function generateSigningJwk(): Promise<JWK> {
   return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: ACCESS_TOKEN_ALGORITHM };
 }
 
+const keyFiles = (keysDir: string) => ({
+  currentFile: path.join(keysDir, 'current.private.jwk.json'),
+  previousFile: path.join(keysDir, 'previous.public.jwk.json'),
+});
+
 /** Development keys: made on first start under KEYS_DIR (git-ignored), readable by their owner only. */
 async function developmentJwks(keysDir: string): Promise<{ current: JWK; previous?: JWK }> {
-  const currentFile = path.join(keysDir, 'current.private.jwk.json');
-  const previousFile = path.join(keysDir, 'previous.public.jwk.json');
+  const { currentFile, previousFile } = keyFiles(keysDir);
   if (!existsSync(currentFile)) {
     mkdirSync(keysDir, { recursive: true, mode: 0o700 });
     writeFileSync(currentFile, JSON.stringify(await generateSigningJwk()), { mode: 0o600 });
@@ -72,4 +76,41 @@ export async function loadSigningKeys(config: UsersConfig): Promise<SigningKeys>
     jwks,
     keySet: createLocalJWKSet(jwks),
   };
+}
+
+export interface RotatedKeys {
+  /** The new signing key (private JWK). */
+  current: JWK;
+  /** The key it replaces, public part only: served in the JWKS until the next rotation. */
+  previous: JWK;
+  /** The key that was previous before this rotation, now gone: its tokens stop verifying. */
+  removedKid: string | undefined;
+}
+
+/**
+ * One key rotation: a new signing key; the current one becomes the previous (still verifying the
+ * tokens it signed); the old previous is dropped. Rotate at most once per access token lifetime,
+ * or tokens signed two keys ago are refused before they expire.
+ */
+export async function rotateKeys(current: JWK, previous: JWK | undefined): Promise<RotatedKeys> {
+  return { current: await generateSigningJwk(), previous: publicPart(current), removedKid: previous?.kid };
+}
+
+/** Rotates the development keys in `keysDir` (creating them first when there are none). */
+export async function rotateDevelopmentKeys(keysDir: string): Promise<RotatedKeys> {
+  const { current, previous } = await developmentJwks(keysDir);
+  const rotated = await rotateKeys(current, previous);
+  const { currentFile, previousFile } = keyFiles(keysDir);
+  // Previous first: a crash in between keeps the current key, so no signed token loses its key.
+  writeFileSync(previousFile, JSON.stringify(rotated.previous), { mode: 0o600 });
+  writeFileSync(currentFile, JSON.stringify(rotated.current), { mode: 0o600 });
+  return rotated;
+}
+
+/** Rotates production keys given as environment values (the operator stores the result). */
+export function rotateEnvironmentKeys(privateKeyJson: string, previousPublicJson?: string): Promise<RotatedKeys> {
+  return rotateKeys(
+    parseJwk(privateKeyJson, 'JWT_PRIVATE_KEY'),
+    previousPublicJson ? parseJwk(previousPublicJson, 'JWT_PREVIOUS_PUBLIC_KEY') : undefined,
+  );
 }

@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { BadUserInputError } from '@healthsync/orm';
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. */
@@ -7,6 +8,10 @@ export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeC
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
 
+// zxcvbn's list of the ~30,000 most used passwords; only the long enough ones can reach the check.
+const COMMON_PASSWORDS = new Set(dictionary.passwords.filter((word) => word.length >= PASSWORD_MIN_LENGTH));
+
+/** Length 12–128 (code points) and not one of the most common passwords (whatever its case). */
 export function assertAcceptablePassword(password: string, field = 'password'): void {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
@@ -15,7 +20,13 @@ export function assertAcceptablePassword(password: string, field = 'password'): 
       field,
     );
   }
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) {
+    throw new BadUserInputError('This password is too common; choose another one', field);
+  }
 }
+
+/** True when `hash` was made with weaker parameters than today's (rehash it on the next login). */
+export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPTIONS);
 
 export const hashPassword = (password: string) => argon2.hash(password, ARGON2_OPTIONS);
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from '@healthsync/orm';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, type Logger, UnauthenticatedError } from '@healthsync/orm';
 import type { UsersConfig } from './environment.js';
 import type { SigningKeys } from './keys.js';
-import { RefreshSession, type User } from './entities.js';
+import { RefreshSession, User } from './entities.js';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -29,9 +29,26 @@ export async function signAccessToken(user: User, keys: SigningKeys, config: Use
     .sign(keys.privateKey);
 }
 
+/** A new refresh token of `familyId`, of which only the hash is persisted (flushed by the caller). */
+function addRefreshToken(em: EntityManager, user: User, familyId: string, familyExpiresAt: Date): string {
+  const refreshToken = randomBytes(32).toString('base64url');
+  em.create(RefreshSession, { user, familyId, tokenHash: hashRefreshToken(refreshToken), familyExpiresAt });
+  return refreshToken;
+}
+
+async function payload(user: User, refreshToken: string, keys: SigningKeys, config: UsersConfig) {
+  return {
+    accessToken: await signAccessToken(user, keys, config),
+    refreshToken,
+    tokenType: 'Bearer' as const,
+    expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
+    user,
+  };
+}
+
 /**
  * Starts a session family for `user` (sign-up, login): an access token plus an opaque 256-bit
- * refresh token of which only the hash is persisted (flushed by the caller's unit of work).
+ * refresh token whose family ends REFRESH_TOKEN_TTL_SECONDS from now whatever happens.
  */
 export async function issueTokens(
   em: EntityManager,
@@ -39,18 +56,93 @@ export async function issueTokens(
   keys: SigningKeys,
   config: UsersConfig,
 ): Promise<IssuedTokens> {
-  const refreshToken = randomBytes(32).toString('base64url');
-  em.create(RefreshSession, {
-    user,
-    familyId: randomUUID(),
-    tokenHash: hashRefreshToken(refreshToken),
-    familyExpiresAt: new Date(Date.now() + config.REFRESH_TOKEN_TTL_SECONDS * 1000),
-  });
-  return {
-    accessToken: await signAccessToken(user, keys, config),
-    refreshToken,
-    tokenType: 'Bearer',
-    expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
-    user,
-  };
+  const familyExpiresAt = new Date(Date.now() + config.REFRESH_TOKEN_TTL_SECONDS * 1000);
+  return payload(user, addRefreshToken(em, user, randomUUID(), familyExpiresAt), keys, config);
+}
+
+const INVALID_REFRESH_TOKEN = 'Invalid or expired refresh token';
+
+/** Revokes every still-live token of a session family, at once (not part of the unit of work). */
+export async function revokeFamily(em: EntityManager, familyId: string): Promise<void> {
+  await em.nativeUpdate(RefreshSession, { familyId, revokedAt: null }, { revokedAt: new Date() });
+}
+
+/** Revokes every session of a user (password change, deactivation). */
+export async function revokeAllSessions(em: EntityManager, userId: string): Promise<void> {
+  await em.nativeUpdate(RefreshSession, { user: userId, revokedAt: null }, { revokedAt: new Date() });
+}
+
+/**
+ * Exchanges a refresh token for a new pair in the same family. A token that was already used is
+ * a sign that it was stolen (the thief or the owner already rotated it): the whole family is
+ * revoked, so the newest token fails too. Idle timeout (time since the token was issued) and
+ * the family's absolute end are enforced here.
+ */
+export async function rotateRefreshToken(
+  em: EntityManager,
+  presented: string,
+  keys: SigningKeys,
+  config: UsersConfig,
+  logger: Logger,
+): Promise<IssuedTokens> {
+  const session = await em.findOne(RefreshSession, { tokenHash: hashRefreshToken(presented) }, { populate: ['user'] });
+  if (!session || session.revokedAt) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  const now = Date.now();
+  const user = session.user as unknown as User;
+  const idle = now - session.createdAt.getTime() > config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
+  if (session.usedAt || idle || session.familyExpiresAt.getTime() <= now || !user.active) {
+    await revokeFamily(em, session.familyId);
+    if (session.usedAt)
+      logger.warn({ userId: user.id, familyId: session.familyId }, 'refresh token reused: session revoked');
+    throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  }
+  // Two concurrent refreshes with one token: only one claims it; the other is a reuse.
+  const claimed = await em.nativeUpdate(
+    RefreshSession,
+    { id: session.id, usedAt: null, revokedAt: null },
+    { usedAt: new Date(now) },
+  );
+  if (claimed !== 1) {
+    await revokeFamily(em, session.familyId);
+    logger.warn({ userId: user.id, familyId: session.familyId }, 'refresh token reused: session revoked');
+    throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  }
+  const refreshToken = addRefreshToken(em, user, session.familyId, session.familyExpiresAt);
+  await em.flush();
+  return payload(user, refreshToken, keys, config);
+}
+
+/** Ends the session family of `presented`, if it names one. */
+export async function endSession(em: EntityManager, presented: string): Promise<void> {
+  const session = await em.findOne(RefreshSession, { tokenHash: hashRefreshToken(presented) });
+  if (session) await revokeFamily(em, session.familyId);
+}
+
+/** Marks `user`'s current access tokens void (persisted by the caller's flush). */
+export function cutOffAccessTokens(user: User): void {
+  user.tokensValidAfter = new Date();
+}
+
+/**
+ * What REVOCATIONS_PATH serves: users whose tokens were cut off within the longest access token
+ * lifetime. An inactive user's tokens are all refused (no new ones can be issued to them);
+ * otherwise tokens issued before the cut-off's second are.
+ */
+export async function loadRevocationList(
+  em: EntityManager,
+  config: UsersConfig,
+): Promise<{ notBefore: Record<string, number> }> {
+  const horizon = new Date(Date.now() - (config.ACCESS_TOKEN_TTL_SECONDS + 120) * 1000);
+  const users = await em.find(
+    User,
+    { tokensValidAfter: { $gt: horizon } },
+    { fields: ['id', 'active', 'tokensValidAfter'], disableIdentityMap: true },
+  );
+  const notBefore: Record<string, number> = {};
+  for (const user of users) {
+    notBefore[user.id] = user.active
+      ? Math.floor((user.tokensValidAfter as Date).getTime() / 1000)
+      : Number.MAX_SAFE_INTEGER;
+  }
+  return { notBefore };
 }

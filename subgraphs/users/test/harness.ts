@@ -2,21 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MikroORM } from '@mikro-orm/postgresql';
-import { createOrmOptions, createLogger, SUBGRAPH_DATABASES, type Role } from '@healthsync/orm';
+import { createLogger, type Role } from '@healthsync/orm';
 import type { TestDatabase } from '@healthsync/orm/testing';
 import { createUsersContext, type UsersServices } from '../src/context.js';
-import { entities, User } from '../src/entities.js';
+import { User } from '../src/entities.js';
 import { loadUsersConfig, type UsersConfig } from '../src/environment.js';
 import { hashPassword } from '../src/passwords.js';
-import { createUsersApollo, createUsersServices } from '../src/server.js';
+import { createUsersApollo, createUsersServices, initUsersOrm, startUsersServer } from '../src/server.js';
 import { issueTokens } from '../src/tokens.js';
+
+export type GraphQLResult = {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the query asked for
+  data?: Record<string, any> | null;
+  errors?: { message: string; path?: unknown[]; extensions?: Record<string, unknown> }[];
+};
+
+export const TEST_PASSWORD = 'correct horse battery';
 
 /** Users subgraph config for a test database, with throwaway signing keys. */
 export function testUsersConfig(database: TestDatabase, overrides: Record<string, string> = {}): UsersConfig {
   return loadUsersConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
     PORT: '0',
     USERS_DATABASE_URL: database.urls.users,
     KEYS_DIR: mkdtempSync(path.join(os.tmpdir(), 'healthsync-keys-')),
@@ -26,19 +34,23 @@ export function testUsersConfig(database: TestDatabase, overrides: Record<string
 
 /**
  * An in-process users subgraph (Apollo without HTTP) on a test database: `execute` runs an
- * operation as Apollo would for a request carrying `token`.
+ * operation as Apollo would for a request carrying `token`. `sql` records every statement.
  */
-export async function createUsersHarness(database: TestDatabase) {
-  const config = testUsersConfig(database);
-  const services: UsersServices = await createUsersServices(config);
-  const orm = await MikroORM.init(
-    createOrmOptions({ subgraph: SUBGRAPH_DATABASES.users, clientUrl: config.USERS_DATABASE_URL, entities }),
-  );
+export async function createUsersHarness(database: TestDatabase, overrides: Record<string, string> = {}) {
+  const config = testUsersConfig(database, overrides);
+  const sql: string[] = [];
+  const orm = await initUsersOrm(config, (line) => sql.push(line));
+  const services: UsersServices = await createUsersServices(config, orm);
   const apollo = createUsersApollo(config, createLogger('users', 'silent'));
   await apollo.start();
 
-  const execute = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-    const req = { headers: token ? { authorization: `Bearer ${token}` } : {} };
+  const execute = async (
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+    { ip = '192.0.2.1' } = {},
+  ): Promise<GraphQLResult> => {
+    const req = { headers: token ? { authorization: `Bearer ${token}` } : {}, ip };
     const contextValue = await createUsersContext(
       { req, res: {}, requestId: 'test', logger: createLogger('users', 'silent') } as never,
       orm.em.fork(),
@@ -46,16 +58,14 @@ export async function createUsersHarness(database: TestDatabase) {
     );
     const response = await apollo.executeOperation({ query, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-    return response.body.singleResult as {
-      data?: Record<string, any> | null;
-      errors?: { message: string; extensions?: Record<string, unknown> }[];
-    };
+    return response.body.singleResult as GraphQLResult;
   };
 
-  /** Test builder: a user with `role` and a valid access token for them. */
+  /** Test builder: a user with `role`, a valid access token and a refresh token for them. */
   const createTestUser = async ({
     role = 'CLINICIAN' as Role,
-    email = `user-${Math.random().toString(36).slice(2)}@example.org`,
+    email = `user-${randomUUID()}@example.org`,
+    password = TEST_PASSWORD,
   } = {}) => {
     const em = orm.em.fork();
     const user = em.create(User, {
@@ -63,16 +73,33 @@ export async function createUsersHarness(database: TestDatabase) {
       email,
       name: 'Test User',
       role,
-      passwordHash: await hashPassword('correct horse battery'),
+      passwordHash: await hashPassword(password),
     });
     const tokens = await issueTokens(em, user, services.keys, config);
     await em.flush();
-    return { user, accessToken: tokens.accessToken, password: 'correct horse battery' };
+    return { user, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, password };
   };
 
   const stop = async () => {
     await apollo.stop();
     await orm.close();
   };
-  return { config, services, orm, execute, createTestUser, stop };
+  return { config, services, orm, sql, execute, createTestUser, stop };
+}
+
+export type UsersHarness = Awaited<ReturnType<typeof createUsersHarness>>;
+
+/** The users subgraph over real HTTP on a free port; `post` sends one GraphQL request. */
+export async function startUsersHttp(database: TestDatabase, overrides: Record<string, string> = {}) {
+  const config = testUsersConfig(database, overrides);
+  const server = await startUsersServer(config);
+  const post = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, body: (await response.json()) as GraphQLResult };
+  };
+  return { config, server, post, origin: new URL(server.url).origin };
 }

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { RateLimitedError } from '@healthsync/orm';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { UsersConfig } from './environment.js';
+
+export interface LoginThrottle {
+  /**
+   * Counts one sign-in attempt for `email` and for `address`, BEFORE the password is checked, so
+   * that parallel attempts (aliases in one request, concurrent requests, other replicas) are each
+   * counted by PostgreSQL's atomic upsert. RATE_LIMITED, with the seconds until the window ends,
+   * once either counter is over its limit. Unknown and known emails are counted alike.
+   */
+  attempt(email: string, address: string): Promise<void>;
+  /** A successful sign-in clears the account's counter and gives the address its point back. */
+  succeeded(email: string, address: string): Promise<void>;
+}
+
+// The table holds no email address, only its digest.
+const accountKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+
+/**
+ * Failed sign-ins limited per account and per client address in the `login_throttle` table,
+ * shared by every replica. A counter resets LOGIN_FAILURE_WINDOW_SECONDS after its first attempt:
+ * an attacker can delay a victim's sign-in by one window at a time, never lock it for good.
+ * `knex` is the ORM's query builder (its pool is shared).
+ */
+export function createLoginThrottle(knex: unknown, config: UsersConfig): LoginThrottle {
+  const common = {
+    storeClient: knex,
+    storeType: 'knex',
+    schemaName: 'users',
+    tableName: 'login_throttle',
+    tableCreated: true, // made by the migration: the service role cannot create tables
+    duration: config.LOGIN_FAILURE_WINDOW_SECONDS,
+  };
+  const byAccount = new RateLimiterPostgres({
+    ...common,
+    keyPrefix: 'account',
+    points: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+  });
+  const byAddress = new RateLimiterPostgres({
+    ...common,
+    keyPrefix: 'address',
+    points: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    clearExpiredByTimeout: false, // one sweeper for the shared table is enough
+  });
+
+  return {
+    async attempt(email, address) {
+      const outcomes = await Promise.allSettled([byAccount.consume(accountKey(email)), byAddress.consume(address)]);
+      let retryAfterMs: number | undefined;
+      for (const outcome of outcomes) {
+        if (outcome.status === 'fulfilled') continue;
+        if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
+        retryAfterMs = Math.max(retryAfterMs ?? 0, outcome.reason.msBeforeNext);
+      }
+      if (retryAfterMs !== undefined) throw new RateLimitedError(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    },
+    async succeeded(email, address) {
+      await Promise.all([byAccount.delete(accountKey(email)), byAddress.reward(address, 1)]);
+    },
+  };
+}
