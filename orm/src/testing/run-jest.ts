@@ -60,7 +60,10 @@ runMain(async () => {
       );
       const forward = (signal: NodeJS.Signals) => jest.kill(signal);
       process.on('SIGINT', forward).on('SIGTERM', forward);
-      jest.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+      jest.on('exit', (code, signal) => {
+        if (signal) console.error(`jest was killed by ${signal} (a crash in a native module?)`);
+        resolve(code ?? 1);
+      });
     });
   } finally {
     if (DATABASE_URL) await dropDatabase(templateUrl).catch(() => {});
