@@ -1,2 +1,3 @@
 export * from './database.js';
 export * from './environment.js';
+export * from './conformance.js';
