@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { env, parseEnvironment, ROLES, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@healthsync/orm';
-import { DEFAULT_DATA_DIR } from '@healthsync/orm';
+import { DEFAULT_DATA_DIR, graphqlLimitsEnvironment, SUBGRAPH_LIMITS } from '@healthsync/orm';
 import path from 'node:path';
 
 /** Every setting of the users subgraph; nothing else reads process.env. */
@@ -15,6 +15,7 @@ export const UsersEnvironment = z.object({
     .string()
     .regex(/^\d+(kb|mb)$/)
     .default('100kb'),
+  ...graphqlLimitsEnvironment(SUBGRAPH_LIMITS),
   JWT_ISSUER: z.string().default(DEFAULT_TOKEN_ISSUER),
   JWT_AUDIENCE: z.string().default(DEFAULT_TOKEN_AUDIENCE),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),

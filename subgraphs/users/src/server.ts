@@ -15,6 +15,8 @@ import {
   createLogger,
   createOrmOptions,
   createRevocationCache,
+  graphqlLimitsOf,
+  graphqlSecurity,
   startGraphQLService,
   REVOCATIONS_PATH,
   SUBGRAPH_DATABASES,
@@ -34,12 +36,13 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 /** The users subgraph's Apollo server (no HTTP): what unit tests run `executeOperation` on. */
 export function createUsersApollo(config: UsersConfig, logger = createLogger('users', config.LOG_LEVEL)) {
   const isProduction = config.NODE_ENV === 'production';
+  const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
   return new ApolloServer<UsersContext>({
     schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
     formatError: createErrorFormatter(logger),
-    includeStacktraceInErrorResponses: false,
-    introspection: !isProduction,
+    ...security,
     plugins: [
+      ...security.plugins,
       // Traces would go to the gateway in an extension on every response: nobody reads them.
       ApolloServerPluginInlineTraceDisabled(),
       isProduction
