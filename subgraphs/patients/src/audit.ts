@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { BadUserInputError, type Viewer } from '@healthsync/orm';
+import type { FilterQuery } from '@mikro-orm/core';
+import { type AuditAction, AuditEvent, type AuditOutcome } from './entities.js';
+import { isUuid } from './patients/ids.js';
+
+/** Who did it and in which request: everything an audit row needs besides the action. */
+export interface AuditScope {
+  viewer: Viewer | null;
+  requestId: string;
+  operationName: string | null;
+}
+
+export interface AuditEventData {
+  id: string;
+  at: Date;
+  actorId: string | null;
+  actorRole: Viewer['role'] | null;
+  action: AuditAction;
+  patientId: string | null;
+  outcome: AuditOutcome;
+  requestId: string;
+  operationName: string | null;
+}
+
+export function auditScope(
+  context: { viewer: Viewer | null; requestId: string },
+  info: GraphQLResolveInfo,
+): AuditScope {
+  return { viewer: context.viewer, requestId: context.requestId, operationName: info.operation.name?.value ?? null };
+}
+
+/** One audit row. Never PHI: a patient id only when it is a well-formed id. */
+export function auditEvent(
+  scope: AuditScope,
+  action: AuditAction,
+  outcome: AuditOutcome,
+  patientId?: string | null,
+): AuditEventData {
+  return {
+    id: randomUUID(),
+    at: new Date(),
+    actorId: scope.viewer?.userId ?? null,
+    actorRole: scope.viewer?.role ?? null,
+    action,
+    patientId: isUuid(patientId) ? patientId : null,
+    outcome,
+    requestId: scope.requestId,
+    operationName: scope.operationName?.slice(0, 200) ?? null,
+  };
+}
+
+/** Inserts an audit row with `em`: inside a write's transaction, it commits or rolls back with it. */
+export async function insertAuditEvent(em: EntityManager, event: AuditEventData): Promise<void> {
+  await em.insert(AuditEvent, event);
+}
+
+/** Audit rows of one request that belong to no write transaction, inserted together per tick. */
+export function createAuditWriter(em: EntityManager) {
+  return new DataLoader<AuditEventData, true>(
+    async (events) => {
+      await em.insertMany(AuditEvent, [...events]);
+      return events.map(() => true as const);
+    },
+    { cache: false },
+  );
+}
+
+export interface AuditEventFilter {
+  patientId?: string | null;
+  actorId?: string | null;
+  action?: AuditAction | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/** The audit log newest first, keyset-paginated on (at, id). */
+export async function listAuditEvents(
+  em: EntityManager,
+  args: { filter: AuditEventFilter; first: number; after?: string | null },
+) {
+  const { filter, first } = args;
+  if (!Number.isInteger(first) || first < 1 || first > 100)
+    throw new BadUserInputError('first must be between 1 and 100', 'first');
+  for (const field of ['patientId', 'actorId'] as const) {
+    const value = filter[field];
+    if (value !== null && value !== undefined && !isUuid(value))
+      throw new BadUserInputError(`filter.${field} must be an id`, `filter.${field}`);
+  }
+  const where: FilterQuery<AuditEvent>[] = [];
+  if (filter.patientId) where.push({ patientId: filter.patientId });
+  if (filter.actorId) where.push({ actorId: filter.actorId });
+  if (filter.action) where.push({ action: filter.action });
+  if (filter.from) where.push({ at: { $gte: filter.from } });
+  if (filter.to) where.push({ at: { $lt: filter.to } });
+  if (args.after) {
+    const [at, id] = decodeAuditCursor(args.after);
+    where.push({ $or: [{ at: { $lt: at } }, { at, id: { $lt: id } }] });
+  }
+  const events = await em.find(AuditEvent, where.length ? { $and: where } : {}, {
+    orderBy: { at: 'desc', id: 'desc' },
+    limit: first + 1,
+  });
+  const edges = events.slice(0, first).map((node) => ({ cursor: encodeAuditCursor(node), node }));
+  return { edges, pageInfo: { hasNextPage: events.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
+// Audit times come from JavaScript dates (millisecond precision), so they survive the cursor exactly.
+function encodeAuditCursor(event: AuditEvent): string {
+  return Buffer.from(JSON.stringify([event.at.toISOString(), event.id])).toString('base64url');
+}
+
+function decodeAuditCursor(after: string): [Date, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
+    const date = new Date(String(at));
+    if (typeof at === 'string' && !Number.isNaN(date.getTime()) && isUuid(id)) return [date, id];
+  } catch {}
+  throw new BadUserInputError('after is not a cursor of the audit log', 'after');
+}
+
+/**
+ * Runs `work`; when it throws, writes a FAILED row (outside the failed transaction, so no row
+ * claims success) and rethrows. A failure to write that row is logged, never hides the error.
+ */
+export async function recordFailure<T>(
+  context: { audit: DataLoader<AuditEventData, true>; logger: { error: (...args: never[]) => void } },
+  scope: AuditScope,
+  action: AuditAction,
+  patientId: string | null,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    await context.audit.load(auditEvent(scope, action, 'FAILED', patientId)).catch((auditError: unknown) => {
+      (context.logger.error as (obj: object, msg: string) => void)({ err: auditError }, 'audit write failed');
+    });
+    throw error;
+  }
+}

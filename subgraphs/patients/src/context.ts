@@ -1,0 +1,72 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type AccessTokenVerifier, bearerToken, type HasViewer, type Logger, type RequestScope } from '@healthsync/orm';
+import { type AuditEventData, createAuditWriter } from './audit.js';
+import { Patient, PatientVersion } from './entities.js';
+import type { PatientsConfig } from './environment.js';
+import { isUuid } from './patients/ids.js';
+
+/** What the patients subgraph needs for a whole process: built once per server. */
+export interface PatientsServices {
+  config: PatientsConfig;
+  verifyAccessToken: AccessTokenVerifier;
+}
+
+export interface PatientsContext extends HasViewer {
+  requestId: string;
+  logger: Logger;
+  /** A fork of the global entity manager: one unit of work per request. */
+  em: EntityManager;
+  loaders: {
+    patientById: DataLoader<string, Patient | null>;
+    historyByPatientId: DataLoader<string, PatientVersion[]>;
+  };
+  /** Writes audit events outside any write transaction (reads, denials, failures), batched. */
+  audit: DataLoader<AuditEventData, true>;
+  services: PatientsServices;
+}
+
+/** A page of patients (federation references, lists) with one SQL statement. */
+function patientLoader(em: EntityManager) {
+  return new DataLoader<string, Patient | null>(async (ids) => {
+    const valid = ids.filter(isUuid);
+    const patients = valid.length ? await em.find(Patient, { id: { $in: valid } }) : [];
+    const byId = new Map(patients.map((patient) => [patient.id, patient]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+function historyLoader(em: EntityManager) {
+  return new DataLoader<string, PatientVersion[]>(async (patientIds) => {
+    const versions = await em.find(
+      PatientVersion,
+      { patient: { $in: [...patientIds] } },
+      { orderBy: { patient: 'asc', version: 'desc' } },
+    );
+    const byPatient = new Map<string, PatientVersion[]>();
+    for (const version of versions) {
+      const list = byPatient.get(version.patient.id) ?? [];
+      list.push(version);
+      byPatient.set(version.patient.id, list);
+    }
+    return patientIds.map((id) => byPatient.get(id) ?? []);
+  });
+}
+
+export async function createPatientsContext(
+  scope: RequestScope,
+  em: EntityManager,
+  services: PatientsServices,
+): Promise<PatientsContext> {
+  const token = bearerToken(scope.req.headers.authorization);
+  const viewer = token ? await services.verifyAccessToken(token) : null;
+  return {
+    viewer,
+    requestId: scope.requestId,
+    logger: scope.logger,
+    em,
+    loaders: { patientById: patientLoader(em), historyByPatientId: historyLoader(em) },
+    audit: createAuditWriter(em),
+    services,
+  };
+}

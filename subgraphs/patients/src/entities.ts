@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { ROLES } from '@healthsync/orm';
+
+export const GENDERS = ['MALE', 'FEMALE', 'OTHER', 'UNKNOWN'] as const;
+export type Gender = (typeof GENDERS)[number];
+export const PATIENT_CHANGES = ['CREATE', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT'] as const;
+export type PatientChange = (typeof PATIENT_CHANGES)[number];
+export const AUDIT_ACTIONS = ['CREATE', 'READ', 'SEARCH', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT', 'EXPORT'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export const AUDIT_OUTCOMES = ['SUCCESS', 'DENIED', 'FAILED'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+export interface PatientAddress {
+  line: string[];
+  city?: string | null;
+  state?: string | null;
+  postalCode?: string | null;
+  country?: string | null;
+}
+
+export interface PatientIdentifierValue {
+  system: string;
+  value: string;
+}
+
+export const Patient = defineEntity({
+  name: 'Patient',
+  tableName: 'patient',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    mrn: p.string().length(32).unique(),
+    version: p.integer().version(),
+    givenName: p.string().length(100),
+    familyName: p.string().length(100),
+    gender: p.enum([...GENDERS]),
+    /** ISO date (YYYY-MM-DD): a calendar date, no time zone. */
+    birthDate: p.date().nullable(),
+    deceasedAt: p.datetime().nullable(),
+    email: p.string().length(254).nullable(),
+    phone: p.string().length(16).nullable(),
+    address: p.json<PatientAddress>().nullable(),
+    /** What the API shows; `patient_identifier` holds the same pairs for uniqueness and lookup. */
+    identifiers: p.json<PatientIdentifierValue[]>(),
+    /** False once archived (soft delete). */
+    active: p.boolean().default(true),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+    /** Users live in the users subgraph's schema: ids only, no foreign key across schemas. */
+    createdById: p.uuid().nullable(),
+    updatedById: p.uuid().nullable(),
+  },
+});
+export type Patient = InferEntity<typeof Patient>;
+
+/** One (system, value) identifier: belongs to one patient, and a patient has one per system. */
+export const PatientIdentifier = defineEntity({
+  name: 'PatientIdentifier',
+  tableName: 'patient_identifier',
+  uniques: [{ properties: ['patient', 'system'] }],
+  properties: {
+    system: p.string().length(255).primary(),
+    value: p.string().length(100).primary(),
+    patient: () => p.manyToOne(Patient).deleteRule('cascade'),
+  },
+});
+export type PatientIdentifier = InferEntity<typeof PatientIdentifier>;
+
+/** The state of a patient after one write (history). */
+export const PatientVersion = defineEntity({
+  name: 'PatientVersion',
+  tableName: 'patient_version',
+  uniques: [{ properties: ['patient', 'version'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    patient: () => p.manyToOne(Patient).deleteRule('cascade'),
+    version: p.integer(),
+    action: p.enum([...PATIENT_CHANGES]),
+    changedAt: p.datetime(),
+    changedById: p.uuid().nullable(),
+    snapshot: p.json<Record<string, unknown>>(),
+  },
+});
+export type PatientVersion = InferEntity<typeof PatientVersion>;
+
+/**
+ * One access to patient data (HIPAA audit controls). No PHI: ids, role, action and outcome only.
+ * Append-only: the service role may INSERT and SELECT, nothing else (see the migration).
+ */
+export const AuditEvent = defineEntity({
+  name: 'AuditEvent',
+  tableName: 'audit_event',
+  indexes: [{ properties: ['at', 'id'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    at: p.datetime().onCreate(() => new Date()),
+    actorId: p.uuid().nullable().index(),
+    actorRole: p.enum([...ROLES]).nullable(),
+    action: p.enum([...AUDIT_ACTIONS]),
+    /** No foreign key: denied attempts name ids that may not exist, and the log outlives records. */
+    patientId: p.uuid().nullable().index(),
+    outcome: p.enum([...AUDIT_OUTCOMES]),
+    requestId: p.string().length(128),
+    operationName: p.string().length(200).nullable(),
+  },
+});
+export type AuditEvent = InferEntity<typeof AuditEvent>;
+
+/** Every entity of the patients subgraph (what its ORM and its migrations know). */
+export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent];

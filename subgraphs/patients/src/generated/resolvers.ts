@@ -1,0 +1,632 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { Patient as PatientEntity, PatientVersion as PatientVersionEntity, AuditEvent as AuditEventEntity } from '../entities.js';
+import type { PatientPage as PatientPageEntity } from '../patients/list.js';
+import type { PatientsContext } from '../context.js';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  DateTime: { input: Date; output: Date; }
+  EmailAddress: { input: string; output: string; }
+  JSONObject: { input: Record<string, unknown>; output: Record<string, unknown>; }
+  LocalDate: { input: string; output: string; }
+  PhoneNumber: { input: string; output: string; }
+  _FieldSet: { input: unknown; output: unknown; }
+};
+
+/** A postal address (FHIR R4 `Address`). */
+export type Address = {
+  __typename?: 'Address';
+  city?: Maybe<Scalars['String']['output']>;
+  /** ISO 3166 country code or name. */
+  country?: Maybe<Scalars['String']['output']>;
+  /** Street lines, house number first; at most 4. */
+  line: Array<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  state?: Maybe<Scalars['String']['output']>;
+};
+
+export type AddressInput = {
+  city?: InputMaybe<Scalars['String']['input']>;
+  country?: InputMaybe<Scalars['String']['input']>;
+  line?: InputMaybe<Array<Scalars['String']['input']>>;
+  postalCode?: InputMaybe<Scalars['String']['input']>;
+  state?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type AuditAction =
+  | 'ARCHIVE'
+  | 'CREATE'
+  | 'EXPORT'
+  | 'IMPORT'
+  | 'READ'
+  | 'RESTORE'
+  | 'SEARCH'
+  | 'UPDATE';
+
+/** One access to patient data. Holds no patient data itself (no names, no search text). */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  action: AuditAction;
+  actor?: Maybe<User>;
+  /** Null when the caller was anonymous. */
+  actorId?: Maybe<Scalars['ID']['output']>;
+  actorRole?: Maybe<Role>;
+  at: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  operationName?: Maybe<Scalars['String']['output']>;
+  outcome: AuditOutcome;
+  patientId?: Maybe<Scalars['ID']['output']>;
+  requestId: Scalars['String']['output'];
+};
+
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  edges: Array<AuditEventEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEventEdge = {
+  __typename?: 'AuditEventEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEvent;
+};
+
+export type AuditEventFilter = {
+  action?: InputMaybe<AuditAction>;
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Events at or after this time. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  patientId?: InputMaybe<Scalars['ID']['input']>;
+  /** Events before this time. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type AuditOutcome =
+  | 'DENIED'
+  | 'FAILED'
+  | 'SUCCESS';
+
+export type CreatePatientInput = {
+  address?: InputMaybe<AddressInput>;
+  /** Not in the future. */
+  birthDate?: InputMaybe<Scalars['LocalDate']['input']>;
+  deceasedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
+  familyName: Scalars['String']['input'];
+  gender?: Gender;
+  givenName: Scalars['String']['input'];
+  /** At most one per system; a (system, value) pair belongs to one patient. */
+  identifiers?: InputMaybe<Array<IdentifierInput>>;
+  /** Generated when not given. */
+  mrn?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['PhoneNumber']['input']>;
+};
+
+/** Administrative gender, as FHIR R4 `Patient.gender`. */
+export type Gender =
+  | 'FEMALE'
+  | 'MALE'
+  | 'OTHER'
+  | 'UNKNOWN';
+
+/** A business identifier of the patient in another system (FHIR R4 `Identifier`). */
+export type Identifier = {
+  __typename?: 'Identifier';
+  /** The namespace of the value, usually a URI (e.g. `urn:oid:2.16.840.1.113883.4.1` for a US SSN). */
+  system: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type IdentifierInput = {
+  system: Scalars['String']['input'];
+  value: Scalars['String']['input'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Soft delete: the record is kept but hidden from default reads. CLINICIAN, ADMIN. */
+  archivePatient: Patient;
+  /** CLINICIAN, ADMIN. */
+  createPatient: Patient;
+  /** Brings an archived patient back. ADMIN. */
+  restorePatient: Patient;
+  /** CONFLICT when expectedVersion is not the current version; nothing changes then. CLINICIAN, ADMIN. */
+  updatePatient: Patient;
+};
+
+
+export type MutationArchivePatientArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreatePatientArgs = {
+  input: CreatePatientInput;
+};
+
+
+export type MutationRestorePatientArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdatePatientArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  input: UpdatePatientInput;
+};
+
+export type OrderDirection =
+  | 'ASC'
+  | 'DESC';
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** A patient record. */
+export type Patient = {
+  __typename?: 'Patient';
+  /** False once archived: hidden from default reads, restorable by an ADMIN. */
+  active: Scalars['Boolean']['output'];
+  address?: Maybe<Address>;
+  birthDate?: Maybe<Scalars['LocalDate']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy?: Maybe<User>;
+  deceasedAt?: Maybe<Scalars['DateTime']['output']>;
+  email?: Maybe<Scalars['EmailAddress']['output']>;
+  familyName: Scalars['String']['output'];
+  /** The record as a FHIR R4 Patient resource. */
+  fhir: Scalars['JSONObject']['output'];
+  /** Given and family name, as displayed. */
+  fullName: Scalars['String']['output'];
+  gender: Gender;
+  givenName: Scalars['String']['output'];
+  /** Every version of the record, newest first. */
+  history: Array<PatientVersion>;
+  id: Scalars['ID']['output'];
+  identifiers: Array<Identifier>;
+  /** Medical record number: unique, generated when not given at creation. */
+  mrn: Scalars['String']['output'];
+  phone?: Maybe<Scalars['PhoneNumber']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  updatedBy?: Maybe<User>;
+  /** Increments on every change; pass it as `expectedVersion` to updatePatient. */
+  version: Scalars['Int']['output'];
+};
+
+/** What a write did to a patient record. */
+export type PatientChange =
+  | 'ARCHIVE'
+  | 'CREATE'
+  | 'IMPORT'
+  | 'RESTORE'
+  | 'UPDATE';
+
+export type PatientConnection = {
+  __typename?: 'PatientConnection';
+  edges: Array<PatientEdge>;
+  pageInfo: PageInfo;
+  /** How many patients match the filter, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PatientEdge = {
+  __typename?: 'PatientEdge';
+  cursor: Scalars['String']['output'];
+  node: Patient;
+};
+
+export type PatientFilter = {
+  /** Born on or after this date. */
+  birthDateFrom?: InputMaybe<Scalars['LocalDate']['input']>;
+  /** Born on or before this date. */
+  birthDateTo?: InputMaybe<Scalars['LocalDate']['input']>;
+  gender?: InputMaybe<Gender>;
+  /** Also list archived patients (ADMIN only). */
+  includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Matches given and family name, MRN and identifier values; case- and accent-insensitive, tolerates small typos. */
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type PatientOrder = {
+  direction?: OrderDirection;
+  field?: PatientOrderField;
+};
+
+export type PatientOrderField =
+  | 'BIRTH_DATE'
+  | 'CREATED_AT'
+  | 'FAMILY_NAME'
+  | 'UPDATED_AT';
+
+/** The state of a patient record after one write. */
+export type PatientVersion = {
+  __typename?: 'PatientVersion';
+  action: PatientChange;
+  changedAt: Scalars['DateTime']['output'];
+  changedBy?: Maybe<User>;
+  /** The record's fields as they were after this write. */
+  snapshot: Scalars['JSONObject']['output'];
+  version: Scalars['Int']['output'];
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** The audit log, newest first. ADMIN. */
+  auditEvents: AuditEventConnection;
+  /** A patient by id; null when it does not exist (or is archived, unless you are ADMIN). VIEWER, CLINICIAN, ADMIN. */
+  patient?: Maybe<Patient>;
+  /** A patient by medical record number; same rules as patient. */
+  patientByMrn?: Maybe<Patient>;
+  /** Patients page by page (keyset cursors; `first` at most 100). VIEWER, CLINICIAN, ADMIN. */
+  patients: PatientConnection;
+};
+
+
+export type QueryAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryPatientArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryPatientByMrnArgs = {
+  mrn: Scalars['String']['input'];
+};
+
+
+export type QueryPatientsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<PatientFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<PatientOrder>;
+};
+
+export type Role =
+  | 'ADMIN'
+  | 'CLINICIAN'
+  | 'VIEWER';
+
+/** Only the fields given change; null clears an optional field. `identifiers`, when given, replaces the list. */
+export type UpdatePatientInput = {
+  address?: InputMaybe<AddressInput>;
+  birthDate?: InputMaybe<Scalars['LocalDate']['input']>;
+  deceasedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
+  familyName?: InputMaybe<Scalars['String']['input']>;
+  gender?: InputMaybe<Gender>;
+  givenName?: InputMaybe<Scalars['String']['input']>;
+  identifiers?: InputMaybe<Array<IdentifierInput>>;
+  phone?: InputMaybe<Scalars['PhoneNumber']['input']>;
+};
+
+export type User = {
+  __typename?: 'User';
+  id: Scalars['ID']['output'];
+};
+
+export type WithIndex<TObject> = TObject & Record<string, any>;
+export type ResolversObject<TObject> = WithIndex<TObject>;
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Patient: Patient;
+}>;
+
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Patient:
+    ( { __typename: 'Patient' }
+    & GraphQLRecursivePick<FederationTypes['Patient'], {"id":true}> );
+}>;
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = ResolversObject<{
+  Address: ResolverTypeWrapper<Address>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AddressInput: AddressInput;
+  AuditAction: AuditAction;
+  AuditEvent: ResolverTypeWrapper<AuditEventEntity>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
+  AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
+  AuditEventFilter: AuditEventFilter;
+  AuditOutcome: AuditOutcome;
+  CreatePatientInput: CreatePatientInput;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  Gender: Gender;
+  Identifier: ResolverTypeWrapper<Identifier>;
+  IdentifierInput: IdentifierInput;
+  JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
+  LocalDate: ResolverTypeWrapper<Scalars['LocalDate']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  OrderDirection: OrderDirection;
+  PageInfo: ResolverTypeWrapper<PageInfo>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Patient: ResolverTypeWrapper<PatientEntity>;
+  PatientChange: PatientChange;
+  PatientConnection: ResolverTypeWrapper<PatientPageEntity>;
+  PatientEdge: ResolverTypeWrapper<Omit<PatientEdge, 'node'> & { node: ResolversTypes['Patient'] }>;
+  PatientFilter: PatientFilter;
+  PatientOrder: PatientOrder;
+  PatientOrderField: PatientOrderField;
+  PatientVersion: ResolverTypeWrapper<PatientVersionEntity>;
+  PhoneNumber: ResolverTypeWrapper<Scalars['PhoneNumber']['output']>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Role: Role;
+  UpdatePatientInput: UpdatePatientInput;
+  User: ResolverTypeWrapper<User>;
+}>;
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = ResolversObject<{
+  Address: Address;
+  String: Scalars['String']['output'];
+  AddressInput: AddressInput;
+  AuditEvent: AuditEventEntity;
+  ID: Scalars['ID']['output'];
+  AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
+  AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
+  AuditEventFilter: AuditEventFilter;
+  CreatePatientInput: CreatePatientInput;
+  DateTime: Scalars['DateTime']['output'];
+  EmailAddress: Scalars['EmailAddress']['output'];
+  Identifier: Identifier;
+  IdentifierInput: IdentifierInput;
+  JSONObject: Scalars['JSONObject']['output'];
+  LocalDate: Scalars['LocalDate']['output'];
+  Mutation: Record<PropertyKey, never>;
+  Int: Scalars['Int']['output'];
+  PageInfo: PageInfo;
+  Boolean: Scalars['Boolean']['output'];
+  Patient: PatientEntity;
+  PatientConnection: PatientPageEntity;
+  PatientEdge: Omit<PatientEdge, 'node'> & { node: ResolversParentTypes['Patient'] };
+  PatientFilter: PatientFilter;
+  PatientOrder: PatientOrder;
+  PatientVersion: PatientVersionEntity;
+  PhoneNumber: Scalars['PhoneNumber']['output'];
+  Query: Record<PropertyKey, never>;
+  UpdatePatientInput: UpdatePatientInput;
+  User: User;
+}>;
+
+export type AddressResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  country?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  actorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  actorRole?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  operationName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  patientId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuditEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditEventEdgeResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AuditEventEdge'] = ResolversParentTypes['AuditEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
+}>;
+
+export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
+  name: 'DateTime';
+}
+
+export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['EmailAddress'], any> {
+  name: 'EmailAddress';
+}
+
+export type IdentifierResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Identifier'] = ResolversParentTypes['Identifier']> = ResolversObject<{
+  system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export interface JsonObjectScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONObject'], any> {
+  name: 'JSONObject';
+}
+
+export interface LocalDateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['LocalDate'], any> {
+  name: 'LocalDate';
+}
+
+export type MutationResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  archivePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationArchivePatientArgs, 'id'>>;
+  createPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationCreatePatientArgs, 'input'>>;
+  restorePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationRestorePatientArgs, 'id'>>;
+  updatePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUpdatePatientArgs, 'expectedVersion' | 'id' | 'input'>>;
+}>;
+
+export type PageInfoResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type PatientResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Patient'] = ResolversParentTypes['Patient'], FederationReferenceType extends FederationReferenceTypes['Patient'] = FederationReferenceTypes['Patient']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Patient']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  address?: Resolver<Maybe<ResolversTypes['Address']>, ParentType, ContextType>;
+  birthDate?: Resolver<Maybe<ResolversTypes['LocalDate']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  deceasedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  familyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  fullName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  gender?: Resolver<ResolversTypes['Gender'], ParentType, ContextType>;
+  givenName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['PatientVersion']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  identifiers?: Resolver<Array<ResolversTypes['Identifier']>, ParentType, ContextType>;
+  mrn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  phone?: Resolver<Maybe<ResolversTypes['PhoneNumber']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  updatedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type PatientConnectionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PatientConnection'] = ResolversParentTypes['PatientConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['PatientEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type PatientEdgeResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PatientEdge'] = ResolversParentTypes['PatientEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Patient'], ParentType, ContextType>;
+}>;
+
+export type PatientVersionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PatientVersion'] = ResolversParentTypes['PatientVersion']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['PatientChange'], ParentType, ContextType>;
+  changedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  changedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  snapshot?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export interface PhoneNumberScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['PhoneNumber'], any> {
+  name: 'PhoneNumber';
+}
+
+export type QueryResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
+  patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientArgs, 'id'>>;
+  patientByMrn?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientByMrnArgs, 'mrn'>>;
+  patients?: Resolver<ResolversTypes['PatientConnection'], ParentType, ContextType, RequireFields<QueryPatientsArgs, 'first'>>;
+}>;
+
+export type UserResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type Resolvers<ContextType = PatientsContext> = ResolversObject<{
+  Address?: AddressResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  DateTime?: GraphQLScalarType;
+  EmailAddress?: GraphQLScalarType;
+  Identifier?: IdentifierResolvers<ContextType>;
+  JSONObject?: GraphQLScalarType;
+  LocalDate?: GraphQLScalarType;
+  Mutation?: MutationResolvers<ContextType>;
+  PageInfo?: PageInfoResolvers<ContextType>;
+  Patient?: PatientResolvers<ContextType>;
+  PatientConnection?: PatientConnectionResolvers<ContextType>;
+  PatientEdge?: PatientEdgeResolvers<ContextType>;
+  PatientVersion?: PatientVersionResolvers<ContextType>;
+  PhoneNumber?: GraphQLScalarType;
+  Query?: QueryResolvers<ContextType>;
+  User?: UserResolvers<ContextType>;
+}>;
+

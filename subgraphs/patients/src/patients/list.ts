@@ -1,0 +1,200 @@
+/**
+ * Patient lists: filters, search and keyset pagination in one SQL statement; the total count is a
+ * separate statement (`countPatients`) that runs only when a client asks for it.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '@healthsync/orm';
+import { type Gender, Patient } from '../entities.js';
+import { isUuid } from './ids.js';
+
+export const MAX_PAGE_SIZE = 100;
+export const MAX_SEARCH_LENGTH = 100;
+/** pg_trgm word similarity from which a search word counts as a (misspelt) name: "smiht" ~ "smith" is 0.5. */
+export const SEARCH_SIMILARITY = 0.4;
+
+export type PatientOrderField = 'FAMILY_NAME' | 'BIRTH_DATE' | 'CREATED_AT' | 'UPDATED_AT';
+export type OrderDirection = 'ASC' | 'DESC';
+
+export interface PatientListFilter {
+  search?: string | null;
+  gender?: Gender | null;
+  birthDateFrom?: string | null;
+  birthDateTo?: string | null;
+  includeInactive?: boolean | null;
+}
+
+export interface PatientListArgs {
+  filter: PatientListFilter;
+  first: number;
+  after?: string | null;
+  orderBy: { field: PatientOrderField; direction: OrderDirection };
+}
+
+/** What `patients` resolves to; `totalCount` is resolved from `filter` on demand. */
+export interface PatientPage {
+  edges: { cursor: string; node: Patient }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  filter: PatientListFilter;
+}
+
+interface SortKey {
+  /** SQL of the sort expression (its index exists, see the migration). */
+  expression: string;
+  /** SQL turning the expression into the cursor's text, exactly (timestamps keep microseconds). */
+  asText: string;
+  cast: string;
+  valid: (key: string) => boolean;
+}
+
+const timestamp = (column: string): SortKey => ({
+  expression: `p.${column}`,
+  asText: `to_char(p.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  cast: 'timestamptz',
+  valid: (key) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(key),
+});
+
+/** Unknown birth dates sort last in both directions. */
+const birthDate = (missing: 'infinity' | '-infinity'): SortKey => ({
+  expression: `coalesce(p.birth_date, '${missing}'::date)`,
+  asText: `coalesce(p.birth_date, '${missing}'::date)::text`,
+  cast: 'date',
+  valid: (key) => key === missing || /^\d{4}-\d{2}-\d{2}$/.test(key),
+});
+
+function sortKey(field: PatientOrderField, direction: OrderDirection): SortKey {
+  switch (field) {
+    case 'FAMILY_NAME':
+      return { expression: 'p.family_name', asText: 'p.family_name', cast: 'text', valid: (key) => key.length <= 100 };
+    case 'BIRTH_DATE':
+      return birthDate(direction === 'ASC' ? 'infinity' : '-infinity');
+    case 'CREATED_AT':
+      return timestamp('created_at');
+    case 'UPDATED_AT':
+      return timestamp('updated_at');
+  }
+}
+
+interface Cursor {
+  field: PatientOrderField;
+  direction: OrderDirection;
+  key: string;
+  id: string;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.field, cursor.direction, cursor.key, cursor.id])).toString('base64url');
+}
+
+/** A cursor is opaque to clients, and only valid with the order it was made for. */
+function decodeCursor(after: string, orderBy: PatientListArgs['orderBy'], key: SortKey): Cursor {
+  const invalid = () => new BadUserInputError('after is not a cursor of this list and order', 'after');
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(after, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(parts) || parts.length !== 4) throw invalid();
+  const [field, direction, sortValue, id] = parts as unknown[];
+  if (field !== orderBy.field || direction !== orderBy.direction) throw invalid();
+  if (typeof sortValue !== 'string' || !key.valid(sortValue) || !isUuid(id)) throw invalid();
+  return { field: orderBy.field, direction: orderBy.direction, key: sortValue, id };
+}
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+const NAME = `patients.search_normalize(p.given_name || ' ' || p.family_name)`;
+
+/** The WHERE clause of a filter (shared by the page and the count). */
+function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  if (!filter.includeInactive) conditions.push('p.active');
+  if (filter.gender) {
+    conditions.push('p.gender = ?');
+    params.push(filter.gender);
+  }
+  if (filter.birthDateFrom) {
+    conditions.push('p.birth_date >= ?::date');
+    params.push(filter.birthDateFrom);
+  }
+  if (filter.birthDateTo) {
+    conditions.push('p.birth_date <= ?::date');
+    params.push(filter.birthDateTo);
+  }
+  const search = filter.search?.trim();
+  if (search) {
+    // Every word must match the name: as a substring, or as a close (typo-tolerant) word.
+    const words = search.split(/\s+/).slice(0, 5);
+    const name = words.map(
+      () => `(patients.search_normalize(?) <% ${NAME} OR ${NAME} LIKE '%' || patients.search_normalize(?) || '%')`,
+    );
+    for (const word of words) params.push(word, escapeLike(word));
+    // MRNs and identifier values: case-insensitive prefix.
+    conditions.push(
+      `((${name.join(' AND ')}) OR p.mrn LIKE ? OR p.id IN (SELECT i.patient_id FROM patients.patient_identifier i WHERE lower(i.value) LIKE ?))`,
+    );
+    params.push(`${escapeLike(search.toUpperCase())}%`, `${escapeLike(search.toLowerCase())}%`);
+  }
+  return { sql: conditions.length ? conditions.join(' AND ') : 'true', params };
+}
+
+/** Checks the arguments a client controls; BAD_USER_INPUT names the first bad one. */
+export function validateListArgs(args: PatientListArgs): void {
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE)
+    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  const search = args.filter.search?.trim() ?? '';
+  if (search.length > MAX_SEARCH_LENGTH)
+    throw new BadUserInputError(`filter.search must be at most ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
+  const { birthDateFrom, birthDateTo } = args.filter;
+  if (birthDateFrom && birthDateTo && birthDateFrom > birthDateTo)
+    throw new BadUserInputError('filter.birthDateFrom must not be after filter.birthDateTo', 'filter.birthDateFrom');
+}
+
+/** Runs `work` where the search's similarity threshold applies (SET LOCAL needs a transaction). */
+function withSearchSettings<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  return em.transactional(async (tx) => {
+    await tx.execute(`SELECT set_config('pg_trgm.word_similarity_threshold', '${SEARCH_SIMILARITY}', true)`);
+    return work(tx);
+  });
+}
+
+/** One page of patients, in `orderBy` order then by id; `after` continues after that cursor. */
+export async function listPatients(em: EntityManager, args: PatientListArgs): Promise<PatientPage> {
+  validateListArgs(args);
+  const { field, direction } = args.orderBy;
+  const key = sortKey(field, direction);
+  const where = whereOf(args.filter);
+  const params = [...where.params];
+  let after = '';
+  if (args.after) {
+    const cursor = decodeCursor(args.after, args.orderBy, key);
+    after = ` AND (${key.expression}, p.id) ${direction === 'ASC' ? '>' : '<'} (?::${key.cast}, ?::uuid)`;
+    params.push(cursor.key, cursor.id);
+  }
+  const order = direction === 'ASC' ? 'ASC' : 'DESC';
+  const sql = `SELECT p.*, ${key.asText} AS sort_key FROM patients.patient p WHERE ${where.sql}${after} ORDER BY ${key.expression} ${order}, p.id ${order} LIMIT ?`;
+  params.push(args.first + 1);
+  const rows = await withSearchSettings(em, (tx) => tx.execute<Record<string, unknown>[]>(sql, params));
+  const page = rows.slice(0, args.first);
+  const edges = page.map(({ sort_key, ...row }) => {
+    const node = em.map(Patient, row);
+    return { cursor: encodeCursor({ field, direction, key: String(sort_key), id: node.id }), node };
+  });
+  return {
+    edges,
+    pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
+    filter: args.filter,
+  };
+}
+
+/** How many patients match `filter` over all pages. */
+export async function countPatients(em: EntityManager, filter: PatientListFilter): Promise<number> {
+  const where = whereOf(filter);
+  const rows = await withSearchSettings(em, (tx) =>
+    tx.execute<{ count: string }[]>(
+      `SELECT count(*) AS count FROM patients.patient p WHERE ${where.sql}`,
+      where.params,
+    ),
+  );
+  return Number(rows[0]?.count ?? 0);
+}

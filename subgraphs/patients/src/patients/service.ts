@@ -1,0 +1,220 @@
+/**
+ * The write path of patient records: every write validates, changes the record, stores a history
+ * snapshot and an audit row in ONE transaction. GraphQL mutations call it; so can an import.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, NotFoundError, type Viewer } from '@healthsync/orm';
+import { canSeeArchived } from '../access.js';
+import { type AuditScope, auditEvent, insertAuditEvent } from '../audit.js';
+import {
+  Patient,
+  type PatientChange,
+  PatientIdentifier,
+  type PatientIdentifierValue,
+  PatientVersion,
+} from '../entities.js';
+import { isUuid } from './ids.js';
+import {
+  normaliseMrn,
+  type PatientChanges,
+  type PatientDraft,
+  type PatientFields,
+  validateChanges,
+  validateDraft,
+} from './validation.js';
+
+/** An authorised write: the actor is known (the resolver checked the role). */
+export interface WriteScope extends AuditScope {
+  viewer: Viewer;
+}
+
+const MRN_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U to misread
+
+/** A fresh medical record number: `MRN-` and 10 random base32 characters (2^50 values). */
+export function generateMrn(): string {
+  const bytes = randomBytes(10);
+  return `MRN-${[...bytes].map((byte) => MRN_ALPHABET[byte & 31]).join('')}`;
+}
+
+/** The record's fields as validation sees them. */
+export function fieldsOf(patient: Patient): PatientFields {
+  return {
+    givenName: patient.givenName,
+    familyName: patient.familyName,
+    gender: patient.gender,
+    birthDate: patient.birthDate ?? null,
+    deceasedAt: patient.deceasedAt ?? null,
+    email: patient.email ?? null,
+    phone: patient.phone ?? null,
+    address: patient.address ?? null,
+    identifiers: patient.identifiers,
+  };
+}
+
+/** What a history entry keeps: the record as it is after the write. */
+export function snapshotOf(patient: Patient): Record<string, unknown> {
+  return {
+    id: patient.id,
+    mrn: patient.mrn,
+    version: patient.version,
+    ...fieldsOf(patient),
+    deceasedAt: patient.deceasedAt?.toISOString() ?? null,
+    active: patient.active,
+    updatedAt: patient.updatedAt.toISOString(),
+  };
+}
+
+async function recordVersion(em: EntityManager, patient: Patient, action: PatientChange, actorId: string) {
+  await em.insert(PatientVersion, {
+    id: randomUUID(),
+    patient: patient.id,
+    version: patient.version,
+    action,
+    changedAt: patient.updatedAt,
+    changedById: actorId,
+    snapshot: snapshotOf(patient),
+  });
+}
+
+async function replaceIdentifiers(em: EntityManager, patientId: string, identifiers: PatientIdentifierValue[]) {
+  await em.nativeDelete(PatientIdentifier, { patient: patientId });
+  if (identifiers.length)
+    await em.insertMany(
+      PatientIdentifier,
+      identifiers.map((identifier) => ({ ...identifier, patient: patientId })),
+    );
+}
+
+/** Unique violations are the caller's business (an MRN or identifier already taken): CONFLICT. */
+function conflictOf(error: unknown): ConflictError | undefined {
+  if (!(error instanceof UniqueConstraintViolationException)) return undefined;
+  const constraint = (error as { constraint?: string }).constraint ?? '';
+  if (constraint.includes('mrn')) return new ConflictError('mrn already belongs to another patient');
+  if (constraint.startsWith('patient_identifier'))
+    return new ConflictError('identifiers: a (system, value) pair already belongs to another patient');
+  return new ConflictError('The patient conflicts with an existing record');
+}
+
+async function mapConflicts<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw conflictOf(error) ?? error;
+  }
+}
+
+/**
+ * Creates a patient (action CREATE, or IMPORT for an import). The MRN is generated when the draft
+ * has none; a taken MRN or identifier is CONFLICT and leaves nothing behind.
+ */
+export async function createPatient(
+  em: EntityManager,
+  scope: WriteScope,
+  draft: PatientDraft,
+  change: Extract<PatientChange, 'CREATE' | 'IMPORT'> = 'CREATE',
+): Promise<Patient> {
+  const fields = validateDraft(draft);
+  const givenMrn = draft.mrn ? normaliseMrn(draft.mrn) : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const mrn = givenMrn ?? generateMrn();
+    try {
+      return await em.transactional(async (tx) => {
+        const now = new Date();
+        const patient = tx.create(Patient, {
+          id: randomUUID(),
+          mrn,
+          ...fields,
+          active: true,
+          createdAt: now,
+          updatedAt: now,
+          createdById: scope.viewer.userId,
+          updatedById: scope.viewer.userId,
+        });
+        await tx.flush();
+        await replaceIdentifiers(tx, patient.id, fields.identifiers);
+        await recordVersion(tx, patient, change, scope.viewer.userId);
+        await insertAuditEvent(tx, auditEvent(scope, change, 'SUCCESS', patient.id));
+        return patient;
+      });
+    } catch (error) {
+      const conflict = conflictOf(error);
+      // A generated MRN that collides (2^-50 odds per pair) is drawn again, not reported.
+      if (conflict && !givenMrn && conflict.message.startsWith('mrn') && attempt < 3) continue;
+      throw conflict ?? error;
+    }
+  }
+}
+
+/** The patient a write may touch: NOT_FOUND when missing, or archived for a caller who cannot see it. */
+async function writablePatient(tx: EntityManager, scope: WriteScope, id: string): Promise<Patient> {
+  const patient = isUuid(id) ? await tx.findOne(Patient, { id }) : null;
+  if (!patient || (!patient.active && !canSeeArchived(scope.viewer))) throw new NotFoundError('Patient');
+  return patient;
+}
+
+/**
+ * Changes a patient when `expectedVersion` is still its version. The UPDATE itself checks the
+ * version (optimistic lock), so of two concurrent writers with the same version exactly one wins;
+ * the other gets CONFLICT and changes nothing.
+ */
+export async function updatePatient(
+  em: EntityManager,
+  scope: WriteScope,
+  id: string,
+  expectedVersion: number,
+  changes: PatientChanges,
+  change: Extract<PatientChange, 'UPDATE' | 'IMPORT'> = 'UPDATE',
+): Promise<Patient> {
+  try {
+    return await mapConflicts(() =>
+      em.transactional(async (tx) => {
+        const patient = await writablePatient(tx, scope, id);
+        if (!patient.active) throw new ConflictError('Patient is archived; restore it before changing it');
+        if (patient.version !== expectedVersion)
+          throw new ConflictError(`Patient is at version ${patient.version}, not ${expectedVersion}; reload and retry`);
+        const fields = validateChanges(fieldsOf(patient), changes);
+        Object.assign(patient, fields, { updatedAt: new Date(), updatedById: scope.viewer.userId });
+        await tx.flush();
+        if (changes.identifiers !== undefined) await replaceIdentifiers(tx, patient.id, fields.identifiers);
+        await recordVersion(tx, patient, change, scope.viewer.userId);
+        await insertAuditEvent(tx, auditEvent(scope, change, 'SUCCESS', patient.id));
+        return patient;
+      }),
+    );
+  } catch (error) {
+    if (error instanceof OptimisticLockError)
+      throw new ConflictError(`Patient was changed by someone else since version ${expectedVersion}; reload and retry`);
+    throw error;
+  }
+}
+
+async function setActive(em: EntityManager, scope: WriteScope, id: string, active: boolean): Promise<Patient> {
+  const change = active ? 'RESTORE' : 'ARCHIVE';
+  try {
+    return await em.transactional(async (tx) => {
+      const patient = await writablePatient(tx, scope, id);
+      if (patient.active === active)
+        throw new ConflictError(active ? 'Patient is not archived' : 'Patient is already archived');
+      Object.assign(patient, { active, updatedAt: new Date(), updatedById: scope.viewer.userId });
+      await tx.flush();
+      await recordVersion(tx, patient, change, scope.viewer.userId);
+      await insertAuditEvent(tx, auditEvent(scope, change, 'SUCCESS', patient.id));
+      return patient;
+    });
+  } catch (error) {
+    if (error instanceof OptimisticLockError) throw new ConflictError('Patient was changed concurrently; retry');
+    throw error;
+  }
+}
+
+/** Soft delete: the record and its history stay; default reads no longer show it. */
+export function archivePatient(em: EntityManager, scope: WriteScope, id: string): Promise<Patient> {
+  return setActive(em, scope, id, false);
+}
+
+/** Brings an archived patient back (the resolver allows ADMIN only). */
+export function restorePatient(em: EntityManager, scope: WriteScope, id: string): Promise<Patient> {
+  return setActive(em, scope, id, true);
+}

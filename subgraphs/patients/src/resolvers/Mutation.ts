@@ -1,0 +1,41 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { CAN_ADMINISTER, CAN_WRITE_PATIENTS, type Role } from '@healthsync/orm';
+import { authorize } from '../access.js';
+import { auditScope, recordFailure } from '../audit.js';
+import type { PatientsContext } from '../context.js';
+import type { AuditAction, Patient } from '../entities.js';
+import type { MutationResolvers } from '../generated/resolvers.js';
+import * as patients from '../patients/service.js';
+import type { WriteScope } from '../patients/service.js';
+
+/** An audited write: DENIED when the role may not, FAILED when it throws, SUCCESS inside its transaction. */
+async function write(
+  context: PatientsContext,
+  info: GraphQLResolveInfo,
+  action: AuditAction,
+  roles: Role[],
+  patientId: string | null,
+  work: (scope: WriteScope) => Promise<Patient>,
+): Promise<Patient> {
+  const viewer = await authorize(context, info, action, roles, patientId ?? undefined);
+  const scope = { ...auditScope(context, info), viewer };
+  return recordFailure(context, scope, action, patientId, () => work(scope));
+}
+
+export const Mutation: MutationResolvers = {
+  createPatient: (_parent, { input }, context, info) =>
+    write(context, info, 'CREATE', CAN_WRITE_PATIENTS, null, (scope) =>
+      patients.createPatient(context.em, scope, input),
+    ),
+
+  updatePatient: (_parent, { id, expectedVersion, input }, context, info) =>
+    write(context, info, 'UPDATE', CAN_WRITE_PATIENTS, id, (scope) =>
+      patients.updatePatient(context.em, scope, id, expectedVersion, input),
+    ),
+
+  archivePatient: (_parent, { id }, context, info) =>
+    write(context, info, 'ARCHIVE', CAN_WRITE_PATIENTS, id, (scope) => patients.archivePatient(context.em, scope, id)),
+
+  restorePatient: (_parent, { id }, context, info) =>
+    write(context, info, 'RESTORE', CAN_ADMINISTER, id, (scope) => patients.restorePatient(context.em, scope, id)),
+};

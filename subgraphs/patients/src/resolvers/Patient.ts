@@ -1,0 +1,31 @@
+import { CAN_READ_PATIENTS } from '@healthsync/orm';
+import { authorize } from '../access.js';
+import type { PatientResolvers } from '../generated/resolvers.js';
+import { toFhirPatient } from '../patients/fhir.js';
+import { readPatient } from './Query.js';
+
+const userReference = (id: string | null | undefined) => (id ? { id } : null);
+
+export const Patient: PatientResolvers = {
+  // References from other subgraphs get the same checks (and audit) as Query.patient; the loader
+  // fetches a whole page of references with one query.
+  __resolveReference: async (reference, context, info) => {
+    const viewer = await authorize(context, info, 'READ', CAN_READ_PATIENTS, reference.id);
+    return readPatient(context, info, viewer, await context.loaders.patientById.load(reference.id), reference.id);
+  },
+  fullName: (patient) => `${patient.givenName} ${patient.familyName}`,
+  birthDate: (patient) => patient.birthDate ?? null,
+  address: (patient) => patient.address ?? null,
+  createdBy: (patient) => userReference(patient.createdById),
+  updatedBy: (patient) => userReference(patient.updatedById),
+  history: (patient, _args, context) => context.loaders.historyByPatientId.load(patient.id),
+  fhir: (patient) => toFhirPatient(patient),
+};
+
+export const PatientVersion = {
+  changedBy: (version: { changedById?: string | null }) => userReference(version.changedById),
+};
+
+export const AuditEvent = {
+  actor: (event: { actorId?: string | null }) => userReference(event.actorId),
+};

@@ -1,0 +1,29 @@
+import {
+  DateTimeResolver,
+  EmailAddressResolver,
+  JSONObjectResolver,
+  LocalDateResolver,
+  PhoneNumberResolver,
+} from 'graphql-scalars';
+import type { Resolvers } from '../generated/resolvers.js';
+import { countPatients } from '../patients/list.js';
+import { Mutation } from './Mutation.js';
+import { AuditEvent, Patient, PatientVersion } from './Patient.js';
+import { Query } from './Query.js';
+
+export const resolvers: Resolvers = {
+  DateTime: DateTimeResolver,
+  LocalDate: LocalDateResolver,
+  EmailAddress: EmailAddressResolver,
+  PhoneNumber: PhoneNumberResolver,
+  JSONObject: JSONObjectResolver,
+  Query,
+  Mutation,
+  Patient,
+  PatientVersion,
+  AuditEvent,
+  // Counted only when asked for, by its own statement (a cheaper estimate can replace it here).
+  PatientConnection: {
+    totalCount: (page, _args, context) => countPatients(context.em, page.filter),
+  },
+};

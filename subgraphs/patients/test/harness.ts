@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { createLogger, createOrmOptions, type Role, SUBGRAPH_DATABASES } from '@healthsync/orm';
+import { type TestDatabase, testTokenIssuer } from '@healthsync/orm/testing';
+import { createPatientsContext } from '../src/context.js';
+import { entities } from '../src/entities.js';
+import { loadPatientsConfig, type PatientsConfig } from '../src/environment.js';
+import { createPatientsApollo, createPatientsServices } from '../src/server.js';
+
+/** Patients subgraph config for a test database. */
+export function testPatientsConfig(database: TestDatabase, overrides: Record<string, string> = {}): PatientsConfig {
+  return loadPatientsConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    PATIENTS_DATABASE_URL: database.urls.patients,
+    ...overrides,
+  });
+}
+
+export interface GraphQLResult {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the operation asked for
+  data?: Record<string, any> | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** A signed-in caller: their user id and an access token from the shared test issuer. */
+export interface TestCaller {
+  userId: string;
+  role: Role;
+  token: string;
+}
+
+/**
+ * An in-process patients subgraph (Apollo without HTTP) on a test database, verifying tokens of the
+ * shared test issuer: `execute` runs an operation as Apollo would for a request carrying `token`.
+ */
+export async function createPatientsHarness(database: TestDatabase) {
+  const config = testPatientsConfig(database);
+  const issuer = await testTokenIssuer();
+  const services = createPatientsServices(config, { verifyAccessToken: issuer.verifier });
+  const orm = await MikroORM.init(
+    createOrmOptions({ subgraph: SUBGRAPH_DATABASES.patients, clientUrl: config.PATIENTS_DATABASE_URL, entities }),
+  );
+  const logger = createLogger('patients', 'silent');
+  const apollo = createPatientsApollo(config, logger);
+  await apollo.start();
+
+  let requests = 0;
+  const execute = async (
+    query: string,
+    variables: Record<string, unknown> = {},
+    caller?: TestCaller | string,
+  ): Promise<GraphQLResult> => {
+    const token = typeof caller === 'string' ? caller : caller?.token;
+    const req = { headers: token ? { authorization: `Bearer ${token}` } : {} };
+    const contextValue = await createPatientsContext(
+      { req, res: {}, requestId: `test-${++requests}`, logger } as never,
+      orm.em.fork(),
+      services,
+    );
+    const response = await apollo.executeOperation({ query, variables }, { contextValue });
+    if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+    return response.body.singleResult as GraphQLResult;
+  };
+
+  /** Test builder: a caller with `role` (the users subgraph is not involved: ids are made up). */
+  const caller = async (role: Role = 'CLINICIAN'): Promise<TestCaller> => {
+    const userId = randomUUID();
+    return { userId, role, token: await issuer.sign({ userId, role }) };
+  };
+
+  const CREATE = `mutation CreatePatient($input: CreatePatientInput!) {
+    createPatient(input: $input) { id mrn version givenName familyName gender birthDate active }
+  }`;
+  /** Test builder: a patient created through the API by `by` (a fresh CLINICIAN by default). */
+  const createTestPatient = async (input: Record<string, unknown> = {}, by?: TestCaller) => {
+    const result = await execute(
+      CREATE,
+      { input: { givenName: 'Test', familyName: `Patient${++requests}`, ...input } },
+      by ?? (await caller('CLINICIAN')),
+    );
+    if (result.errors) throw new Error(`createTestPatient: ${JSON.stringify(result.errors)}`);
+    return result.data?.createPatient as { id: string; mrn: string; version: number; [field: string]: unknown };
+  };
+
+  const stop = async () => {
+    await apollo.stop();
+    await orm.close();
+  };
+  return { config, services, orm, execute, caller, createTestPatient, stop };
+}
