@@ -39,7 +39,8 @@ export function testUsersConfig(database: TestDatabase, overrides: Record<string
 export async function createUsersHarness(database: TestDatabase, overrides: Record<string, string> = {}) {
   const config = testUsersConfig(database, overrides);
   const sql: string[] = [];
-  const orm = await initUsersOrm(config, (line) => sql.push(line));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: MikroORM colours its query log
+  const orm = await initUsersOrm(config, (line) => sql.push(line.replace(/\x1b\[[0-9;]*m/g, '')));
   const services: UsersServices = await createUsersServices(config, orm);
   const apollo = createUsersApollo(config, createLogger('users', 'silent'));
   await apollo.start();
@@ -61,6 +62,9 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
     return response.body.singleResult as GraphQLResult;
   };
 
+  // argon2 is slow on purpose: one hash of the usual test password serves every test user.
+  const testPasswordHash = hashPassword(TEST_PASSWORD);
+
   /** Test builder: a user with `role`, a valid access token and a refresh token for them. */
   const createTestUser = async ({
     role = 'CLINICIAN' as Role,
@@ -73,7 +77,7 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
       email,
       name: 'Test User',
       role,
-      passwordHash: await hashPassword(password),
+      passwordHash: await (password === TEST_PASSWORD ? testPasswordHash : hashPassword(password)),
     });
     const tokens = await issueTokens(em, user, services.keys, config);
     await em.flush();

@@ -97,6 +97,23 @@ describe('federation', () => {
     ]);
   });
 
+  test.each([1, 20, 100])('_entities with %i User representations costs one SELECT', async (count) => {
+    const { accessToken } = await harness.createTestUser();
+    const users = await Promise.all(Array.from({ length: count }, () => harness.createTestUser()));
+    await harness.execute(ME, {}, accessToken); // warms the revocation list cache: not part of the cost
+    harness.sql.length = 0;
+    const result = await harness.execute(
+      ENTITIES,
+      { representations: users.map(({ user }) => ({ __typename: 'User', id: user.id })) },
+      accessToken,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities.map((user: { id: string }) => user.id)).toEqual(users.map(({ user }) => user.id));
+    const statements = harness.sql.filter((line) => /\bselect\b/i.test(line));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toContain('"account"');
+  });
+
   test('_entities refuses an anonymous caller', async () => {
     const { user } = await harness.createTestUser();
     const result = await harness.execute(ENTITIES, { representations: [{ __typename: 'User', id: user.id }] });
