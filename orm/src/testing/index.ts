@@ -1,6 +1,5 @@
 export * from './database.js';
 export * from './environment.js';
-export * from './token-attacks.js';
 export * from './tokens.js';
 export * from './conformance.js';
 export * from './token-attacks.js';
