@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER, env, parseEnvironment } from '@healthsync/orm';
+import {
+  DEFAULT_TOKEN_AUDIENCE,
+  DEFAULT_TOKEN_ISSUER,
+  env,
+  graphqlLimitsEnvironment,
+  parseEnvironment,
+  SUBGRAPH_LIMITS,
+} from '@healthsync/orm';
 
 /** Every setting of the patients subgraph; nothing else reads process.env. */
 export const PatientsEnvironment = z.object({
@@ -13,10 +20,13 @@ export const PatientsEnvironment = z.object({
     .string()
     .regex(/^\d+(kb|mb)$/)
     .default('100kb'),
+  ...graphqlLimitsEnvironment(SUBGRAPH_LIMITS),
   /** Where the users subgraph publishes the public keys of access tokens. */
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
   JWT_ISSUER: z.string().default(DEFAULT_TOKEN_ISSUER),
   JWT_AUDIENCE: z.string().default(DEFAULT_TOKEN_AUDIENCE),
+  /** When set, /graphql refuses requests that do not carry it, and the revocation list is fetched with it. */
+  SUBGRAPH_SECRET: z.string().min(32).optional(),
 });
 export type PatientsConfig = z.infer<typeof PatientsEnvironment>;
 

@@ -15,6 +15,8 @@ import {
   createErrorFormatter,
   createLogger,
   createOrmOptions,
+  graphqlLimitsOf,
+  graphqlSecurity,
   type RunningService,
   startGraphQLService,
   SUBGRAPH_DATABASES,
@@ -31,12 +33,13 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 /** The patients subgraph's Apollo server (no HTTP): what unit tests run `executeOperation` on. */
 export function createPatientsApollo(config: PatientsConfig, logger = createLogger('patients', config.LOG_LEVEL)) {
   const isProduction = config.NODE_ENV === 'production';
+  const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
   return new ApolloServer<PatientsContext>({
     schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
     formatError: createErrorFormatter(logger),
-    includeStacktraceInErrorResponses: false,
-    introspection: !isProduction,
+    ...security,
     plugins: [
+      ...security.plugins,
       // Federated traces are for Apollo Studio, which we do not use; they would cost on every request.
       ApolloServerPluginInlineTraceDisabled(),
       isProduction
@@ -55,8 +58,26 @@ export interface PatientsServerOptions {
 export function createPatientsServices(config: PatientsConfig, options: PatientsServerOptions = {}): PatientsServices {
   const verifyAccessToken =
     options.verifyAccessToken ??
-    createAccessTokenVerifier({ keys: config.JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+    createAccessTokenVerifier({
+      keys: config.JWKS_URL,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      subgraphSecret: config.SUBGRAPH_SECRET,
+    });
   return { config, verifyAccessToken };
+}
+
+/** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
+export function initPatientsOrm(config: PatientsConfig, onQuery?: (sql: string) => void): Promise<MikroORM> {
+  return MikroORM.init(
+    createOrmOptions({
+      subgraph: SUBGRAPH_DATABASES.patients,
+      clientUrl: config.PATIENTS_DATABASE_URL,
+      entities,
+      poolSize: config.DATABASE_POOL_SIZE,
+      ...(onQuery ? { onQuery } : {}),
+    }),
+  );
 }
 
 /** Starts the patients subgraph: ORM, Apollo, HTTP (GraphQL, health). */
@@ -66,14 +87,7 @@ export async function startPatientsServer(
 ): Promise<RunningService & { orm: MikroORM }> {
   const logger = createLogger('patients', config.LOG_LEVEL);
   const services = createPatientsServices(config, options);
-  const orm = await MikroORM.init(
-    createOrmOptions({
-      subgraph: SUBGRAPH_DATABASES.patients,
-      clientUrl: config.PATIENTS_DATABASE_URL,
-      entities,
-      poolSize: config.DATABASE_POOL_SIZE,
-    }),
-  );
+  const orm = await initPatientsOrm(config);
   try {
     const service = await startGraphQLService<PatientsContext>({
       name: 'patients subgraph',
@@ -81,6 +95,7 @@ export async function startPatientsServer(
       host: config.HOST,
       port: config.PORT,
       bodyLimit: config.BODY_LIMIT,
+      subgraphSecret: config.SUBGRAPH_SECRET,
       apollo: createPatientsApollo(config, logger),
       context: (scope) => createPatientsContext(scope, orm.em.fork(), services),
       readiness: async () => ({ database: (await orm.isConnected()) ? 'up' : 'down' }),

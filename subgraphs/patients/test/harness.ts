@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { MikroORM } from '@mikro-orm/postgresql';
-import { createLogger, createOrmOptions, type Role, SUBGRAPH_DATABASES } from '@healthsync/orm';
+import { createLogger, type Role } from '@healthsync/orm';
 import { type TestDatabase, testTokenIssuer } from '@healthsync/orm/testing';
 import { createPatientsContext } from '../src/context.js';
-import { entities } from '../src/entities.js';
 import { loadPatientsConfig, type PatientsConfig } from '../src/environment.js';
-import { createPatientsApollo, createPatientsServices } from '../src/server.js';
+import { createPatientsApollo, createPatientsServices, initPatientsOrm } from '../src/server.js';
 
 /** Patients subgraph config for a test database. */
 export function testPatientsConfig(database: TestDatabase, overrides: Record<string, string> = {}): PatientsConfig {
@@ -39,9 +37,8 @@ export async function createPatientsHarness(database: TestDatabase) {
   const config = testPatientsConfig(database);
   const issuer = await testTokenIssuer();
   const services = createPatientsServices(config, { verifyAccessToken: issuer.verifier });
-  const orm = await MikroORM.init(
-    createOrmOptions({ subgraph: SUBGRAPH_DATABASES.patients, clientUrl: config.PATIENTS_DATABASE_URL, entities }),
-  );
+  const statements: string[] = [];
+  const orm = await initPatientsOrm(config, (sql) => statements.push(sql));
   const logger = createLogger('patients', 'silent');
   const apollo = createPatientsApollo(config, logger);
   await apollo.start();
@@ -88,5 +85,5 @@ export async function createPatientsHarness(database: TestDatabase) {
     await apollo.stop();
     await orm.close();
   };
-  return { config, services, orm, execute, caller, createTestPatient, stop };
+  return { config, services, orm, statements, execute, caller, createTestPatient, stop };
 }
