@@ -1,0 +1,67 @@
+import path from 'node:path';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_TOKEN_AUDIENCE,
+  DEFAULT_TOKEN_ISSUER,
+  env,
+  parseEnvironment,
+  REPO_ROOT,
+} from '@healthsync/orm';
+import { z } from 'zod';
+
+const bodyLimit = () =>
+  z
+    .string()
+    .regex(/^\d+(kb|mb)$/)
+    .default('100kb');
+
+/** Every setting of the gateway process; nothing else in this workspace's services reads process.env. */
+export const GatewayEnvironment = z.object({
+  NODE_ENV: env.nodeEnv(),
+  LOG_LEVEL: env.logLevel(),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: env.port(4000),
+  /** Override rover.yaml's routing URLs (containers, tests, other ports). */
+  USERS_URL: env.url().optional(),
+  PATIENTS_URL: env.url().optional(),
+  /** The users subgraph's public keys; the gateway checks every bearer token against them. */
+  JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  JWT_ISSUER: z.string().default(DEFAULT_TOKEN_ISSUER),
+  JWT_AUDIENCE: z.string().default(DEFAULT_TOKEN_AUDIENCE),
+  /** Sent to every subgraph when set; subgraphs that are given the same value refuse requests without it. */
+  SUBGRAPH_SECRET: z.string().min(32).optional(),
+  BODY_LIMIT: bodyLimit(),
+  /** The composed supergraph (`npm run compose`); a container may mount another one. */
+  SUPERGRAPH_FILE: z.string().default(path.join(REPO_ROOT, 'gateway', 'supergraph.graphql')),
+});
+export type GatewayConfig = z.infer<typeof GatewayEnvironment>;
+
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
+  return parseEnvironment(GatewayEnvironment, source);
+}
+
+/**
+ * Settings of `npm start` (the launcher in src/stack/): which ports the stack takes, where its
+ * data lives and whether nginx fronts it. The services it spawns read their own environments.
+ */
+export const StackEnvironment = z.object({
+  NODE_ENV: env.nodeEnv(),
+  LOG_LEVEL: env.logLevel(),
+  /** Admin connection of an existing PostgreSQL; unset: the embedded one under DATA_DIR. */
+  DATABASE_URL: env.url().optional(),
+  DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+  /** The public entry (nginx, or the gateway itself when nginx is not installed). */
+  EDGE_PORT: env.port(8000),
+  GATEWAY_PORT: env.port(4000),
+  USERS_PORT: env.port(4001),
+  PATIENTS_PORT: env.port(4002),
+  /** The nginx binary: a path, or a name looked up on PATH. */
+  NGINX_BIN: z.string().default('nginx'),
+  /** Fail instead of letting the gateway answer the edge port when nginx is missing (CI). */
+  REQUIRE_NGINX: env.boolean(false),
+});
+export type StackConfig = z.infer<typeof StackEnvironment>;
+
+export function loadStackConfig(source: Record<string, string | undefined> = process.env): StackConfig {
+  return parseEnvironment(StackEnvironment, source);
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import {
+  createAccessTokenVerifier,
+  createErrorFormatter,
+  createLogger,
+  type Logger,
+  type RunningService,
+  startGraphQLService,
+} from '@healthsync/orm';
+import { createGatewayContext, type GatewayContext } from './context.js';
+import { createSubgraphFetcher, SubgraphDataSource } from './datasource.js';
+import type { GatewayConfig } from './environment.js';
+
+export { type GatewayConfig, loadGatewayConfig } from './environment.js';
+
+/** Routing URL overrides from the environment, by subgraph name as rover.yaml spells it. */
+function subgraphUrlOverrides(config: GatewayConfig): Record<string, string | undefined> {
+  return { users: config.USERS_URL, patients: config.PATIENTS_URL };
+}
+
+/**
+ * The gateway's Apollo server over the static supergraph (no HTTP): Apollo's usage reporting,
+ * schema reporting and the subgraphs' inline traces stay off whatever APOLLO_* variables say.
+ */
+export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
+  const overrides = subgraphUrlOverrides(config);
+  const { fetcher, destroy } = createSubgraphFetcher();
+  const gateway = new ApolloGateway({
+    supergraphSdl: readFileSync(config.SUPERGRAPH_FILE, 'utf8'),
+    buildService: ({ name, url }) => {
+      const routingUrl = overrides[name] ?? url;
+      if (!routingUrl) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
+      return new SubgraphDataSource({ url: routingUrl, fetcher, subgraphSecret: config.SUBGRAPH_SECRET });
+    },
+    logger,
+  });
+  const isProduction = config.NODE_ENV === 'production';
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: createErrorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !isProduction,
+    plugins: [
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      isProduction
+        ? ApolloServerPluginLandingPageProductionDefault()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+    ],
+  });
+  return { apollo, closeConnections: destroy };
+}
+
+/** Starts the gateway: token check, static supergraph, HTTP with health and request ids. */
+export async function startGatewayServer(config: GatewayConfig): Promise<RunningService> {
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  const verifyAccessToken = createAccessTokenVerifier({
+    keys: config.JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    subgraphSecret: config.SUBGRAPH_SECRET,
+  });
+  const { apollo, closeConnections } = createGatewayApollo(config, logger);
+  return startGraphQLService<GatewayContext>({
+    name: 'gateway',
+    logger,
+    host: config.HOST,
+    port: config.PORT,
+    bodyLimit: config.BODY_LIMIT,
+    apollo,
+    context: (scope) => createGatewayContext(scope, verifyAccessToken),
+    // The supergraph is static and was loaded by apollo.start(): serving means ready.
+    readiness: async () => ({ supergraph: 'up' }),
+    onClose: async () => closeConnections(),
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * `npm start`: the whole stack on this machine (README, "Running the stack"). Ctrl-C or SIGTERM
+ * stops every process it started, the embedded PostgreSQL included.
+ */
+import { runMain } from '@healthsync/orm';
+import { loadStackConfig } from '../environment.js';
+import { startStack } from './stack.js';
+
+const log = (line: string) => console.log(`[stack] ${line}`);
+
+runMain(async () => {
+  const config = loadStackConfig();
+  // A stop asked for while starting is carried out as soon as the start has settled.
+  let stopReason: string | undefined;
+  let requestStop = (reason: string) => {
+    stopReason ??= reason;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => requestStop(`${signal} received`));
+  // npm answers SIGTERM by killing its shell, which leaves us orphaned: stop when the parent goes.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && requestStop('parent process exited'), 1_000).unref();
+
+  log(config.DATABASE_URL ? 'using DATABASE_URL' : `using the embedded PostgreSQL under ${config.DATA_DIR}`);
+  const stack = await startStack({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    ports: {
+      edge: config.EDGE_PORT,
+      gateway: config.GATEWAY_PORT,
+      users: config.USERS_PORT,
+      patients: config.PATIENTS_PORT,
+    },
+    nginxBin: config.NGINX_BIN,
+    requireNginx: config.REQUIRE_NGINX,
+    nodeEnv: config.NODE_ENV,
+    logLevel: config.LOG_LEVEL,
+    output: 'inherit',
+    log,
+  });
+  const { urls } = stack;
+  console.log(
+    [
+      '',
+      `HealthSync is up: ${urls.edge.replace('127.0.0.1', 'localhost')}  (${stack.nginx ? 'nginx' : 'the gateway itself: no nginx'})`,
+      `  gateway             ${urls.gateway}`,
+      ...Object.entries(urls.subgraphs).map(([name, url]) => `  ${`${name} subgraph`.padEnd(19)} ${url}  (Sandbox)`),
+      `  public keys         ${urls.edge.replace('/graphql', '/.well-known/jwks.json')}`,
+      `Logs: ${config.LOG_LEVEL}. Ctrl-C stops everything.`,
+      '',
+    ].join('\n'),
+  );
+
+  const reason = await new Promise<string>((resolve) => {
+    requestStop = resolve;
+    if (stopReason) resolve(stopReason);
+    stack.crashed.then((why) => {
+      process.exitCode = 1;
+      resolve(why);
+    });
+  });
+  log(`${reason}: stopping`);
+  await stack.stop();
+  log('stopped');
+});

