@@ -4,22 +4,16 @@
  * Uses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { openDatabase } from '../database/open.js';
 import { provisionDatabase } from '../database/bootstrap.js';
 import { createMigration, migrateAll } from '../database/migrate.js';
 import { SUBGRAPH_DATABASES, type SubgraphName } from '../database/subgraphs.js';
 import { parseEnvironment } from '../environment.js';
 import { runMain } from '../process.js';
-
-const Environment = z.object({
-  DATABASE_URL: z.url().optional(),
-  USERS_DB_PASSWORD: z.string().min(12).optional(),
-  PATIENTS_DB_PASSWORD: z.string().min(12).optional(),
-});
+import { MigrateEnvironment } from './migrate-environment.js';
 
 runMain(async () => {
-  const environment = parseEnvironment(Environment, process.env);
+  const environment = parseEnvironment(MigrateEnvironment, process.env);
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: { initial: { type: 'boolean', default: false } },

