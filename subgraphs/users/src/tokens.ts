@@ -16,16 +16,25 @@ export interface IssuedTokens {
 
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/**
+ * The first `iat` (epoch seconds) a token of a user cut off at `at` may carry. `iat` has whole
+ * seconds: every token issued up to the cut-off's second is refused, and tokens issued after it
+ * within that same second get this `iat` (see signAccessToken), so they are not.
+ */
+export const firstValidIat = (at: Date) => Math.floor(at.getTime() / 1000) + 1;
+
 /** Signs an access token for `user` (DESIGN.md §4 claims). */
 export async function signAccessToken(user: User, keys: SigningKeys, config: UsersConfig): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const issuedAt = user.tokensValidAfter ? Math.max(now, firstValidIat(user.tokensValidAfter)) : now;
   return new SignJWT({ role: user.role })
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, kid: keys.kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(config.JWT_ISSUER)
     .setAudience(config.JWT_AUDIENCE)
     .setSubject(user.id)
     .setJti(randomUUID())
-    .setIssuedAt()
-    .setExpirationTime(`${config.ACCESS_TOKEN_TTL_SECONDS}s`)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + config.ACCESS_TOKEN_TTL_SECONDS)
     .sign(keys.privateKey);
 }
 
@@ -86,7 +95,13 @@ export async function rotateRefreshToken(
   logger: Logger,
 ): Promise<IssuedTokens> {
   const session = await em.findOne(RefreshSession, { tokenHash: hashRefreshToken(presented) }, { populate: ['user'] });
-  if (!session || session.revokedAt) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  if (!session) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  // A family is over once any of its tokens was revoked: a token added by a refresh that raced
+  // the revocation is refused too.
+  if (session.revokedAt || (await em.count(RefreshSession, { familyId: session.familyId, revokedAt: { $ne: null } }))) {
+    await revokeFamily(em, session.familyId);
+    throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  }
   const now = Date.now();
   const user = session.user as unknown as User;
   const idle = now - session.createdAt.getTime() > config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
@@ -126,7 +141,7 @@ export function cutOffAccessTokens(user: User): void {
 /**
  * What REVOCATIONS_PATH serves: users whose tokens were cut off within the longest access token
  * lifetime. An inactive user's tokens are all refused (no new ones can be issued to them);
- * otherwise tokens issued before the cut-off's second are.
+ * otherwise tokens issued up to the cut-off are.
  */
 export async function loadRevocationList(
   em: EntityManager,
@@ -140,9 +155,7 @@ export async function loadRevocationList(
   );
   const notBefore: Record<string, number> = {};
   for (const user of users) {
-    notBefore[user.id] = user.active
-      ? Math.floor((user.tokensValidAfter as Date).getTime() / 1000)
-      : Number.MAX_SAFE_INTEGER;
+    notBefore[user.id] = user.active ? firstValidIat(user.tokensValidAfter as Date) : Number.MAX_SAFE_INTEGER;
   }
   return { notBefore };
 }

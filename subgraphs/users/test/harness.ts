@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, type Role } from '@healthsync/orm';
+import { AppError, createLogger, type Role } from '@healthsync/orm';
 import type { TestDatabase } from '@healthsync/orm/testing';
-import { createUsersContext, type UsersServices } from '../src/context.js';
+import { createUsersContext, type UsersContext, type UsersServices } from '../src/context.js';
 import { User } from '../src/entities.js';
 import { loadUsersConfig, type UsersConfig } from '../src/environment.js';
 import { hashPassword } from '../src/passwords.js';
@@ -52,11 +52,18 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
     { ip = '192.0.2.1' } = {},
   ): Promise<GraphQLResult> => {
     const req = { headers: token ? { authorization: `Bearer ${token}` } : {}, ip };
-    const contextValue = await createUsersContext(
-      { req, res: {}, requestId: 'test', logger: createLogger('users', 'silent') } as never,
-      orm.em.fork(),
-      services,
-    );
+    let contextValue: UsersContext;
+    try {
+      contextValue = await createUsersContext(
+        { req, res: {}, requestId: 'test', logger: createLogger('users', 'silent') } as never,
+        orm.em.fork(),
+        services,
+      );
+    } catch (error) {
+      // Over HTTP this is the 401 answer, before any resolver runs.
+      if (!(error instanceof AppError)) throw error;
+      return { errors: [{ message: error.message, extensions: { code: error.extensions.code } }] };
+    }
     const response = await apollo.executeOperation({ query, variables }, { contextValue });
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     return response.body.singleResult as GraphQLResult;

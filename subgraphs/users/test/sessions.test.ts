@@ -1,0 +1,151 @@
+import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import pg from 'pg';
+import { hashRefreshToken } from '../src/tokens.js';
+import { createUsersHarness, type UsersHarness } from './harness.js';
+
+let database: TestDatabase;
+let harness: UsersHarness;
+let admin: pg.Client;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  harness = await createUsersHarness(database, { SESSION_IDLE_TIMEOUT_SECONDS: '3600' });
+  admin = new pg.Client({ connectionString: database.adminUrl });
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin?.end();
+  await harness?.stop();
+  await database?.drop();
+});
+
+const REFRESH = `mutation Refresh($token: String!) {
+  refreshSession(refreshToken: $token) { accessToken refreshToken tokenType expiresIn user { id } }
+}`;
+const LOGOUT = 'mutation Logout($token: String!) { logout(refreshToken: $token) }';
+const CHANGE_PASSWORD = `mutation Change($current: String!, $next: String!) {
+  changePassword(currentPassword: $current, newPassword: $next)
+}`;
+const LOGIN = 'mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }';
+const ME = '{ me { id } }';
+
+const refresh = (token: string) => harness.execute(REFRESH, { token });
+const codeOf = (result: { errors?: { extensions?: Record<string, unknown> }[] }) =>
+  result.errors?.[0]?.extensions?.code;
+
+describe('refreshSession', () => {
+  test('rotates: a new refresh token each time, stored only as a hash', async () => {
+    const { user, refreshToken } = await harness.createTestUser();
+    const first = await refresh(refreshToken);
+    expect(first.errors).toBeUndefined();
+    const next = first.data?.refreshSession;
+    expect(next).toMatchObject({ tokenType: 'Bearer', user: { id: user.id } });
+    expect(next.refreshToken).not.toBe(refreshToken);
+    expect((await harness.execute(ME, {}, next.accessToken)).data?.me).toEqual({ id: user.id });
+
+    const stored = await admin.query('SELECT token_hash FROM users.refresh_session WHERE user_id = $1', [user.id]);
+    const hashes = stored.rows.map((row: { token_hash: string }) => row.token_hash);
+    expect(hashes).toEqual(
+      expect.arrayContaining([hashRefreshToken(refreshToken), hashRefreshToken(next.refreshToken)]),
+    );
+    expect(hashes).not.toContain(next.refreshToken);
+
+    expect(codeOf(await refresh(next.refreshToken))).toBeUndefined();
+  });
+
+  test('reusing a used refresh token revokes the whole family: the newest token fails too', async () => {
+    const { refreshToken: stolen } = await harness.createTestUser();
+    const rotated = (await refresh(stolen)).data?.refreshSession.refreshToken as string;
+    const replay = await refresh(stolen);
+    expect(codeOf(replay)).toBe('UNAUTHENTICATED');
+    expect(codeOf(await refresh(rotated))).toBe('UNAUTHENTICATED');
+  });
+
+  test('concurrent refreshes with one token: at most one wins, and the family is then revoked', async () => {
+    const { refreshToken } = await harness.createTestUser();
+    const results = await Promise.all([refresh(refreshToken), refresh(refreshToken), refresh(refreshToken)]);
+    const winners = results.filter((result) => !result.errors);
+    expect(winners.length).toBeLessThanOrEqual(1);
+    for (const winner of winners) {
+      expect(codeOf(await refresh(winner.data?.refreshSession.refreshToken))).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  test('an unknown refresh token is refused', async () => {
+    expect(codeOf(await refresh('not-a-token'))).toBe('UNAUTHENTICATED');
+  });
+
+  test('idle timeout: a refresh token unused for too long is refused', async () => {
+    const { user, refreshToken } = await harness.createTestUser();
+    await admin.query(`UPDATE users.refresh_session SET created_at = now() - interval '2 hours' WHERE user_id = $1`, [
+      user.id,
+    ]);
+    expect(codeOf(await refresh(refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  test('absolute lifetime: a family past its end is refused, however recently refreshed', async () => {
+    const { user, refreshToken } = await harness.createTestUser();
+    const next = (await refresh(refreshToken)).data?.refreshSession.refreshToken as string;
+    await admin.query(
+      `UPDATE users.refresh_session SET family_expires_at = now() - interval '1 second' WHERE user_id = $1`,
+      [user.id],
+    );
+    expect(codeOf(await refresh(next))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('logout', () => {
+  test('revokes the family; answers true even for an unknown token', async () => {
+    const { refreshToken } = await harness.createTestUser();
+    const next = (await refresh(refreshToken)).data?.refreshSession.refreshToken as string;
+    expect((await harness.execute(LOGOUT, { token: next })).data?.logout).toBe(true);
+    expect(codeOf(await refresh(next))).toBe('UNAUTHENTICATED');
+    expect((await harness.execute(LOGOUT, { token: 'unknown' })).data?.logout).toBe(true);
+  });
+
+  test("ends only that session, not the user's other ones", async () => {
+    const { user, password, refreshToken } = await harness.createTestUser();
+    const other = await harness.execute(LOGIN, { input: { email: user.email, password } });
+    await harness.execute(LOGOUT, { token: refreshToken });
+    expect(codeOf(await refresh(other.data?.login.refreshToken))).toBeUndefined();
+  });
+});
+
+describe('changePassword', () => {
+  test('ends every session and access token of the user; the new password signs in', async () => {
+    const { user, password, accessToken, refreshToken } = await harness.createTestUser();
+    const result = await harness.execute(
+      CHANGE_PASSWORD,
+      { current: password, next: 'a brand new long passphrase' },
+      accessToken,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.changePassword).toBe(true);
+
+    expect(codeOf(await refresh(refreshToken))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await harness.execute(ME, {}, accessToken))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await harness.execute(LOGIN, { input: { email: user.email, password } }))).toBe('UNAUTHENTICATED');
+
+    const login = await harness.execute(LOGIN, {
+      input: { email: user.email, password: 'a brand new long passphrase' },
+    });
+    expect((await harness.execute(ME, {}, login.data?.login.accessToken)).data?.me).toEqual({ id: user.id });
+  });
+
+  test('a wrong current password or a weak new one changes nothing', async () => {
+    const { password, accessToken } = await harness.createTestUser();
+    const wrong = await harness.execute(
+      CHANGE_PASSWORD,
+      { current: 'not my password at all', next: 'a brand new long passphrase' },
+      accessToken,
+    );
+    expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+    const weak = await harness.execute(CHANGE_PASSWORD, { current: password, next: 'short' }, accessToken);
+    expect(weak.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    expect((await harness.execute(ME, {}, accessToken)).data?.me).not.toBeNull();
+  });
+
+  test('needs a signed-in user', async () => {
+    const result = await harness.execute(CHANGE_PASSWORD, { current: 'x', next: 'a brand new long passphrase' });
+    expect(codeOf(result)).toBe('UNAUTHENTICATED');
+  });
+});
