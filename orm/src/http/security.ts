@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
-  type DocumentNode,
   GraphQLError,
   Kind,
   NoSchemaIntrospectionCustomRule,
@@ -142,17 +141,6 @@ function argumentValue(
   return fallback ? argumentValue(fallback, {}, new Map()) : undefined;
 }
 
-function variableDefaults(document: DocumentNode, operationName: string | null): Map<string, ValueNode | undefined> {
-  const defaults = new Map<string, ValueNode | undefined>();
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    if (operationName !== null && definition.name?.value !== operationName) continue;
-    for (const variable of definition.variableDefinitions ?? [])
-      defaults.set(variable.variable.name.value, variable.defaultValue);
-  }
-  return defaults;
-}
-
 /**
  * Refuses any field whose `first` is above `maxPageSize` or negative. A validation rule cannot do
  * this: it never sees variables, and `first: $n` with `n = 100000` is the common way to ask.
@@ -161,9 +149,14 @@ export function pageSizePlugin(maxPageSize: number): ApolloServerPlugin<BaseCont
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operationName }) {
+        async didResolveOperation({ document, request, operation }) {
           const variables = request.variables ?? {};
-          const defaults = variableDefaults(document, operationName);
+          const defaults = new Map(
+            operation?.variableDefinitions?.map((definition) => [
+              definition.variable.name.value,
+              definition.defaultValue,
+            ]),
+          );
           visit(document, {
             Argument(node) {
               if (node.name.value !== 'first') return;
