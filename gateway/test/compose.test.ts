@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
 import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
 import { GatewayEnvironment } from '../src/environment.js';
+import { NGINX_TEMPLATE } from '../src/stack/nginx.js';
 
 interface ComposeService {
   build?: { context: string; dockerfile: string };
@@ -195,6 +196,27 @@ describe('docker-compose.yml', () => {
     // A fixed name or host port would make `--scale gateway=N` fail.
     expect(gateway.container_name).toBeUndefined();
     expect(gateway.ports).toBeUndefined();
+  });
+
+  it('renders the nginx template npm start uses, with upstreams at the gateway and users services', () => {
+    const nginx = services.nginx!;
+    const mount = (nginx.volumes ?? []).find((volume) => volume.includes('/etc/nginx/templates/'));
+    const [source, target] = (mount ?? '').split(':');
+    expect(path.resolve(REPO_ROOT, source ?? '')).toBe(NGINX_TEMPLATE);
+    expect(target).toMatch(/^\/etc\/nginx\/templates\/\w+\.conf\.template$/);
+    const template = readFileSync(NGINX_TEMPLATE, 'utf8');
+    const placeholders = [...new Set([...template.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort();
+    const environment = environmentOf('nginx');
+    expect(Object.keys(environment).sort()).toEqual(placeholders);
+    expect(environment.GATEWAY_UPSTREAM).toBe(`gateway:${environmentOf('gateway').PORT}`);
+    expect(environment.USERS_UPSTREAM).toBe(`users:${environmentOf('users').PORT}`);
+    expect(nginx.ports).toEqual([`8000:${environment.NGINX_LISTEN}`]);
+    // The probe asks nginx for /health, which the template routes to the gateway's readiness.
+    const probe = (nginx.healthcheck?.test ?? []).join(' ');
+    expect(probe).toContain(`127.0.0.1:${environment.NGINX_LISTEN}/health`);
+    expect(template).toMatch(
+      new RegExp(`location = /health \\{\\s*proxy_pass http://healthsync_gateway${HEALTH_PATHS.ready};`),
+    );
   });
 
   describe.each(['users', 'patients', 'gateway'])('%s image', (name) => {
