@@ -182,6 +182,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('gives the gateway and both subgraphs the same subgraph secret', () => {
+    const secrets = ['gateway', 'users', 'patients'].map((name) => services[name]?.environment?.SUBGRAPH_SECRET);
+    expect(secrets[0]).toMatch(/^\$\{SUBGRAPH_SECRET:\?/);
+    expect(new Set(secrets).size).toBe(1);
+  });
+
   it('publishes nginx on 8000, the subgraphs on 127.0.0.1 only, and nothing else', () => {
     expect(services.nginx?.ports).toEqual(['8000:8000']);
     expect(services.users?.ports).toEqual(['127.0.0.1:4001:4001']);
