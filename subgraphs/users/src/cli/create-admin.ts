@@ -35,13 +35,19 @@ async function readPassword(): Promise<string> {
   return '';
 }
 
+/** An operator's mistake: one line, exit 1, no stack. */
+function fail(message: string): void {
+  console.error(message);
+  process.exitCode = 1;
+}
+
 runMain(async () => {
   const config = loadAdminCliConfig();
   if (process.argv.some((arg) => arg === '--password' || arg.startsWith('--password='))) {
-    throw new Error('refusing --password: pass it on stdin or in ADMIN_PASSWORD, never on the command line');
+    return fail('refusing --password: pass it on stdin or in ADMIN_PASSWORD, never on the command line');
   }
   const { values } = parseArgs({ options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true });
-  if (!values.email) throw new Error('usage: npm run users:create-admin -- --email <email> [--name <name>]');
+  if (!values.email) return fail('usage: npm run users:create-admin -- --email <email> [--name <name>]');
   const password = config.ADMIN_PASSWORD ?? (await readPassword());
 
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL });
@@ -59,8 +65,8 @@ runMain(async () => {
       });
       console.log(`${created ? 'created' : 'promoted'} admin ${user.email} (${user.id})`);
     } catch (error) {
-      if (error instanceof AppError) throw new Error(error.message);
-      throw error;
+      if (!(error instanceof AppError)) throw error;
+      fail(error.message);
     } finally {
       await orm.close();
     }
