@@ -4,6 +4,8 @@ import {
   DEFAULT_TOKEN_AUDIENCE,
   DEFAULT_TOKEN_ISSUER,
   env,
+  GATEWAY_LIMITS,
+  graphqlLimitsEnvironment,
   parseEnvironment,
   REPO_ROOT,
 } from '@healthsync/orm';
@@ -31,6 +33,7 @@ export const GatewayEnvironment = z.object({
   /** Sent to every subgraph when set; subgraphs that are given the same value refuse requests without it. */
   SUBGRAPH_SECRET: z.string().min(32).optional(),
   BODY_LIMIT: bodyLimit(),
+  ...graphqlLimitsEnvironment(GATEWAY_LIMITS),
   /** The composed supergraph (`npm run compose`); a container may mount another one. */
   SUPERGRAPH_FILE: z.string().default(path.join(REPO_ROOT, 'gateway', 'supergraph.graphql')),
 });

@@ -13,6 +13,8 @@ import {
   createAccessTokenVerifier,
   createErrorFormatter,
   createLogger,
+  graphqlLimitsOf,
+  graphqlSecurity,
   type Logger,
   type RunningService,
   startGraphQLService,
@@ -45,12 +47,14 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
     logger,
   });
   const isProduction = config.NODE_ENV === 'production';
+  // The public edge's limits (README "Security"); in production no introspection and no suggestions.
+  const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError: createErrorFormatter(logger),
-    includeStacktraceInErrorResponses: false,
-    introspection: !isProduction,
+    ...security,
     plugins: [
+      ...security.plugins,
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       isProduction
