@@ -1,0 +1,141 @@
+/**
+ * End to end: the real processes (both subgraphs, the gateway, nginx when installed) started by
+ * the `npm start` launcher on free ports against a fresh test database, driven over real HTTP.
+ * REQUIRE_NGINX=1 (CI) makes a missing nginx a failure instead of a gateway-only run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import { loadStackConfig } from '../src/environment.js';
+import { findNginx } from '../src/stack/nginx.js';
+import { type RunningStack, startStack } from '../src/stack/stack.js';
+
+const { REQUIRE_NGINX } = loadStackConfig(process.env);
+
+let database: TestDatabase;
+let dataDir: string;
+let stack: RunningStack;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-e2e-'));
+  stack = await startStack({
+    databaseUrl: database.adminUrl,
+    rolePasswords: database.passwords,
+    dataDir,
+    ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+    nginxBin: 'nginx',
+    requireNginx: REQUIRE_NGINX,
+    nodeEnv: 'test',
+    logLevel: 'silent',
+    output: 'quiet',
+    log: () => {},
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await database?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+interface GraphQLResult {
+  status: number;
+  requestId: string | null;
+  // biome-ignore lint/suspicious/noExplicitAny: each operation's data has its own shape
+  data?: Record<string, any> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+async function graphql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResult> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResult, 'status' | 'requestId'>;
+  return { status: response.status, requestId: response.headers.get('x-request-id'), ...body };
+}
+
+const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { accessToken user { id email } } }`;
+const CREATE_PATIENT = `mutation CreatePatient($input: CreatePatientInput!) {
+  createPatient(input: $input) { id mrn fullName createdBy { email } }
+}`;
+const PATIENTS = '{ patients { edges { node { fullName createdBy { email } } } totalCount } }';
+
+/** signUp → createPatient → patients, through `url`, as a new clinician named after `tag`. */
+async function journey(url: string, tag: string) {
+  const email = `clinician-${tag}@example.org`;
+  const signUp = await graphql(url, SIGN_UP, {
+    input: { email, password: 'a long and unguessable secret', name: `Clinician ${tag}` },
+  });
+  expect(signUp.errors).toBeUndefined();
+  const auth = { authorization: `Bearer ${signUp.data?.signUp.accessToken}` };
+
+  const created = await graphql(
+    url,
+    CREATE_PATIENT,
+    { input: { givenName: 'Ada', familyName: `Lovelace-${tag}`, gender: 'FEMALE', birthDate: '1985-12-10' } },
+    auth,
+  );
+  expect(created.errors).toBeUndefined();
+  expect(created.data?.createPatient).toMatchObject({ fullName: `Ada Lovelace-${tag}`, createdBy: { email } });
+
+  const listed = await graphql(url, PATIENTS, {}, auth);
+  expect(listed.errors).toBeUndefined();
+  return { email, patients: listed.data?.patients };
+}
+
+test('nginx fronts the stack when it is installed (REQUIRE_NGINX=1: it must be)', () => {
+  const installed = findNginx('nginx') !== undefined;
+  expect(stack.nginx).toBe(installed);
+  if (REQUIRE_NGINX) expect(stack.nginx).toBe(true);
+  if (!stack.nginx) expect(stack.urls.edge).toBe(stack.urls.gateway);
+});
+
+test('signUp → createPatient → patients with createdBy resolved across subgraphs, through the gateway', async () => {
+  const { email, patients } = await journey(stack.urls.gateway, 'gateway');
+  expect(patients.edges).toContainEqual({ node: { fullName: 'Ada Lovelace-gateway', createdBy: { email } } });
+  expect(patients.totalCount).toBe(patients.edges.length);
+});
+
+test('the same journey through the edge (nginx when installed), which keeps or makes request ids', async () => {
+  const { email, patients } = await journey(stack.urls.edge, 'edge');
+  expect(patients.edges).toContainEqual({ node: { fullName: 'Ada Lovelace-edge', createdBy: { email } } });
+  expect(patients.totalCount).toBeGreaterThanOrEqual(1);
+
+  const kept = await graphql(stack.urls.edge, '{ me { id } }', {}, { 'x-request-id': 'e2e-request-1' });
+  expect(kept.requestId).toBe('e2e-request-1');
+  const made = await graphql(stack.urls.edge, '{ me { id } }');
+  expect(made.requestId).toMatch(/^[0-9a-f-]{32,36}$/);
+});
+
+test('the edge serves the users subgraph public keys and the health of the stack', async () => {
+  const origin = new URL(stack.urls.edge).origin;
+  const jwks = (await (await fetch(`${origin}/.well-known/jwks.json`)).json()) as { keys: { kty: string }[] };
+  expect(jwks.keys[0]?.kty).toBe('OKP');
+  const ready = await fetch(`${origin}/health/ready`);
+  expect(ready.status).toBe(200);
+}, 10_000);
+
+test.each([
+  ['the gateway', () => stack.urls.gateway],
+  ['the edge', () => stack.urls.edge],
+])('a bad token gets HTTP 401 UNAUTHENTICATED at %s', async (_where, url) => {
+  const result = await graphql(url(), PATIENTS, {}, { authorization: 'Bearer not.a.token' });
+  expect(result.status).toBe(401);
+  expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+});
+
+test('anonymous access to patient data is refused by the patients subgraph itself', async () => {
+  const result = await graphql(stack.urls.edge, PATIENTS);
+  expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  expect(result.errors?.[0]?.extensions).not.toHaveProperty('serviceName');
+  expect(result.data ?? null).toBeNull();
+});
