@@ -1,0 +1,165 @@
+/**
+ * Faults with real processes: a users subgraph and a gateway as child processes, on a PostgreSQL
+ * cluster of this file's own (the run's shared server cannot be stopped under other test files).
+ * - The patients subgraph is down (nothing listens at its URL): a query that also asks for users
+ *   data gets HTTP 200 with the users part and a masked error, and the gateway stays ready.
+ * - PostgreSQL stops: requests fail with a masked error, readiness turns 503; it comes back: the
+ *   services recover without a restart.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createDatabaseIfMissing,
+  type EmbeddedDatabase,
+  findFreePort,
+  migrateAll,
+  provisionDatabase,
+  REPO_ROOT,
+  startEmbeddedPostgres,
+  subgraphDatabaseUrl,
+} from '@healthsync/orm';
+import { type ManagedChild, spawnChild } from '../src/stack/processes.js';
+
+const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-faults-'));
+chmodSync(folder, 0o755); // the cluster runs as `postgres` when we are root
+const dataDir = path.join(folder, 'postgres');
+let cluster: EmbeddedDatabase;
+let pgPort: number;
+const children: ManagedChild[] = [];
+let usersUrl: string;
+let gatewayUrl: string;
+
+function startService(name: string, entry: string, env: Record<string, string>): ManagedChild {
+  const child = spawnChild({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(REPO_ROOT, entry)],
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', LOG_LEVEL: 'silent', HOST: '127.0.0.1', ...env },
+    output: 'quiet',
+  });
+  children.push(child);
+  return child;
+}
+
+/** Polls `url` until it answers `status`; fails with the last answer after about 20 s. */
+async function waitForStatus(url: string, status: number, child?: ManagedChild): Promise<void> {
+  let last = 'no answer';
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    if (child?.hasExited()) throw new Error(`${child.name} exited:\n${child.lastLines()}`);
+    const answer = await fetch(url).then(
+      (response) => response.status,
+      (error: unknown) => String(error),
+    );
+    if (answer === status) return;
+    last = String(answer);
+    await sleep(200);
+  }
+  throw new Error(`${url} never answered ${status} (last: ${last})`);
+}
+
+async function graphql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    text,
+    body: JSON.parse(text) as {
+      data?: Record<string, unknown> | null;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    },
+  };
+}
+
+/** What a masked error may not reveal: addresses, ports, driver or SQL details, stacks. */
+function expectMasked(text: string) {
+  expect(text).not.toMatch(/127\.0\.0\.1|localhost|https?:\/\/|ECONNREFUSED|connect |\bSELECT\b|postgres|\.ts:\d+/i);
+}
+
+const readyUrl = (graphqlUrl: string) => new URL('/health/ready', graphqlUrl).toString();
+
+const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { accessToken user { email } } }`;
+const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }`;
+const email = `faults-${Date.now()}@example.org`;
+const password = 'a long and unusual passphrase 42';
+
+beforeAll(async () => {
+  pgPort = await findFreePort();
+  cluster = await startEmbeddedPostgres({ dataDir, port: pgPort });
+  const adminUrl = cluster.url.replace(/\/postgres$/, '/healthsync_faults');
+  await createDatabaseIfMissing(adminUrl);
+  const passwords = { users: 'users-faults-password', patients: 'patients-faults-password' };
+  await provisionDatabase(adminUrl, passwords);
+  await migrateAll(adminUrl);
+
+  const [usersPort, gatewayPort, closedPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
+  usersUrl = `http://127.0.0.1:${usersPort}/graphql`;
+  gatewayUrl = `http://127.0.0.1:${gatewayPort}/graphql`;
+  const users = startService('users', 'subgraphs/users/src/index.ts', {
+    PORT: String(usersPort),
+    USERS_DATABASE_URL: subgraphDatabaseUrl(adminUrl, 'users', passwords.users),
+    KEYS_DIR: path.join(folder, 'keys'),
+  });
+  const gateway = startService('gateway', 'gateway/src/index.ts', {
+    PORT: String(gatewayPort),
+    USERS_URL: usersUrl,
+    // Nothing listens here: the patients subgraph is down for the whole file.
+    PATIENTS_URL: `http://127.0.0.1:${closedPort}/graphql`,
+    JWKS_URL: new URL('/.well-known/jwks.json', usersUrl).toString(),
+  });
+  await Promise.all([waitForStatus(readyUrl(usersUrl), 200, users), waitForStatus(readyUrl(gatewayUrl), 200, gateway)]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(children.map((child) => child.stop('SIGTERM', 5_000)));
+  await cluster?.stop();
+  rmSync(folder, { recursive: true, force: true });
+}, 60_000);
+
+test('patients down: HTTP 200 with the users part, a masked error for the rest, the gateway still ready', async () => {
+  const signUp = await graphql(gatewayUrl, SIGN_UP, { input: { email, password, name: 'Faults Tester' } });
+  expect(signUp.body.errors).toBeUndefined();
+  const { accessToken: token } = (signUp.body.data as { signUp: { accessToken: string } }).signUp;
+
+  const response = await graphql(
+    gatewayUrl,
+    'query Mixed($id: ID!) { me { email } patient(id: $id) { id } }',
+    { id: '00000000-0000-4000-8000-000000000000' },
+    token,
+  );
+  expect(response.status).toBe(200);
+  expect(response.body.data).toEqual({ me: { email }, patient: null });
+  expect(response.body.errors?.length).toBeGreaterThan(0);
+  expectMasked(response.text);
+
+  const ready = await fetch(readyUrl(gatewayUrl));
+  expect(ready.status).toBe(200);
+});
+
+test('PostgreSQL stopped: masked errors and readiness 503; back: recovery without a restart', async () => {
+  await cluster.stop();
+
+  const login = await graphql(gatewayUrl, LOGIN, { input: { email, password } });
+  expect(login.status).toBe(200);
+  expect(login.body.data ?? null).toBeNull();
+  expect(login.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  expectMasked(login.text);
+
+  const ready = await fetch(readyUrl(usersUrl));
+  expect([ready.status, await ready.json()]).toEqual([
+    503,
+    expect.objectContaining({ status: 'down', dependencies: { database: 'down' } }),
+  ]);
+
+  cluster = await startEmbeddedPostgres({ dataDir, port: pgPort });
+  await waitForStatus(readyUrl(usersUrl), 200);
+  const again = await graphql(gatewayUrl, LOGIN, { input: { email, password } });
+  expect(again.body.errors).toBeUndefined();
+  expect(again.body.data).toEqual({ login: { accessToken: expect.any(String) } });
+}, 60_000);
