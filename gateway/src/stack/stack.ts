@@ -8,6 +8,7 @@ import {
   openDatabase,
   provisionDatabase,
   REPO_ROOT,
+  SUBGRAPH_DATABASES,
   type SubgraphName,
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
@@ -43,11 +44,13 @@ export interface StackOptions {
   log: (line: string) => void;
   /** Shortens process start-up failures in tests; the default suits a cold `npm start`. */
   readyTimeoutMs?: number;
+  /** Extra settings for every service, over the inherited ones (tests: SUBGRAPH_SECRET, ADMIN_EMAIL…). */
+  env?: Record<string, string>;
 }
 
 export interface RunningStack {
   /** GraphQL endpoints: `edge` is the public one (nginx, or the gateway itself without nginx). */
-  urls: { edge: string; gateway: string; subgraphs: Partial<Record<SubgraphName, string>> };
+  urls: { edge: string; gateway: string; subgraphs: Record<SubgraphName, string> };
   /** Whether nginx serves the edge. */
   nginx: boolean;
   /** Settles with a description when a child stops on its own while the stack is up. */
@@ -122,11 +125,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     log(`nginx not found: the gateway itself answers the edge port ${edge} (install nginx for the real edge)`);
 
   const subgraphPorts: Record<SubgraphName, number> = { users, patients };
-  // The subgraphs rover.yaml composes are the ones the gateway will call: start exactly those.
-  const subgraphs = readSupergraphConfig().subgraphs.map(({ name }) => {
-    if (!(name in subgraphPorts)) throw new Error(`rover.yaml names a subgraph the launcher does not know: ${name}`);
-    return name as SubgraphName;
-  });
+  // The gateway calls the subgraphs rover.yaml composes: they must be the ones started here.
+  const subgraphs = Object.keys(SUBGRAPH_DATABASES) as SubgraphName[];
+  const composed = readSupergraphConfig().subgraphs.map(({ name }) => name);
+  if ([...composed].sort().join() !== [...subgraphs].sort().join())
+    throw new Error(`rover.yaml composes ${composed.join(', ')} but the stack runs ${subgraphs.join(', ')}`);
 
   const listenersBefore = exitSignalListeners();
   const database = await openDatabase({
@@ -157,7 +160,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const jwksUrl = `http://${LOCALHOST}:${users}/.well-known/jwks.json`;
     // Inherited settings (JWT keys, pool sizes…) pass through; the admin URL does not.
     const { DATABASE_URL: _admin, ...inherited } = process.env;
-    const common = { ...inherited, NODE_ENV: options.nodeEnv, LOG_LEVEL: options.logLevel };
+    const common = { ...inherited, ...options.env, NODE_ENV: options.nodeEnv, LOG_LEVEL: options.logLevel };
     const services = [
       ...subgraphs.map((name) => ({
         name: `${name} subgraph`,
@@ -234,7 +237,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     urls: {
       edge: graphqlUrl(edge),
       gateway: graphqlUrl(gateway),
-      subgraphs: Object.fromEntries(subgraphs.map((name) => [name, graphqlUrl(subgraphPorts[name])])),
+      subgraphs: { users: graphqlUrl(users), patients: graphqlUrl(patients) },
     },
     nginx: nginxBin !== undefined,
     crashed,

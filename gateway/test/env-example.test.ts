@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '@healthsync/orm';
+import type { z } from 'zod';
+import { MigrateEnvironment } from '../../orm/src/cli/migrate-environment.js';
+import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
+import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
+import { GatewayEnvironment, StackEnvironment } from '../src/environment.js';
+
+/** Every schema a process parses its environment with. */
+const SCHEMAS: Record<string, z.ZodObject> = {
+  stack: StackEnvironment,
+  migrate: MigrateEnvironment,
+  gateway: GatewayEnvironment,
+  users: UsersEnvironment,
+  patients: PatientsEnvironment,
+};
+
+/** `KEY=value` lines of .env.example, commented out (`# KEY=`) or not. */
+const lines = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8')
+  .split('\n')
+  .map((line) => /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line))
+  .filter((match) => match !== null)
+  .map(([, comment, key, value]) => ({ key: key as string, value: value as string, active: !comment }));
+
+describe('.env.example', () => {
+  test('lists every variable any process reads, and no other', () => {
+    const read = new Set(Object.values(SCHEMAS).flatMap((schema) => Object.keys(schema.shape)));
+    const listed = new Set(lines.map((line) => line.key));
+    expect([...read].filter((key) => !listed.has(key))).toEqual([]);
+    expect([...listed].filter((key) => !read.has(key))).toEqual([]);
+  });
+
+  test('lists each variable once, and the values it shows are valid where they are read', () => {
+    expect(lines.map((line) => line.key).filter((key, index, all) => all.indexOf(key) !== index)).toEqual([]);
+    for (const { key, value } of lines.filter((line) => line.active)) {
+      for (const [process, schema] of Object.entries(SCHEMAS)) {
+        const field = schema.shape[key] as z.ZodType | undefined;
+        if (field) expect([process, key, field.safeParse(value).success]).toEqual([process, key, true]);
+      }
+    }
+  });
+
+  test('shows the defaults the code has (paths relative to the repository)', () => {
+    for (const { key, value } of lines.filter((line) => line.active)) {
+      for (const schema of Object.values(SCHEMAS)) {
+        const field = schema.shape[key] as z.ZodType | undefined;
+        const fallback = field?.safeParse(undefined);
+        if (!fallback?.success || fallback.data === undefined) continue;
+        const isPath = typeof fallback.data === 'string' && path.isAbsolute(fallback.data);
+        expect([key, isPath ? path.resolve(REPO_ROOT, value) : field?.parse(value)]).toEqual([key, fallback.data]);
+      }
+    }
+  });
+});
