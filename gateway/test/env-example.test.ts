@@ -16,6 +16,11 @@ const SCHEMAS: Record<string, z.ZodObject> = {
   patients: PatientsEnvironment,
 };
 
+/** What docker-compose.yml takes from .env (Compose reads the file itself), such as POSTGRES_PASSWORD. */
+const COMPOSE_VARIABLES = [
+  ...readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8').matchAll(/\$\{(\w+)/g),
+].map(([, name]) => name as string);
+
 /** `KEY=value` lines of .env.example, commented out (`# KEY=`) or not. */
 const lines = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8')
   .split('\n')
@@ -25,7 +30,10 @@ const lines = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8')
 
 describe('.env.example', () => {
   test('lists every variable any process reads, and no other', () => {
-    const read = new Set(Object.values(SCHEMAS).flatMap((schema) => Object.keys(schema.shape)));
+    const read = new Set([
+      ...Object.values(SCHEMAS).flatMap((schema) => Object.keys(schema.shape)),
+      ...COMPOSE_VARIABLES,
+    ]);
     const listed = new Set(lines.map((line) => line.key));
     expect([...read].filter((key) => !listed.has(key))).toEqual([]);
     expect([...listed].filter((key) => !read.has(key))).toEqual([]);
