@@ -46,7 +46,7 @@ runMain(async () => {
       `  gateway             ${urls.gateway}`,
       `  users subgraph      ${urls.subgraphs.users}  (Sandbox)`,
       `  patients subgraph   ${urls.subgraphs.patients}  (Sandbox)`,
-      `  public keys         ${urls.edge.replace('/graphql', '/.well-known/jwks.json')}`,
+      `  public keys         ${(stack.nginx ? urls.edge : urls.subgraphs.users).replace('/graphql', '/.well-known/jwks.json')}`,
       `Logs: ${config.LOG_LEVEL}. Ctrl-C stops everything.`,
       '',
     ].join('\n'),
