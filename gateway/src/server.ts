@@ -13,7 +13,9 @@ import {
   createAccessTokenVerifier,
   createErrorFormatter,
   createLogger,
+  type DependencyState,
   graphqlLimitsOf,
+  HEALTH_PATHS,
   graphqlSecurity,
   type Logger,
   type RunningService,
@@ -37,11 +39,14 @@ function subgraphUrlOverrides(config: GatewayConfig): Record<string, string | un
 export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
   const overrides = subgraphUrlOverrides(config);
   const { fetcher, destroy } = createSubgraphFetcher();
+  /** Where each subgraph is called, as the gateway resolved it: what readiness probes. */
+  const routingUrls = new Map<string, string>();
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(config.SUPERGRAPH_FILE, 'utf8'),
     buildService: ({ name, url }) => {
       const routingUrl = overrides[name] ?? url;
       if (!routingUrl) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
+      routingUrls.set(name, routingUrl);
       return new SubgraphDataSource({ url: routingUrl, fetcher, subgraphSecret: config.SUBGRAPH_SECRET });
     },
     logger,
@@ -62,7 +67,21 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
-  return { apollo, closeConnections: destroy };
+  return { apollo, closeConnections: destroy, routingUrls };
+}
+
+/** Each subgraph's own readiness (its database included), asked with a short timeout. */
+async function subgraphStates(routingUrls: Map<string, string>): Promise<Record<string, DependencyState>> {
+  const states = await Promise.all(
+    [...routingUrls].map(async ([name, url]) => {
+      const ready = await fetch(new URL(HEALTH_PATHS.ready, url), { signal: AbortSignal.timeout(1_000) }).then(
+        (response) => response.ok,
+        () => false,
+      );
+      return [name, ready ? 'up' : 'down'] as const;
+    }),
+  );
+  return Object.fromEntries(states);
 }
 
 /** Starts the gateway: token check, static supergraph, HTTP with health and request ids. */
@@ -74,7 +93,7 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     audience: config.JWT_AUDIENCE,
     subgraphSecret: config.SUBGRAPH_SECRET,
   });
-  const { apollo, closeConnections } = createGatewayApollo(config, logger);
+  const { apollo, closeConnections, routingUrls } = createGatewayApollo(config, logger);
   return startGraphQLService<GatewayContext>({
     name: 'gateway',
     logger,
@@ -85,6 +104,9 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     context: (scope) => createGatewayContext(scope, verifyAccessToken),
     // The supergraph is static and was loaded by apollo.start(): serving means ready.
     readiness: async () => ({ supergraph: 'up' }),
+    // Reported, not required: with one subgraph down the gateway still answers the others' fields,
+    // so it stays in rotation (status `degraded`) rather than taking the whole API down.
+    reported: () => subgraphStates(routingUrls),
     onClose: async () => closeConnections(),
   });
 }

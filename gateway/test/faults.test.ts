@@ -138,8 +138,12 @@ test('patients down: HTTP 200 with the users part, a masked error for the rest, 
   expect(response.body.errors?.length).toBeGreaterThan(0);
   expectMasked(response.text);
 
+  // Reported, yet still in rotation: partial answers beat none.
   const ready = await fetch(readyUrl(gatewayUrl));
-  expect(ready.status).toBe(200);
+  expect([ready.status, await ready.json()]).toEqual([
+    200,
+    { status: 'degraded', stopping: false, dependencies: { supergraph: 'up', users: 'up', patients: 'down' } },
+  ]);
 });
 
 test('PostgreSQL stopped: masked errors and readiness 503; back: recovery without a restart', async () => {
@@ -155,6 +159,11 @@ test('PostgreSQL stopped: masked errors and readiness 503; back: recovery withou
   expect([ready.status, await ready.json()]).toEqual([
     503,
     expect.objectContaining({ status: 'down', dependencies: { database: 'down' } }),
+  ]);
+  const gatewayReady = await fetch(readyUrl(gatewayUrl));
+  expect([gatewayReady.status, await gatewayReady.json()]).toEqual([
+    200,
+    expect.objectContaining({ status: 'degraded', dependencies: expect.objectContaining({ users: 'down' }) }),
   ]);
 
   cluster = await startEmbeddedPostgres({ dataDir, port: pgPort });
