@@ -151,3 +151,24 @@ test('the same edge answers a well-formed query within the limits', async () => 
   expect(response.status).toBe(200);
   expect(response.body).toEqual({ data: { me: null } });
 });
+
+test.each(['users', 'patients'] as const)(
+  'the %s subgraph refuses on its own too (defence in depth, its looser limits, production rules)',
+  async (name) => {
+    const url = edge.stack.urls.subgraphs[name];
+    expect(url).toBeDefined();
+    const direct = async (query: string) => {
+      const response = await fetch(String(url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      const text = await response.text();
+      return { status: response.status, text, body: JSON.parse(text) as GraphQLBody };
+    };
+    const deep = await direct(`{ ${'a { '.repeat(15)}b${' }'.repeat(15)} }`);
+    const error = expectRefused(deep, { status: 400, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'MAX_DEPTH' });
+    expect(error?.message).toBe('Query depth limit of 15 exceeded, found 16.');
+    expectRefused(await direct('{ __schema { types { name } } }'), { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
+  },
+);
