@@ -1,0 +1,308 @@
+/**
+ * `npm run bench`: seeds a benchmark database (100,000 patients by default), boots the real stack
+ * (both subgraphs, the gateway, nginx when installed) on free 127.0.0.1 ports and measures, in one
+ * run, each operation directly on the patients subgraph, through the gateway and through nginx +
+ * gateway. Prints a Markdown table for README's Performance section. See README, "Performance".
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
+import { findNginx, writeNginxConfig } from '../src/stack/nginx.js';
+import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
+import { type RunningStack, startStack } from '../src/stack/stack.js';
+import { loadBenchConfig } from './environment.js';
+import { graphqlRequest, type LoadResult, runLoad } from './load.js';
+import { describeMachine, loadAverage, markdownTable, type Row } from './report.js';
+import { FAMILY_NAMES, samplePatientIds, seedPatients } from './seed.js';
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+const json = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+
+const PAGE = (user: string) =>
+  `query PatientsPage { patients(first: 20) { edges { node { id mrn fullName gender birthDate createdBy { ${user} } } } pageInfo { hasNextPage endCursor } totalCount } }`;
+const ONE = (user: string) =>
+  `query OnePatient($id: ID!) { patient(id: $id) { id mrn fullName gender birthDate createdBy { ${user} } } }`;
+const SEARCH = (user: string) =>
+  `query SearchPatients($search: String!) { patients(filter: { search: $search }, first: 20) { edges { node { id mrn fullName createdBy { ${user} } } } totalCount } }`;
+const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { accessToken expiresIn } }`;
+const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`;
+const PASSWORD = 'benchmark clinician passphrase';
+
+/** Search terms of the three kinds the issue names, taken from the seeded names. */
+function searchTerms() {
+  const plain = (name: string) => name.normalize('NFD').replace(/\p{Diacritic}/gu, '');
+  const accented = FAMILY_NAMES.find((name) => name === 'Müller') ?? 'Müller';
+  return {
+    partial: 'ernan', // Fernández, Hernández
+    accentFree: plain(accented).toLowerCase(), // muller finds Müller
+    misspelt: 'Jonhson', // Johnson
+  };
+}
+
+/**
+ * nginx from the project's own template, with one change: the per-address rate limit (50 r/s)
+ * would answer 429 to a load test from one address, so its rate is raised; the limiter itself
+ * (zone lookup on every request) stays in the path.
+ */
+function startBenchNginx(bin: string, prefix: string, edgePort: number, gatewayPort: number, usersPort: number) {
+  const conf = writeNginxConfig(prefix, {
+    NGINX_LISTEN: `127.0.0.1:${edgePort}`,
+    GATEWAY_UPSTREAM: `127.0.0.1:${gatewayPort}`,
+    USERS_UPSTREAM: `127.0.0.1:${usersPort}`,
+  });
+  const site = path.join(prefix, 'conf.d', 'healthsync.conf');
+  const original = readFileSync(site, 'utf8');
+  const raised = original.replace(/rate=\d+r\/s/, 'rate=1000000r/s');
+  if (raised === original) throw new Error('nginx template: no limit_req_zone rate to raise for the benchmark');
+  writeFileSync(site, raised);
+  return spawnChild({
+    name: 'nginx',
+    command: bin,
+    args: ['-p', prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'],
+    cwd: prefix,
+    env: { PATH: process.env.PATH ?? '' },
+    output: 'quiet',
+  });
+}
+
+runMain(async () => {
+  const config = loadBenchConfig();
+  const started = performance.now();
+  const loadBefore = loadAverage();
+  const only = config.BENCH_ONLY ? new Set(config.BENCH_ONLY.split(',').map((id) => id.trim())) : undefined;
+  const wanted = (id: string) => !only || only.has(id);
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-bench-'));
+  const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
+  let stack: RunningStack | undefined;
+  let nginx: ManagedChild | undefined;
+
+  try {
+    // A database of its own: never the developer's .data/ cluster or a shared database.
+    let adminUrl: string;
+    if (config.DATABASE_URL) {
+      const url = new URL(config.DATABASE_URL);
+      url.pathname = `/healthsync_bench_${randomBytes(4).toString('hex')}`;
+      adminUrl = url.toString();
+      cleanups.unshift(() => dropDatabase(adminUrl));
+      log(`database ${url.pathname.slice(1)} on ${url.host}`);
+    } else {
+      const database = await openDatabase({ dataDir: workDir, log });
+      adminUrl = database.adminUrl;
+      cleanups.unshift(() => database.stop());
+      log('database: a throwaway embedded PostgreSQL');
+    }
+    const postgres = await withClient(
+      config.DATABASE_URL ? config.DATABASE_URL : adminUrl,
+      async (client) =>
+        (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?',
+    );
+
+    const subgraphSecret = randomBytes(32).toString('base64url');
+    const nginxBin = findNginx(config.NGINX_BIN);
+    if (config.BENCH_CPU_PROF_DIR) mkdirSync(config.BENCH_CPU_PROF_DIR, { recursive: true });
+    stack = await startStack({
+      databaseUrl: adminUrl,
+      dataDir: workDir,
+      ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+      // nginx is started below with the benchmark's rate limit; the stack gets no nginx of its own.
+      nginxBin: path.join(workDir, 'no-nginx'),
+      requireNginx: false,
+      nodeEnv: 'production',
+      logLevel: config.BENCH_LOG_LEVEL,
+      output: 'quiet',
+      log: () => {},
+      env: {
+        SUBGRAPH_SECRET: subgraphSecret,
+        ...(config.BENCH_CPU_PROF_DIR
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(config.BENCH_CPU_PROF_DIR)}` }
+          : {}),
+      },
+    });
+    const urls = stack.urls;
+    let edgeUrl = urls.gateway;
+    if (nginxBin) {
+      const edgePort = await findFreePort();
+      nginx = startBenchNginx(
+        nginxBin,
+        path.join(workDir, 'nginx'),
+        edgePort,
+        Number(new URL(urls.gateway).port),
+        Number(new URL(urls.subgraphs.users).port),
+      );
+      await waitUntilReady(nginx, `http://127.0.0.1:${edgePort}/health/ready`);
+      edgeUrl = `http://127.0.0.1:${edgePort}/graphql`;
+    }
+    log(`stack up: gateway ${urls.gateway}, edge ${edgeUrl}${nginxBin ? ' (nginx)' : ' (no nginx installed)'}`);
+
+    // Users through the API (argon2id hashes, real tokens); their ids become createdBy.
+    const secret = { [SUBGRAPH_SECRET_HEADER]: subgraphSecret };
+    const users: { id: string; email: string; token: string }[] = [];
+    for (let index = 0; index < config.BENCH_USERS; index++) {
+      const email = `clinician${index}@bench.example.org`;
+      const data = await graphqlRequest<{ signUp: { accessToken: string; user: { id: string } } }>(
+        urls.subgraphs.users,
+        json(SIGN_UP, { input: { email, password: PASSWORD, name: `Bench Clinician ${index}` } }),
+        secret,
+      );
+      users.push({ id: data.signUp.user.id, email, token: data.signUp.accessToken });
+    }
+    const seedSeconds = await seedPatients(
+      adminUrl,
+      config.BENCH_PATIENTS,
+      users.map((user) => user.id),
+    );
+    log(`seeded ${config.BENCH_PATIENTS} patients in ${seedSeconds.toFixed(1)} s`);
+    const ids = await samplePatientIds(adminUrl, 200);
+
+    const auth = { authorization: `Bearer ${users[0]?.token}` };
+    const paths = [
+      { name: 'patients subgraph (direct)', url: urls.subgraphs.patients, headers: { ...auth, ...secret }, user: 'id' },
+      { name: 'gateway', url: urls.gateway, headers: auth, user: 'email' },
+      { name: nginxBin ? 'nginx + gateway' : 'edge = gateway (no nginx)', url: edgeUrl, headers: auth, user: 'email' },
+    ];
+    const terms = searchTerms();
+    const operations = [
+      { id: 'a', name: '(a) page of 20 + createdBy + totalCount', bodies: (user: string) => [json(PAGE(user))] },
+      {
+        id: 'b',
+        name: '(b) patient(id)',
+        bodies: (user: string) => ids.map((id) => json(ONE(user), { id })),
+      },
+      {
+        id: 'c',
+        name: `(c) search "${terms.partial}"`,
+        bodies: (user: string) => [json(SEARCH(user), { search: terms.partial })],
+      },
+    ];
+
+    const measure = async (
+      url: string,
+      headers: Record<string, string>,
+      bodies: string[],
+      connections: number,
+      seconds = config.BENCH_DURATION,
+    ) => {
+      // Every body once, checked, so that a broken operation fails the bench instead of timing errors.
+      for (const body of new Set(bodies.slice(0, 3))) await graphqlRequest(url, body, headers);
+      await runLoad({ url, headers, bodies, connections, durationSeconds: Math.min(3, seconds) }); // warm-up
+      return runLoad({ url, headers, bodies, connections, durationSeconds: seconds });
+    };
+
+    const rows: Row[] = [];
+    for (const operation of operations) {
+      if (!wanted(operation.id)) continue;
+      let baseline: LoadResult | undefined;
+      for (const where of paths) {
+        log(`${operation.name} via ${where.name}`);
+        const result = await measure(where.url, where.headers, operation.bodies(where.user), config.BENCH_CONNECTIONS);
+        baseline ??= result;
+        rows.push({
+          operation: operation.name,
+          path: where.name,
+          connections: config.BENCH_CONNECTIONS,
+          result,
+          baseline,
+        });
+      }
+    }
+
+    const edge = paths[2] as (typeof paths)[number];
+    const searchRows: Row[] = [];
+    if (wanted('search')) {
+      // Latency of each kind of search: one client at a time, so the numbers are the search's own.
+      for (const [kind, term] of Object.entries({
+        'partial name': terms.partial,
+        'accent-free name': terms.accentFree,
+        'misspelt name': terms.misspelt,
+      })) {
+        for (const where of [paths[0], edge] as (typeof paths)[number][]) {
+          log(`search by ${kind} "${term}" via ${where.name}`);
+          const result = await measure(where.url, where.headers, [json(SEARCH(where.user), { search: term })], 1);
+          searchRows.push({ operation: `search by ${kind} "${term}"`, path: where.name, connections: 1, result });
+        }
+      }
+    }
+
+    const loginBodies = users.map((user) => json(LOGIN, { input: { email: user.email, password: PASSWORD } }));
+    const loginRows: Row[] = [];
+    if (wanted('d')) {
+      for (const connections of [1, config.BENCH_CONNECTIONS]) {
+        log(`(d) login via ${edge.name}, ${connections} connection(s)`);
+        const result = await measure(edge.url, {}, loginBodies, connections);
+        loginRows.push({ operation: '(d) login', path: edge.name, connections, result });
+      }
+    }
+
+    const burstRows: Row[] = [];
+    if (wanted('burst')) {
+      // Other traffic with and without a burst of logins beside it.
+      const other = operations[1] as (typeof operations)[number];
+      const bodies = other.bodies(edge.user);
+      const connections = Math.max(1, Math.floor(config.BENCH_CONNECTIONS / 2));
+      log(`${other.name} alone, then beside a login burst`);
+      const alone = await measure(edge.url, edge.headers, bodies, connections);
+      burstRows.push({ operation: `${other.name}, alone`, path: edge.name, connections, result: alone });
+      const [beside, burst] = await Promise.all([
+        runLoad({ url: edge.url, headers: edge.headers, bodies, connections, durationSeconds: config.BENCH_DURATION }),
+        runLoad({ url: edge.url, bodies: loginBodies, connections: 20, durationSeconds: config.BENCH_DURATION }),
+      ]);
+      burstRows.push({
+        operation: `${other.name}, beside a login burst`,
+        path: edge.name,
+        connections,
+        result: beside,
+        baseline: alone,
+      });
+      burstRows.push({ operation: '(d) login burst', path: edge.name, connections: 20, result: burst });
+    }
+
+    const stressRows: Row[] = [];
+    if (wanted('stress')) {
+      const page = operations[0] as (typeof operations)[number];
+      log(
+        `${page.name} via ${edge.name}: ${config.BENCH_STRESS_CONNECTIONS} connections for ${config.BENCH_STRESS_DURATION} s`,
+      );
+      const result = await runLoad({
+        url: edge.url,
+        headers: edge.headers,
+        bodies: page.bodies(edge.user),
+        connections: config.BENCH_STRESS_CONNECTIONS,
+        durationSeconds: config.BENCH_STRESS_DURATION,
+      });
+      stressRows.push({ operation: page.name, path: edge.name, connections: config.BENCH_STRESS_CONNECTIONS, result });
+    }
+
+    // The parameters the users subgraph really hashed with, read back from a stored hash.
+    const argon2 = await withClient(adminUrl, async (client) => {
+      const { rows } = await client.query<{ hash: string }>('SELECT password_hash AS hash FROM users.account LIMIT 1');
+      return (
+        /^\$(argon2\w+)\$v=\d+\$([^$]+)\$/
+          .exec(rows[0]?.hash ?? '')
+          ?.slice(1)
+          .join(' ') ?? 'unknown'
+      );
+    });
+    const machine = describeMachine({ postgres: `PostgreSQL ${postgres}`, nginx: nginxBin });
+    const sections = [
+      `Machine: ${machine}.`,
+      `Data: ${config.BENCH_PATIENTS.toLocaleString('en')} patients, ${config.BENCH_USERS} users; ${config.BENCH_DURATION} s per measurement after a warm-up; services in NODE_ENV=production, LOG_LEVEL=${config.BENCH_LOG_LEVEL}; load from autocannon on the same machine.`,
+      '',
+      markdownTable(rows),
+    ];
+    if (searchRows.length) sections.push('', 'Search latency (one client):', '', markdownTable(searchRows));
+    if (loginRows.length || burstRows.length)
+      sections.push('', `Sign-in (${argon2}):`, '', markdownTable([...loginRows, ...burstRows]));
+    if (stressRows.length) sections.push('', 'Sustained load:', '', markdownTable(stressRows));
+    sections.push(
+      '',
+      `Whole run: ${((performance.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore} before it, ${loadAverage()} at its end.`,
+    );
+    console.log(sections.join('\n'));
+  } finally {
+    await nginx?.stop('SIGQUIT');
+    await stack?.stop();
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+  }
+});
