@@ -15,6 +15,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   DateTime: { input: Date; output: Date; }
   EmailAddress: { input: string; output: string; }
+  /** Any JSON value (FHIR resources as they are). */
+  JSON: { input: unknown; output: unknown; }
   JSONObject: { input: Record<string, unknown>; output: Record<string, unknown>; }
   LocalDate: { input: string; output: string; }
   PhoneNumber: { input: string; output: string; }
@@ -130,12 +132,37 @@ export type IdentifierInput = {
   value: Scalars['String']['input'];
 };
 
+/** One record importPatients did not import, and why; nothing of it was written. */
+export type ImportFailure = {
+  __typename?: 'ImportFailure';
+  /** Position of the record: the array index, the Bundle entry index, or 0 for a single resource. */
+  index: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
+};
+
+/** What an importPatients call did, record by record. */
+export type ImportResult = {
+  __typename?: 'ImportResult';
+  created: Scalars['Int']['output'];
+  failed: Array<ImportFailure>;
+  /** Matched an existing patient that already had these values: nothing written. */
+  unchanged: Scalars['Int']['output'];
+  updated: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Soft delete: the record is kept but hidden from default reads. CLINICIAN, ADMIN. */
   archivePatient: Patient;
   /** CLINICIAN, ADMIN. */
   createPatient: Patient;
+  /**
+   * FHIR R4 Patient resources in: a Patient, an array of them, or a Bundle (transaction, batch,
+   * collection or searchset; entries of other resource types are skipped). Idempotent: a patient
+   * whose MRN or identifier (system + value) already exists is updated, not duplicated. At most 200
+   * patients and 1000 Bundle entries per call. CLINICIAN, ADMIN.
+   */
+  importPatients: ImportResult;
   /** Brings an archived patient back. ADMIN. */
   restorePatient: Patient;
   /** CONFLICT when expectedVersion is not the current version; nothing changes then. CLINICIAN, ADMIN. */
@@ -150,6 +177,11 @@ export type MutationArchivePatientArgs = {
 
 export type MutationCreatePatientArgs = {
   input: CreatePatientInput;
+};
+
+
+export type MutationImportPatientsArgs = {
+  resources: Scalars['JSON']['input'];
 };
 
 
@@ -432,10 +464,13 @@ export type ResolversTypes = ResolversObject<{
   Gender: Gender;
   Identifier: ResolverTypeWrapper<Identifier>;
   IdentifierInput: IdentifierInput;
+  ImportFailure: ResolverTypeWrapper<ImportFailure>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ImportResult: ResolverTypeWrapper<ImportResult>;
+  JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
   LocalDate: ResolverTypeWrapper<Scalars['LocalDate']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -469,10 +504,13 @@ export type ResolversParentTypes = ResolversObject<{
   EmailAddress: Scalars['EmailAddress']['output'];
   Identifier: Identifier;
   IdentifierInput: IdentifierInput;
+  ImportFailure: ImportFailure;
+  Int: Scalars['Int']['output'];
+  ImportResult: ImportResult;
+  JSON: Scalars['JSON']['output'];
   JSONObject: Scalars['JSONObject']['output'];
   LocalDate: Scalars['LocalDate']['output'];
   Mutation: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   PageInfo: PageInfo;
   Boolean: Scalars['Boolean']['output'];
   Patient: PatientEntity;
@@ -531,6 +569,22 @@ export type IdentifierResolvers<ContextType = PatientsContext, ParentType extend
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type ImportFailureResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ImportFailure'] = ResolversParentTypes['ImportFailure']> = ResolversObject<{
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ImportResultResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = ResolversObject<{
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<Array<ResolversTypes['ImportFailure']>, ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
+  name: 'JSON';
+}
+
 export interface JsonObjectScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSONObject'], any> {
   name: 'JSONObject';
 }
@@ -542,6 +596,7 @@ export interface LocalDateScalarConfig extends GraphQLScalarTypeConfig<Resolvers
 export type MutationResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   archivePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationArchivePatientArgs, 'id'>>;
   createPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationCreatePatientArgs, 'input'>>;
+  importPatients?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportPatientsArgs, 'resources'>>;
   restorePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationRestorePatientArgs, 'id'>>;
   updatePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUpdatePatientArgs, 'expectedVersion' | 'id' | 'input'>>;
 }>;
@@ -617,6 +672,9 @@ export type Resolvers<ContextType = PatientsContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   EmailAddress?: GraphQLScalarType;
   Identifier?: IdentifierResolvers<ContextType>;
+  ImportFailure?: ImportFailureResolvers<ContextType>;
+  ImportResult?: ImportResultResolvers<ContextType>;
+  JSON?: GraphQLScalarType;
   JSONObject?: GraphQLScalarType;
   LocalDate?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;

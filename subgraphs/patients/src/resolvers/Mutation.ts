@@ -4,6 +4,7 @@ import { authorize } from '../access.js';
 import { auditScope, recordFailure } from '../audit.js';
 import type { PatientsContext } from '../context.js';
 import type { AuditAction, Patient } from '../entities.js';
+import { importPatients } from '../fhir/import.js';
 import type { MutationResolvers } from '../generated/resolvers.js';
 import * as patients from '../patients/service.js';
 import type { WriteScope } from '../patients/service.js';
@@ -38,4 +39,13 @@ export const Mutation: MutationResolvers = {
 
   restorePatient: (_parent, { id }, context, info) =>
     write(context, info, 'RESTORE', CAN_ADMINISTER, id, (scope) => patients.restorePatient(context.em, scope, id)),
+
+  // Each record is written (and audited) on its own; a call refused as a whole is one FAILED row.
+  importPatients: async (_parent, { resources }, context, info) => {
+    const viewer = await authorize(context, info, 'IMPORT', CAN_WRITE_PATIENTS);
+    const scope = { ...auditScope(context, info), viewer };
+    return recordFailure(context, scope, 'IMPORT', null, () =>
+      importPatients({ em: context.em, scope, audit: context.audit, logger: context.logger }, resources),
+    );
+  },
 };

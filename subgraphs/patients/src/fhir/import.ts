@@ -1,0 +1,207 @@
+/**
+ * importPatients: FHIR Patient resources into patient records through the same write path as
+ * createPatient/updatePatient (validation, history, audit in one transaction per record). Each
+ * record stands alone: a rejected one is reported by index and leaves nothing behind, the others go on.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, ConflictError, type Logger } from '@healthsync/orm';
+import type DataLoader from 'dataloader';
+import { type AuditEventData, auditEvent } from '../audit.js';
+import { Patient, PatientIdentifier, type PatientIdentifierValue } from '../entities.js';
+import { createPatient, fieldsOf, updatePatient, type WriteScope } from '../patients/service.js';
+import { normaliseMrn, type PatientChanges, type PatientFields, validateChanges } from '../patients/validation.js';
+import { type ImportedPatient, importRecordsOf, readPatientResource } from './patient-resource.js';
+
+export interface ImportFailure {
+  index: number;
+  message: string;
+}
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  /** Matched an existing patient whose modelled fields already said the same: nothing written. */
+  unchanged: number;
+  failed: ImportFailure[];
+}
+
+export interface ImportDependencies {
+  em: EntityManager;
+  scope: WriteScope;
+  /** Where FAILED rows go (outside the record's rolled-back transaction). */
+  audit: DataLoader<AuditEventData, true>;
+  logger: Logger;
+}
+
+const keyOf = (system: string, value: string) => `${system}\u0000${value}`;
+
+/** Existing records by identifier key and by MRN, for every record of the call in two statements. */
+async function lookUp(em: EntityManager, patients: ImportedPatient[]) {
+  const pairs = patients.flatMap((patient) => patient.identifiers);
+  const mrns = [...new Set(patients.flatMap((patient) => (patient.mrn ? [patient.mrn] : [])))];
+  const [identifiers, byMrn] = await Promise.all([
+    pairs.length
+      ? em.find(PatientIdentifier, { $or: pairs.map(({ system, value }) => ({ system, value })) })
+      : Promise.resolve([]),
+    mrns.length ? em.find(Patient, { mrn: { $in: mrns } }) : Promise.resolve([]),
+  ]);
+  const patientIdByKey = new Map(identifiers.map((row) => [keyOf(row.system, row.value), row.patient.id]));
+  const patientIdByMrn = new Map(byMrn.map((patient) => [patient.mrn, patient.id]));
+  const ids = [...new Set([...patientIdByKey.values()])].filter((id) => !byMrn.some((patient) => patient.id === id));
+  const byId = new Map(byMrn.map((patient) => [patient.id, patient]));
+  if (ids.length) for (const patient of await em.find(Patient, { id: { $in: ids } })) byId.set(patient.id, patient);
+  return { patientIdByKey, patientIdByMrn, byId };
+}
+
+/** The one existing patient a record names through its MRN or identifiers, if any. */
+function matchOf(imported: ImportedPatient, known: Awaited<ReturnType<typeof lookUp>>): string | undefined {
+  const ids = new Set<string>();
+  const byMrn = imported.mrn ? known.patientIdByMrn.get(imported.mrn) : undefined;
+  if (byMrn) ids.add(byMrn);
+  for (const { system, value } of imported.identifiers) {
+    const id = known.patientIdByKey.get(keyOf(system, value));
+    if (id) ids.add(id);
+  }
+  if (ids.size > 1)
+    throw new ConflictError(`its identifiers belong to ${ids.size} different patients; nothing was changed`);
+  return [...ids][0];
+}
+
+/** Stable text of the modelled fields, to tell "the same again" from a change. */
+function sameFields(a: PatientFields, b: PatientFields): boolean {
+  const canonical = (fields: PatientFields) =>
+    JSON.stringify({
+      ...fields,
+      deceasedAt: fields.deceasedAt ? new Date(fields.deceasedAt).toISOString() : null,
+      address: fields.address
+        ? {
+            line: fields.address.line,
+            city: fields.address.city ?? null,
+            state: fields.address.state ?? null,
+            postalCode: fields.address.postalCode ?? null,
+            country: fields.address.country ?? null,
+          }
+        : null,
+      // jsonb does not keep key order: the pairs are rebuilt in one order.
+      identifiers: fields.identifiers
+        .map(({ system, value }) => ({ system, value }))
+        .sort((x, y) => x.system.localeCompare(y.system)),
+    });
+  return canonical(a) === canonical(b);
+}
+
+/**
+ * The resource replaces the modelled fields (a FHIR update), except that identifiers of systems it
+ * does not mention are kept: they are other systems' keys to the same patient.
+ */
+function changesOf(imported: ImportedPatient, current: PatientFields): PatientChanges {
+  const systems = new Set(imported.identifiers.map((identifier) => identifier.system));
+  const identifiers: PatientIdentifierValue[] = [
+    ...imported.identifiers,
+    ...current.identifiers.filter((identifier) => !systems.has(identifier.system)),
+  ];
+  return {
+    givenName: imported.givenName,
+    familyName: imported.familyName,
+    gender: imported.gender,
+    birthDate: imported.birthDate,
+    ...(imported.deceasedAt !== undefined ? { deceasedAt: imported.deceasedAt } : {}),
+    email: imported.email,
+    phone: imported.phone,
+    address: imported.address,
+    identifiers,
+  };
+}
+
+type Outcome = { kind: 'created' | 'updated' | 'unchanged'; patient: Patient };
+
+async function importOne(
+  deps: ImportDependencies,
+  imported: ImportedPatient,
+  known: Awaited<ReturnType<typeof lookUp>>,
+): Promise<Outcome> {
+  const { em, scope } = deps;
+  const id = matchOf(imported, known);
+  const existing = id ? known.byId.get(id) : undefined;
+  if (!existing) {
+    const { deceasedAt, ...draft } = imported;
+    const patient = await createPatient(em, scope, { ...draft, deceasedAt: deceasedAt ?? null }, 'IMPORT');
+    return { kind: 'created', patient };
+  }
+  if (!existing.active) throw new ConflictError('it matches an archived patient; restore that patient first');
+  const current = fieldsOf(existing);
+  const changes = changesOf(imported, current);
+  if (sameFields(validateChanges(current, changes), current)) return { kind: 'unchanged', patient: existing };
+  const patient = await updatePatient(em, scope, existing.id, existing.version, changes, 'IMPORT');
+  return { kind: 'updated', patient };
+}
+
+/** Later records of the same call find what earlier ones created, without another lookup. */
+function remember(known: Awaited<ReturnType<typeof lookUp>>, patient: Patient) {
+  known.byId.set(patient.id, patient);
+  known.patientIdByMrn.set(patient.mrn, patient.id);
+  for (const { system, value } of patient.identifiers) known.patientIdByKey.set(keyOf(system, value), patient.id);
+}
+
+/**
+ * Imports `resources` (a FHIR Patient, an array of them or a Bundle): creates the patients no MRN
+ * or identifier (system + value) matches and updates the ones that do. BAD_USER_INPUT for a call
+ * that is not one of those shapes or is over IMPORT_LIMITS; per-record problems are in `failed`.
+ */
+export async function importPatients(deps: ImportDependencies, resources: unknown): Promise<ImportResult> {
+  const records = importRecordsOf(resources);
+  const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [] };
+  const failures: Promise<unknown>[] = [];
+  const fail = (index: number, message: string, patientId?: string) => {
+    result.failed.push({ index, message });
+    failures.push(deps.audit.load(auditEvent(deps.scope, 'IMPORT', 'FAILED', patientId)));
+  };
+
+  const readable: { index: number; patient: ImportedPatient }[] = [];
+  for (const record of records) {
+    if ('error' in record) {
+      fail(record.index, record.error);
+      continue;
+    }
+    try {
+      const patient = readPatientResource(record.resource);
+      readable.push({ index: record.index, patient: { ...patient, mrn: patient.mrn && normaliseMrn(patient.mrn) } });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      fail(record.index, error.message);
+    }
+  }
+
+  const known = await lookUp(
+    deps.em,
+    readable.map((record) => record.patient),
+  );
+  for (const { index, patient } of readable) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await importOne(deps, patient, known);
+        result[outcome.kind]++;
+        remember(known, outcome.patient);
+        break;
+      } catch (error) {
+        // Another import created the same identifier meanwhile: look again, then update it.
+        if (error instanceof ConflictError && attempt === 1 && error.message.startsWith('identifiers')) {
+          const again = await lookUp(deps.em, [patient]);
+          for (const [key, id] of again.patientIdByKey) known.patientIdByKey.set(key, id);
+          for (const [id, found] of again.byId) known.byId.set(id, found);
+          continue;
+        }
+        if (error instanceof AppError) {
+          fail(index, error.message);
+        } else {
+          deps.logger.error({ err: error, index }, 'import of one record failed');
+          fail(index, 'Internal error: the record was not imported');
+        }
+        break;
+      }
+    }
+  }
+  await Promise.all(failures);
+  result.failed.sort((a, b) => a.index - b.index);
+  return result;
+}
