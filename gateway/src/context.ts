@@ -1,10 +1,17 @@
-import { type AccessTokenVerifier, bearerToken, type HasViewer, type Logger, type RequestScope } from '@healthsync/orm';
+import {
+  type AccessTokenVerifier,
+  bearerToken,
+  CLIENT_ADDRESS_HEADER,
+  type HasViewer,
+  type Logger,
+  type RequestScope,
+} from '@healthsync/orm';
 
 export interface GatewayContext extends HasViewer {
   requestId: string;
   logger: Logger;
   /** What SubgraphDataSource passes on to every subgraph fetch of this request. */
-  forwardedHeaders: { authorization?: string; 'x-request-id': string };
+  forwardedHeaders: { authorization?: string; 'x-request-id': string; [CLIENT_ADDRESS_HEADER]?: string };
 }
 
 /**
@@ -23,6 +30,11 @@ export async function createGatewayContext(
     viewer,
     requestId: scope.requestId,
     logger: scope.logger,
-    forwardedHeaders: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'x-request-id': scope.requestId },
+    forwardedHeaders: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      'x-request-id': scope.requestId,
+      // The users subgraph throttles sign-ins per client address; it would see only ours.
+      ...(scope.req.ip ? { [CLIENT_ADDRESS_HEADER]: scope.req.ip } : {}),
+    },
   };
 }

@@ -1,14 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import fetch from 'node-fetch';
 import type { GatewayContext } from './context.js';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 
-/** Headers a subgraph needs from the client's request: it re-verifies the token and logs the same id. */
-export const FORWARDED_HEADERS = ['authorization', 'x-request-id'] as const;
+/**
+ * Headers a subgraph needs from the client's request: it re-verifies the token, logs the same id
+ * and throttles sign-ins by the client's address.
+ */
+export const FORWARDED_HEADERS = ['authorization', 'x-request-id', CLIENT_ADDRESS_HEADER] as const;
 
 export interface SubgraphAgentOptions {
   /** Open connections per subgraph host, busy or idle. */

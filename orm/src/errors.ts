@@ -28,6 +28,17 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/**
+ * UNAUTHENTICATED from a resolver (not signed in, failed sign-in, dead refresh token): a field
+ * error in an HTTP 200 answer. A 401 from a subgraph would make the gateway discard the whole
+ * subgraph response, the other fields' data included.
+ */
+export class SignInRequiredError extends AppError {
+  constructor(message = 'Authentication required') {
+    super(message, ErrorCode.UNAUTHENTICATED);
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(message = 'You are not allowed to do this') {
     super(message, ErrorCode.FORBIDDEN);
@@ -80,13 +91,26 @@ export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
     const code = formatted.extensions?.code;
-    const isOurs = original instanceof AppError || (error instanceof GraphQLError && error.originalError === undefined);
+    // A subgraph's error at the gateway (serviceName set) was formatted by this same function in
+    // the subgraph: only client codes survived it there.
+    const fromSubgraph = typeof formatted.extensions?.serviceName === 'string';
+    const isOurs =
+      original instanceof AppError ||
+      fromSubgraph ||
+      (error instanceof GraphQLError && error.originalError === undefined);
     const passesThrough =
       typeof code === 'string' &&
       code !== ErrorCode.INTERNAL_SERVER_ERROR &&
       (REQUEST_ERROR_CODES.has(code) || (CLIENT_CODES.has(code) && isOurs));
     if (passesThrough) {
-      const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+      // `response` (a failed subgraph fetch: its URL and body) and `serviceName` are internals.
+      const {
+        stacktrace: _stack,
+        http: _http,
+        response: _response,
+        serviceName: _service,
+        ...extensions
+      } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     // A subgraph's masked error reaches the gateway already opaque: log only what is new.

@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthenticatedError } from '../errors.js';
+import { ForbiddenError, SignInRequiredError } from '../errors.js';
 import type { Role, Viewer } from './tokens.js';
 
 /** What every request context carries about its caller. */
@@ -6,9 +6,9 @@ export interface HasViewer {
   viewer: Viewer | null;
 }
 
-/** The verified caller, or UNAUTHENTICATED. */
+/** The verified caller, or UNAUTHENTICATED (a field error: the request itself was fine). */
 export function requireViewer(context: HasViewer): Viewer {
-  if (!context.viewer) throw new UnauthenticatedError();
+  if (!context.viewer) throw new SignInRequiredError();
   return context.viewer;
 }
 

@@ -13,6 +13,13 @@ export const REVOCATIONS_PATH = '/internal/revocations';
 /** Header carrying SUBGRAPH_SECRET from the gateway (and services) to a subgraph. */
 export const SUBGRAPH_SECRET_HEADER = 'x-healthsync-subgraph-secret';
 
+/**
+ * Header in which the gateway tells a subgraph the client's address (sign-in throttling keys on
+ * it). A subgraph believes it only from a caller it trusts: one that presented SUBGRAPH_SECRET,
+ * or a loopback peer when no secret is configured (development).
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-healthsync-client-address';
+
 /** The document at REVOCATIONS_PATH: user id → epoch seconds before which their tokens are void. */
 export interface RevocationList {
   notBefore: Record<string, number>;

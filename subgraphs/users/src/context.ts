@@ -1,7 +1,9 @@
+import { isIP } from 'node:net';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   bearerToken,
+  CLIENT_ADDRESS_HEADER,
   type AccessTokenVerifier,
   type HasViewer,
   type Logger,
@@ -43,6 +45,19 @@ function userLoader(em: EntityManager) {
   });
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * The client's address: the gateway's CLIENT_ADDRESS_HEADER when the caller is trusted (it passed
+ * the SUBGRAPH_SECRET check, or it is on loopback while no secret is set), the peer otherwise.
+ */
+function clientAddressOf(req: RequestScope['req'], config: UsersConfig): string {
+  const forwarded = req.headers[CLIENT_ADDRESS_HEADER];
+  const trusted = config.SUBGRAPH_SECRET !== undefined || LOOPBACK.has(req.socket?.remoteAddress ?? '');
+  if (trusted && typeof forwarded === 'string' && isIP(forwarded)) return forwarded;
+  return req.ip ?? 'unknown';
+}
+
 export async function createUsersContext(
   scope: RequestScope,
   em: EntityManager,
@@ -54,7 +69,7 @@ export async function createUsersContext(
     viewer,
     requestId: scope.requestId,
     logger: scope.logger,
-    clientAddress: scope.req.ip ?? 'unknown',
+    clientAddress: clientAddressOf(scope.req, services.config),
     em,
     loaders: { userById: userLoader(em) },
     services,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, type Logger, UnauthenticatedError } from '@healthsync/orm';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, type Logger, SignInRequiredError } from '@healthsync/orm';
 import type { UsersConfig } from './environment.js';
 import type { SigningKeys } from './keys.js';
 import { RefreshSession, User } from './entities.js';
@@ -95,12 +95,12 @@ export async function rotateRefreshToken(
   logger: Logger,
 ): Promise<IssuedTokens> {
   const session = await em.findOne(RefreshSession, { tokenHash: hashRefreshToken(presented) }, { populate: ['user'] });
-  if (!session) throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+  if (!session) throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
   // A family is over once any of its tokens was revoked: a token added by a refresh that raced
   // the revocation is refused too.
   if (session.revokedAt || (await em.count(RefreshSession, { familyId: session.familyId, revokedAt: { $ne: null } }))) {
     await revokeFamily(em, session.familyId);
-    throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
   }
   const now = Date.now();
   const user = session.user as unknown as User;
@@ -109,7 +109,7 @@ export async function rotateRefreshToken(
     await revokeFamily(em, session.familyId);
     if (session.usedAt)
       logger.warn({ userId: user.id, familyId: session.familyId }, 'refresh token reused: session revoked');
-    throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
   }
   // Two concurrent refreshes with one token: only one claims it; the other is a reuse.
   const claimed = await em.nativeUpdate(
@@ -120,7 +120,7 @@ export async function rotateRefreshToken(
   if (claimed !== 1) {
     await revokeFamily(em, session.familyId);
     logger.warn({ userId: user.id, familyId: session.familyId }, 'refresh token reused: session revoked');
-    throw new UnauthenticatedError(INVALID_REFRESH_TOKEN);
+    throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
   }
   const refreshToken = addRefreshToken(em, user, session.familyId, session.familyExpiresAt);
   await em.flush();

@@ -6,7 +6,7 @@ import {
   NotFoundError,
   requireRole,
   requireViewer,
-  UnauthenticatedError,
+  SignInRequiredError,
 } from '@healthsync/orm';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { MutationResolvers } from '../generated/resolvers.js';
@@ -67,7 +67,7 @@ export const Mutation: MutationResolvers = {
     const user = await em.findOne(User, { email });
     // verifyPassword checks against a dummy hash when there is no account: same time either way.
     const valid = await verifyPassword(user?.passwordHash, input.password);
-    if (!user || !valid || !user.active) throw new UnauthenticatedError(INVALID_CREDENTIALS);
+    if (!user || !valid || !user.active) throw new SignInRequiredError(INVALID_CREDENTIALS);
     await services.loginThrottle.succeeded(email, clientAddress);
     if (needsRehash(user.passwordHash)) user.passwordHash = await hashPassword(input.password);
     user.lastLoginAt = new Date();
@@ -88,7 +88,7 @@ export const Mutation: MutationResolvers = {
     const viewer = requireViewer(context);
     const { em, services, clientAddress } = context;
     const user = await em.findOne(User, { id: viewer.userId });
-    if (!user?.active) throw new UnauthenticatedError();
+    if (!user?.active) throw new SignInRequiredError();
     // Guessing the current password with a stolen access token is throttled like a login.
     await services.loginThrottle.attempt(user.email, clientAddress);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
