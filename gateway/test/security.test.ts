@@ -153,7 +153,7 @@ test('the same edge answers a well-formed query within the limits', async () => 
 });
 
 test.each(['users', 'patients'] as const)(
-  'the %s subgraph refuses on its own too (defence in depth, its looser limits, production rules)',
+  'the %s subgraph refuses on its own too (its looser limits; no introspection nor _service sdl in production)',
   async (name) => {
     const url = edge.stack.urls.subgraphs[name];
     expect(url).toBeDefined();
@@ -169,6 +169,7 @@ test.each(['users', 'patients'] as const)(
     const deep = await direct(`{ ${'a { '.repeat(15)}b${' }'.repeat(15)} }`);
     const error = expectRefused(deep, { status: 400, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'MAX_DEPTH' });
     expect(error?.message).toBe('Query depth limit of 15 exceeded, found 16.');
-    expectRefused(await direct('{ __schema { types { name } } }'), { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
+    for (const query of ['{ __schema { types { name } } }', '{ _service { sdl } }'])
+      expectRefused(await direct(query), { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
   },
 );

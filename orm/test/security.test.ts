@@ -19,7 +19,8 @@ import {
 // A schema small enough to read, with a cycle (Node.next) so that depth can grow without end.
 const schema = buildSchema(`
   type Node { id: ID! next: Node }
-  type Query { hello: String node: Node nodes(first: Int = 10): [Node!]! boom: String }
+  type Service { sdl: String }
+  type Query { hello: String node: Node nodes(first: Int = 10): [Node!]! boom: String _service: Service }
   type Mutation { bump: Int }
 `);
 const rootValue = {
@@ -30,6 +31,7 @@ const rootValue = {
     throw new Error('relation "secret_table" does not exist');
   },
   bump: 1,
+  _service: { sdl: 'type Query { hello: String }' },
 };
 
 const LIMITS: GraphQLLimits = {
@@ -152,14 +154,21 @@ describe('limits', () => {
 
 describe('schema details', () => {
   test('development: introspection and "Did you mean" hints help the developer', async () => {
-    const introspection = await dev.post({ query: '{ __schema { queryType { name } } }' });
-    expect(introspection.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    const introspection = await dev.post({ query: '{ __schema { queryType { name } } _service { sdl } }' });
+    expect(introspection.body.data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+      _service: { sdl: 'type Query { hello: String }' },
+    });
     const misspelt = await dev.post({ query: '{ helo }' });
     expect(misspelt.body.errors?.[0]?.message).toContain('Did you mean "hello"?');
   });
 
-  test('production: __schema and __type are refused without naming the server; __typename still works', async () => {
-    for (const query of ['{ __schema { queryType { name } } }', '{ __type(name: "Query") { name } }']) {
+  test("production: __schema, __type and a subgraph's _service are refused without naming the server; __typename works", async () => {
+    for (const query of [
+      '{ __schema { queryType { name } } }',
+      '{ __type(name: "Query") { name } }',
+      '{ _service { sdl } }',
+    ]) {
       const { status, body } = await production.post({ query });
       expect(status).toBe(400);
       expect(body.data).toBeUndefined();

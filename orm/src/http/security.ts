@@ -191,9 +191,26 @@ const tokenLimitPlugin: ApolloServerPlugin<BaseContext> = {
   },
 };
 
+/**
+ * A subgraph's `_service { sdl }` hands out the whole schema, descriptions included: introspection
+ * by another name. Nothing needs it in production (the gateway serves a static supergraph; rover
+ * composes from the schema files), so it goes with introspection.
+ */
+const NoFederationSdlRule: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '_service' && context.getParentType() === context.getSchema().getQueryType())
+      context.reportError(
+        new GraphQLError(
+          'GraphQL introspection has been disabled, but the requested query contained the field "_service".',
+          { nodes: node },
+        ),
+      );
+  },
+});
+
 export interface GraphQLSecurityOptions {
   limits: GraphQLLimits;
-  /** NODE_ENV=production: no introspection, no "Did you mean" hints. */
+  /** NODE_ENV=production: no introspection (nor a subgraph's `_service`), no "Did you mean" hints. */
   production: boolean;
 }
 
@@ -210,7 +227,7 @@ export function graphqlSecurity({ limits, production }: GraphQLSecurityOptions) 
       ...graphqlLimitRules(limits),
       // graphql-js's rule instead of Apollo's `introspection: false`: Apollo's message names the
       // server and the option that would turn introspection back on.
-      ...(production ? [NoSchemaIntrospectionCustomRule] : []),
+      ...(production ? [NoSchemaIntrospectionCustomRule, NoFederationSdlRule] : []),
     ],
     plugins: [pageSizePlugin(limits.maxPageSize), tokenLimitPlugin],
     introspection: true,
