@@ -4,6 +4,7 @@
  */
 import { runMain } from '@healthsync/orm';
 import { loadStackConfig } from '../environment.js';
+import { StackStartError } from './processes.js';
 import { startStack } from './stack.js';
 
 const log = (line: string) => console.log(`[stack] ${line}`);
@@ -22,7 +23,7 @@ runMain(async () => {
   setInterval(() => process.ppid !== parent && requestStop('parent process exited'), 1_000).unref();
 
   log(config.DATABASE_URL ? 'using DATABASE_URL' : `using the embedded PostgreSQL under ${config.DATA_DIR}`);
-  const stack = await startStack({
+  const started = startStack({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     ports: {
@@ -38,6 +39,21 @@ runMain(async () => {
     output: 'inherit',
     log,
   });
+  const stack = await started.catch((error: unknown) => {
+    // Ctrl-C while starting also stops the embedded PostgreSQL (same process group), so the start
+    // fails: that is the stop that was asked for, not an error to explain.
+    if (stopReason) return undefined;
+    if (error instanceof StackStartError) {
+      console.error(error.message);
+      process.exitCode = 1;
+      return undefined;
+    }
+    throw error;
+  });
+  if (!stack) {
+    if (stopReason) log(`${stopReason} while starting: stopped`);
+    return;
+  }
   const { urls } = stack;
   console.log(
     [

@@ -2,6 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** A start failure whose message says all an operator needs (no stack trace). */
+export class StackStartError extends Error {
+  override name = 'StackStartError';
+}
+
 /** How a child's stdout/stderr are handled: shown in the terminal, or kept for error messages only. */
 export type ChildOutput = 'inherit' | 'quiet';
 
@@ -103,7 +108,7 @@ export async function waitUntilReady(child: ManagedChild, url: string, timeoutMs
     if (child.hasExited()) {
       const how = describeExit(await child.exited);
       const output = child.lastLines();
-      throw new Error(`${child.name} stopped before it was ready (${how})${output ? `:\n${output}` : ''}`);
+      throw new StackStartError(`${child.name} stopped before it was ready (${how})${output ? `:\n${output}` : ''}`);
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
@@ -114,7 +119,7 @@ export async function waitUntilReady(child: ManagedChild, url: string, timeoutMs
     }
     await sleep(100);
   }
-  throw new Error(`${child.name} was not ready at ${url} after ${timeoutMs / 1000} s`);
+  throw new StackStartError(`${child.name} was not ready at ${url} after ${timeoutMs / 1000} s`);
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type ChildOutput,
   describeExit,
   type ManagedChild,
+  StackStartError,
   spawnChild,
   waitUntilReady,
 } from './processes.js';
@@ -114,7 +115,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { log } = options;
   const nginxBin = findNginx(options.nginxBin);
   if (!nginxBin && options.requireNginx)
-    throw new Error(`nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found`);
+    throw new StackStartError(`nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found`);
 
   // Every port is checked before anything starts, so a taken one costs nothing to report.
   const edge = await resolvePort(options.ports.edge, ANY, nginxBin ? 'edge: nginx' : 'edge: gateway');
@@ -129,7 +130,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const subgraphs = Object.keys(SUBGRAPH_DATABASES) as SubgraphName[];
   const composed = readSupergraphConfig().subgraphs.map(({ name }) => name);
   if ([...composed].sort().join() !== [...subgraphs].sort().join())
-    throw new Error(`rover.yaml composes ${composed.join(', ')} but the stack runs ${subgraphs.join(', ')}`);
+    throw new StackStartError(`rover.yaml composes ${composed.join(', ')} but the stack runs ${subgraphs.join(', ')}`);
 
   const listenersBefore = exitSignalListeners();
   const database = await openDatabase({
