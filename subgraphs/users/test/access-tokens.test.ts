@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import { createTestDatabase, forgedAccessTokens, type TestDatabase } from '@healthsync/orm/testing';
 import { loadSigningKeys, rotateDevelopmentKeys } from '../src/keys.js';
@@ -111,6 +113,26 @@ describe('key rotation', () => {
     await expect(services.verifyAccessToken(first.token)).rejects.toMatchObject({
       extensions: { code: 'UNAUTHENTICATED' },
     });
+  });
+});
+
+describe('npm run users:rotate-keys', () => {
+  test('rotates the development keys in KEYS_DIR', async () => {
+    const keysDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-rotate-cli-'));
+    const config = testUsersConfig(database, { KEYS_DIR: keysDir });
+    const before = await loadSigningKeys(config);
+    const cli = fileURLToPath(new URL('../src/cli/rotate-keys.ts', import.meta.url));
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', cli],
+        { env: { PATH: process.env.PATH, KEYS_DIR: keysDir } },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    const after = await loadSigningKeys(config);
+    expect(output).toContain(`new kid ${after.kid}, previous ${before.kid}`);
+    expect(after.jwks.keys.map((key) => key.kid)).toEqual([after.kid, before.kid]);
   });
 });
 
