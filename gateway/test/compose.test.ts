@@ -225,24 +225,28 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  describe.each(['users', 'patients', 'gateway'])('%s image', (name) => {
+  describe.each(['migrate', 'users', 'patients', 'gateway'])('%s image', (name) => {
     const dockerfile = readFileSync(path.join(REPO_ROOT, services[name]!.build!.dockerfile), 'utf8');
+    const isService = name !== 'migrate';
 
     it('is multi-stage, installs production dependencies from the lock file, runs unprivileged', () => {
       expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
       expect(dockerfile).toMatch(/npm ci --omit=dev .*--workspace=/);
       expect(dockerfile).toMatch(/COPY package\.json package-lock\.json/);
       expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toMatch(/^CMD \["node", "--import", "tsx", "src\/index\.ts"\]$/m);
+      const entry = isService ? 'src/index.ts' : 'orm/src/cli/migrate.ts';
+      expect(dockerfile).toContain(`CMD ["node", "--import", "tsx", "${entry}"`);
     });
 
-    it('probes the readiness endpoint the service shell serves', () => {
-      const probe = dockerfile.match(/^HEALTHCHECK [\s\S]*?CMD (.*)$/m)?.[1] ?? '';
-      expect(probe).toContain(`127.0.0.1:\${process.env.PORT}${HEALTH_PATHS.ready}\``);
+    it(isService ? 'probes the readiness endpoint the service shell serves' : 'has no process to probe', () => {
+      if (!isService) return expect(dockerfile).toMatch(/^HEALTHCHECK NONE$/m);
+      const probe = dockerfile.match(/^HEALTHCHECK [\s\S]*?CMD (.*)$/m);
+      expect(probe?.[1]).toContain(`127.0.0.1:\${process.env.PORT}${HEALTH_PATHS.ready}\``);
     });
 
     it('copies files that exist', () => {
       const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1]!.split(' '));
+      expect(copied.length).toBeGreaterThan(3);
       expect(copied.filter((file) => !existsSync(path.join(REPO_ROOT, file)))).toEqual([]);
     });
   });
