@@ -9,8 +9,8 @@ import { isUuid } from './ids.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const MAX_SEARCH_LENGTH = 100;
-/** pg_trgm word similarity from which a search word counts as a (misspelt) name: "smiht" ~ "smith" is 0.5. */
-export const SEARCH_SIMILARITY = 0.4;
+/** pg_trgm word similarity from which a search word counts as a (misspelt) name: "smiht" ~ "smith" is 0.5, "joao" ~ "john" 0.4. */
+export const SEARCH_SIMILARITY = 0.5;
 
 export type PatientOrderField = 'FAMILY_NAME' | 'BIRTH_DATE' | 'CREATED_AT' | 'UPDATED_AT';
 export type OrderDirection = 'ASC' | 'DESC';

@@ -1,0 +1,210 @@
+import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import { createPatientsHarness, type TestCaller } from './harness.js';
+
+let database: TestDatabase;
+let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let clinician: TestCaller;
+let admin: TestCaller;
+
+const PEOPLE = [
+  { givenName: 'João', familyName: 'Silva', gender: 'MALE', birthDate: '1970-05-01', mrn: 'S-0001' },
+  { givenName: 'Anna', familyName: 'Smith', gender: 'FEMALE', birthDate: '1985-03-12' },
+  { givenName: 'John', familyName: 'Smith', gender: 'MALE', birthDate: '1992-11-30' },
+  { givenName: 'Zoë', familyName: 'Müller', gender: 'FEMALE', birthDate: '2001-07-04' },
+  { givenName: 'Li', familyName: 'Wang', gender: 'OTHER' },
+  {
+    givenName: 'Chidi',
+    familyName: 'Okafor',
+    gender: 'UNKNOWN',
+    birthDate: '1985-03-12',
+    identifiers: [{ system: 'urn:example:passport', value: 'XK-778812' }],
+  },
+  { givenName: 'Marta', familyName: 'Ibáñez', gender: 'FEMALE', birthDate: '1960-01-20' },
+];
+const ids = new Map<string, string>();
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  harness = await createPatientsHarness(database);
+  [clinician, admin] = await Promise.all([harness.caller('CLINICIAN'), harness.caller('ADMIN')]);
+  for (const person of PEOPLE) {
+    const { id } = await harness.createTestPatient(person, clinician);
+    ids.set(`${person.givenName} ${person.familyName}`, id);
+  }
+  const archived = await harness.createTestPatient({ givenName: 'Old', familyName: 'Smith' }, clinician);
+  await harness.execute('mutation($id: ID!) { archivePatient(id: $id) { id } }', { id: archived.id }, clinician);
+  ids.set('Old Smith', archived.id);
+});
+afterAll(async () => {
+  await harness.stop();
+  await database.drop();
+});
+
+const LIST = `query List($filter: PatientFilter, $first: Int, $after: String, $orderBy: PatientOrder) {
+  patients(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
+    edges { cursor node { id fullName } }
+    pageInfo { hasNextPage endCursor }
+    totalCount
+  }
+}`;
+
+async function names(filter: Record<string, unknown>, caller = clinician) {
+  const result = await harness.execute(LIST, { filter, first: 100 }, caller);
+  expect(result.errors).toBeUndefined();
+  return (result.data?.patients.edges as { node: { fullName: string } }[]).map((edge) => edge.node.fullName).sort();
+}
+
+/** Every page of a list, following endCursor. */
+async function allPages(orderBy: Record<string, string>, first = 2) {
+  const seen: string[] = [];
+  let after: string | null = null;
+  for (let pages = 0; pages < 50; pages++) {
+    const result = await harness.execute(LIST, { first, after, orderBy }, clinician);
+    expect(result.errors).toBeUndefined();
+    const { edges, pageInfo } = result.data?.patients as {
+      edges: { node: { fullName: string } }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+    seen.push(...edges.map((edge) => edge.node.fullName));
+    if (!pageInfo.hasNextPage) return seen;
+    after = pageInfo.endCursor;
+  }
+  throw new Error('pagination did not end');
+}
+
+describe('search', () => {
+  test.each([
+    ['joao', ['João Silva']],
+    ['SILVA', ['João Silva']],
+    ['Smiht', ['Anna Smith', 'John Smith']],
+    ['anna smith', ['Anna Smith']],
+    ['muller', ['Zoë Müller']],
+    ['zoe', ['Zoë Müller']],
+    ['ibanez', ['Marta Ibáñez']],
+    ['s-0001', ['João Silva']],
+    ['xk-7788', ['Chidi Okafor']],
+    ['Nobody Atall', []],
+  ])('"%s" finds %j', async (search, expected) => {
+    expect(await names({ search })).toEqual(expected);
+  });
+
+  test('LIKE wildcards in the search are literal characters', async () => {
+    expect(await names({ search: '%' })).toEqual([]);
+    expect(await names({ search: '_' })).toEqual([]);
+  });
+
+  test('a search longer than 100 characters is BAD_USER_INPUT', async () => {
+    const result = await harness.execute(LIST, { filter: { search: 'a'.repeat(101) } }, clinician);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.search' });
+  });
+});
+
+describe('filters', () => {
+  test('by gender and birth-date range (inclusive)', async () => {
+    expect(await names({ gender: 'FEMALE' })).toEqual(['Anna Smith', 'Marta Ibáñez', 'Zoë Müller']);
+    expect(await names({ birthDateFrom: '1985-03-12', birthDateTo: '1992-11-30' })).toEqual([
+      'Anna Smith',
+      'Chidi Okafor',
+      'John Smith',
+    ]);
+    expect(await names({ gender: 'MALE', birthDateTo: '1980-01-01' })).toEqual(['João Silva']);
+  });
+
+  test('a reversed birth-date range is BAD_USER_INPUT', async () => {
+    const result = await harness.execute(
+      LIST,
+      { filter: { birthDateFrom: '2000-01-01', birthDateTo: '1990-01-01' } },
+      clinician,
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  test('archived patients are hidden unless an ADMIN asks for them; others are FORBIDDEN to', async () => {
+    expect(await names({ search: 'smith' })).toEqual(['Anna Smith', 'John Smith']);
+    expect(await names({ search: 'smith', includeInactive: true }, admin)).toEqual([
+      'Anna Smith',
+      'John Smith',
+      'Old Smith',
+    ]);
+    const refused = await harness.execute(LIST, { filter: { includeInactive: true } }, clinician);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  test('totalCount counts every match, not the page', async () => {
+    const result = await harness.execute(LIST, { filter: { gender: 'FEMALE' }, first: 1 }, clinician);
+    expect(result.data?.patients.edges).toHaveLength(1);
+    expect(result.data?.patients.totalCount).toBe(3);
+    expect(result.data?.patients.pageInfo.hasNextPage).toBe(true);
+  });
+});
+
+describe('keyset pagination', () => {
+  const active = PEOPLE.map((p) => `${p.givenName} ${p.familyName}`);
+
+  test('pages of 2 walk every patient once, in created order by default', async () => {
+    expect(await allPages({})).toEqual(active);
+  });
+
+  // Equal family names fall back to the id, as the keyset does.
+  const byFamilyThenId = (a: string, b: string) => {
+    const key = (name: string) => `${name.split(' ')[1]}\u0000${ids.get(name)}`;
+    return key(a) < key(b) ? -1 : 1;
+  };
+
+  test.each([
+    [{ field: 'FAMILY_NAME', direction: 'ASC' }, () => [...active].sort(byFamilyThenId)],
+    [{ field: 'FAMILY_NAME', direction: 'DESC' }, () => [...active].sort(byFamilyThenId).reverse()],
+    [{ field: 'CREATED_AT', direction: 'DESC' }, () => [...active].reverse()],
+    [{ field: 'UPDATED_AT', direction: 'ASC' }, () => active],
+  ])('orderBy %j', async (orderBy, expected) => {
+    expect(await allPages(orderBy)).toEqual(expected());
+  });
+
+  test('BIRTH_DATE sorts unknown dates last in both directions, ties by id', async () => {
+    const ascending = await allPages({ field: 'BIRTH_DATE', direction: 'ASC' }, 3);
+    expect(ascending[0]).toBe('Marta Ibáñez');
+    expect(ascending.at(-1)).toBe('Li Wang');
+    const descending = await allPages({ field: 'BIRTH_DATE', direction: 'DESC' }, 3);
+    expect(descending[0]).toBe('Zoë Müller');
+    expect(descending.at(-1)).toBe('Li Wang');
+    expect(new Set(ascending)).toEqual(new Set(active));
+    expect(new Set(descending)).toEqual(new Set(active));
+  });
+
+  test('stable under concurrent inserts: a patient added before the cursor neither repeats nor hides a row', async () => {
+    const orderBy = { field: 'FAMILY_NAME', direction: 'ASC' };
+    const first = await harness.execute(LIST, { first: 3, orderBy }, clinician);
+    const seen = first.data?.patients.edges.map((e: { node: { fullName: string } }) => e.node.fullName) as string[];
+    const inserted = await harness.createTestPatient({ givenName: 'Aaron', familyName: 'Aardvark' }, clinician);
+    let after = first.data?.patients.pageInfo.endCursor as string;
+    for (;;) {
+      const next = await harness.execute(LIST, { first: 3, after, orderBy }, clinician);
+      seen.push(...next.data?.patients.edges.map((e: { node: { fullName: string } }) => e.node.fullName));
+      if (!next.data?.patients.pageInfo.hasNextPage) break;
+      after = next.data?.patients.pageInfo.endCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(new Set(seen)).toEqual(new Set(active));
+    await harness.execute('mutation($id: ID!) { archivePatient(id: $id) { id } }', { id: inserted.id }, clinician);
+  });
+
+  test('first outside 1..100 and foreign or forged cursors are BAD_USER_INPUT', async () => {
+    for (const first of [0, -1, 101]) {
+      const result = await harness.execute(LIST, { first }, clinician);
+      expect(result.errors?.[0]?.extensions?.code).toMatch(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/);
+    }
+    const page = await harness.execute(LIST, { first: 1, orderBy: { field: 'FAMILY_NAME' } }, clinician);
+    const cursor = page.data?.patients.pageInfo.endCursor as string;
+    const foreign = await harness.execute(
+      LIST,
+      { first: 1, after: cursor, orderBy: { field: 'BIRTH_DATE' } },
+      clinician,
+    );
+    expect(foreign.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    const forged = Buffer.from(JSON.stringify(['CREATED_AT', 'ASC', "x'; drop table", 'y'])).toString('base64url');
+    for (const after of [forged, 'not-a-cursor']) {
+      const result = await harness.execute(LIST, { first: 1, after }, clinician);
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
+  });
+});
