@@ -36,6 +36,18 @@ describe('signUp, login, me', () => {
     expect(me.data?.me).toEqual({ id: payload.user.id, email: 'Ada@Example.org', role: 'CLINICIAN' });
   });
 
+  test('SIGNUP_DEFAULT_ROLE sets the role of self sign-up', async () => {
+    const viewers = await createUsersHarness(database, { SIGNUP_DEFAULT_ROLE: 'VIEWER' });
+    try {
+      const result = await viewers.execute(SIGN_UP, {
+        input: { email: 'viewer-by-default@example.org', password: 'a long enough secret', name: 'V' },
+      });
+      expect(result.data?.signUp.user.role).toBe('VIEWER');
+    } finally {
+      await viewers.stop();
+    }
+  });
+
   test('emails are unique whatever their case', async () => {
     const input = { email: 'grace@example.org', password: 'another long secret', name: 'Grace' };
     expect((await harness.execute(SIGN_UP, { input })).errors).toBeUndefined();
