@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describeStartupError, parseEnvironment } from '@healthsync/orm';
+import { z } from 'zod';
+
+/**
+ * Settings of the data CLIs (seed, import, export, bench:import); nothing else in scripts/ reads
+ * process.env. They talk to the public API only, so they need its address and a way to sign in.
+ */
+export const DataCliEnvironment = z.object({
+  /** The public GraphQL endpoint: nginx in front of the gateway. */
+  HEALTHSYNC_URL: z.url().default('http://localhost:8000/graphql'),
+  /** An access token to use as it is (it expires: long runs should sign in instead). */
+  HEALTHSYNC_TOKEN: z.string().min(1).optional(),
+  /** Who signs in; ADMIN_EMAIL/ADMIN_PASSWORD (the stack's first admin) when unset. */
+  HEALTHSYNC_EMAIL: z.email().optional(),
+  HEALTHSYNC_PASSWORD: z.string().min(1).optional(),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(1).optional(),
+});
+export type DataCliConfig = z.infer<typeof DataCliEnvironment>;
+
+export function loadDataCliConfig(source: Record<string, string | undefined> = process.env): DataCliConfig {
+  return parseEnvironment(DataCliEnvironment, source);
+}
+
+/** A mistake the user can fix (bad argument, wrong password, unreachable API): one line, exit 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+/** Runs a CLI's main: exit 0, or one clear line and exit 1 (the code a main sets, when it sets one). */
+export function runCli(main: () => Promise<number | undefined>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (error: unknown) => {
+      console.error(error instanceof CliError ? `error: ${error.message}` : describeStartupError(error));
+      process.exit(1);
+    },
+  );
+}
+
+/** True in the module node was asked to run (the CLI), false when a test imports it. */
+export function isMain(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && moduleUrl === pathToFileURL(path.resolve(process.argv[1])).href;
+}

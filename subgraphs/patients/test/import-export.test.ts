@@ -1,0 +1,182 @@
+/**
+ * The import and export CLIs against a real stack (nginx when installed, gateway, subgraphs,
+ * PostgreSQL), over HTTP through the public edge only.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { REPO_ROOT, withClient } from '@healthsync/orm';
+import { type ApiClient, connect } from '../scripts/api.js';
+import { CliError } from '../scripts/environment.js';
+import { runExport } from '../scripts/export.js';
+import { runImport } from '../scripts/import.js';
+import { SYNTHEA_SYSTEM } from '../scripts/synthea.js';
+import { fhirSchemaErrors } from './fhir-schema.js';
+import { STACK_ADMIN, startDataStack } from './import-stack.js';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
+const fixture = (name: string) => path.join(FIXTURES, name);
+
+let data: Awaited<ReturnType<typeof startDataStack>>;
+let admin: ApiClient;
+let tmp: string;
+beforeAll(async () => {
+  data = await startDataStack();
+  admin = await data.admin();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'healthsync-import-'));
+}, 120_000);
+afterAll(async () => {
+  await data?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+}, 60_000);
+
+const patientCount = () =>
+  withClient(data.database.adminUrl, async (client) => {
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM patients.patient');
+    return rows[0]!.n;
+  });
+
+async function exportAll(client: ApiClient = admin): Promise<Record<string, unknown>[]> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await runExport({ client, out });
+  out.end();
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+}
+
+describe('npm run import', () => {
+  test('every format of the fixtures folder: good records imported, bad ones listed by file and line', async () => {
+    const summary = await runImport({ client: admin, paths: [FIXTURES] });
+    const where = (name: string, at: string) => `${fixture(name)}${at}`;
+    expect(summary.rejected).toEqual([
+      {
+        where: where('patients.ndjson', ':3'),
+        message: expect.stringMatching(/expected a FHIR Patient resource, got a Observation/),
+      },
+      { where: where('patients.ndjson', ':4'), message: expect.stringMatching(/^malformed JSON/) },
+      {
+        where: where('synthea-bad.csv', ':3'),
+        message: expect.stringMatching(/birthDate must be a full calendar date.*1990-02-30/),
+      },
+      { where: where('synthea-bad.csv', ':4'), message: 'GENDER must be M or F, not "X"' },
+      {
+        where: where('synthea-bad.csv', ':5'),
+        message: expect.stringMatching(/^malformed CSV: Invalid Closing Quote/),
+      },
+      { where: where('synthea-bad.csv', ':6'), message: expect.stringMatching(/name.given is required/) },
+    ]);
+    // 3 NDJSON patients, 1 Bundle patient, 4 + 2 CSV rows.
+    expect(summary).toMatchObject({ records: 16, created: 10, updated: 0, unchanged: 0 });
+    expect(await patientCount()).toBe(10);
+  });
+
+  test('a second run creates nothing: every record is matched by its identifier', async () => {
+    const summary = await runImport({
+      client: admin,
+      paths: [fixture('synthea-patients.csv'), fixture('patients.ndjson')],
+    });
+    expect(summary).toMatchObject({ created: 0, updated: 0, unchanged: 7 });
+    expect(await patientCount()).toBe(10);
+  });
+
+  test('a 10 MB name is refused for its own line without sending it; the next lines are imported', async () => {
+    const file = path.join(tmp, 'huge.ndjson');
+    const patient = (family: string, id: string) =>
+      JSON.stringify({
+        resourceType: 'Patient',
+        identifier: [{ system: 'urn:test:huge', value: id }],
+        name: [{ family, given: ['Big'] }],
+      });
+    writeFileSync(file, `${patient('A'.repeat(10 * 1024 * 1024), 'h1')}\n${patient('Smallname', 'h2')}\n`);
+    const summary = await runImport({ client: admin, paths: [file] });
+    expect(summary.rejected).toEqual([
+      { where: `${file}:1`, message: expect.stringMatching(/^record is \d+ bytes; at most 32768/) },
+    ]);
+    expect(summary.created).toBe(1);
+  });
+
+  test('the CLI itself: summary on stdout with the rejected lines, plain progress lines when not a TTY, exit 1', async () => {
+    const run = promisify(execFile);
+    const result = await run(
+      process.execPath,
+      ['--import', 'tsx', 'subgraphs/patients/scripts/import.ts', fixture('synthea-bad.csv')],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          HEALTHSYNC_URL: data.url,
+          HEALTHSYNC_EMAIL: STACK_ADMIN.email,
+          HEALTHSYNC_PASSWORD: STACK_ADMIN.password,
+        },
+      },
+    ).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    expect('code' in result ? result.code : 0).toBe(1);
+    expect(result.stdout).toMatch(/^6 records from 1 file in .*: 0 created, 0 updated, 2 unchanged, 4 rejected$/m);
+    expect(result.stdout).toContain(`${fixture('synthea-bad.csv')}:4: GENDER must be M or F, not "X"`);
+    expect(result.stderr).toMatch(/^import: 100% /m);
+  });
+
+  test('bad credentials are one clear error naming who was refused', async () => {
+    const refused = connect({ url: data.url, credentials: { email: STACK_ADMIN.email, password: 'wrong password!' } });
+    await expect(refused).rejects.toThrow(CliError);
+    await expect(refused).rejects.toThrow(/^sign-in as data-admin@example.org refused: /);
+  });
+});
+
+describe('npm run export', () => {
+  test('every patient, one FHIR R4 Patient per line, each valid against the FHIR R4 JSON schema', async () => {
+    const lines = await exportAll();
+    expect(lines).toHaveLength(await patientCount());
+    for (const resource of lines) expect([resource.id, fhirSchemaErrors(resource)]).toEqual([resource.id, []]);
+  });
+
+  test('what was imported round-trips: the modelled fields of a Synthea row come back', async () => {
+    const lines = await exportAll();
+    const zoe = lines.find((resource) =>
+      (resource.identifier as { system: string; value: string }[]).some(
+        (identifier) =>
+          identifier.system === SYNTHEA_SYSTEM && identifier.value === '0b6f1a52-3c1e-4d0a-9a61-2f0c7e1d4a01',
+      ),
+    );
+    expect(zoe).toMatchObject({
+      resourceType: 'Patient',
+      active: true,
+      name: [{ family: 'Müller-Lüdenscheidt', given: ['Zoë'] }],
+      gender: 'female',
+      birthDate: '1961-04-17',
+      address: [{ line: ['12 Elm Street, Apt 3'], city: 'Springfield', state: 'Massachusetts', postalCode: '01103' }],
+    });
+    expect(zoe?.identifier).toEqual(
+      expect.arrayContaining([
+        { system: 'http://hl7.org/fhir/sid/us-ssn', value: '999-31-4821' },
+        { system: 'urn:oid:2.16.840.1.113883.4.3.25', value: 'S99961234' },
+      ]),
+    );
+    const jose = lines.find((resource) => JSON.stringify(resource.name).includes('Nuñez'));
+    expect(jose).toMatchObject({ deceasedDateTime: '2021-03-14T00:00:00.000Z', birthDate: '1932-02-29' });
+  });
+
+  test('the export file imports back onto the same records: nothing created, nothing changed', async () => {
+    const file = path.join(tmp, 'export.ndjson');
+    const lines = await exportAll();
+    writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n'));
+    const summary = await runImport({ client: admin, paths: [file] });
+    expect(summary).toMatchObject({
+      records: lines.length,
+      created: 0,
+      updated: 0,
+      unchanged: lines.length,
+      rejected: [],
+    });
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(lines.length);
+  });
+});
