@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -33,6 +33,36 @@ export function auditScope(
   return { viewer: context.viewer, requestId: context.requestId, operationName: info.operation.name?.value ?? null };
 }
 
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A UUIDv7 (RFC 9562: milliseconds, then a counter) and its instant. The log is read newest first
+ * by (at, id): events of the same millisecond then keep the order in which this process made them.
+ */
+export function timeOrderedId(now = Date.now()): { id: string; at: Date } {
+  let ms = now;
+  if (ms <= lastMs) {
+    ms = lastMs;
+    sequence++;
+    if (sequence > 0xfff) {
+      ms = lastMs + 1;
+      sequence = 0;
+    }
+  } else {
+    sequence = 0;
+  }
+  lastMs = ms;
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return { id, at: new Date(ms) };
+}
+
 /** One audit row. Never PHI: a patient id only when it is a well-formed id. */
 export function auditEvent(
   scope: AuditScope,
@@ -41,8 +71,7 @@ export function auditEvent(
   patientId?: string | null,
 ): AuditEventData {
   return {
-    id: randomUUID(),
-    at: new Date(),
+    ...timeOrderedId(),
     actorId: scope.viewer?.userId ?? null,
     actorRole: scope.viewer?.role ?? null,
     action,

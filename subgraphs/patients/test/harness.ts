@@ -44,6 +44,7 @@ export async function createPatientsHarness(database: TestDatabase) {
   await apollo.start();
 
   let requests = 0;
+  let patients = 0;
   const execute = async (
     query: string,
     variables: Record<string, unknown> = {},
@@ -74,16 +75,19 @@ export async function createPatientsHarness(database: TestDatabase) {
   const createTestPatient = async (input: Record<string, unknown> = {}, by?: TestCaller) => {
     const result = await execute(
       CREATE,
-      { input: { givenName: 'Test', familyName: `Patient${++requests}`, ...input } },
+      { input: { givenName: 'Test', familyName: `Patient${++patients}`, ...input } },
       by ?? (await caller('CLINICIAN')),
     );
     if (result.errors) throw new Error(`createTestPatient: ${JSON.stringify(result.errors)}`);
     return result.data?.createPatient as { id: string; mrn: string; version: number; [field: string]: unknown };
   };
 
+  /** The request id of the latest `execute` (audit rows carry it). */
+  const lastRequestId = () => `test-${requests}`;
+
   const stop = async () => {
     await apollo.stop();
     await orm.close();
   };
-  return { config, services, orm, statements, execute, caller, createTestPatient, stop };
+  return { config, services, orm, statements, execute, lastRequestId, caller, createTestPatient, stop };
 }

@@ -1,0 +1,219 @@
+import pg from 'pg';
+import { withClient } from '@healthsync/orm';
+import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import { timeOrderedId } from '../src/audit.js';
+import { createPatientsHarness, type TestCaller } from './harness.js';
+
+let database: TestDatabase;
+let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let clinician: TestCaller;
+let viewer: TestCaller;
+let admin: TestCaller;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  harness = await createPatientsHarness(database);
+  [clinician, viewer, admin] = await Promise.all([
+    harness.caller('CLINICIAN'),
+    harness.caller('VIEWER'),
+    harness.caller('ADMIN'),
+  ]);
+});
+afterAll(async () => {
+  await harness.stop();
+  await database.drop();
+});
+
+interface AuditRow {
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  patient_id: string | null;
+  outcome: string;
+  request_id: string;
+  operation_name: string | null;
+}
+
+const auditRowsOf = (requestId: string) =>
+  withClient(database.adminUrl, async (client) => {
+    const { rows } = await client.query<AuditRow>(
+      'SELECT actor_id, actor_role, action, patient_id, outcome, request_id, operation_name FROM patients.audit_event WHERE request_id = $1 ORDER BY at, id',
+      [requestId],
+    );
+    return rows;
+  });
+
+const CREATE = `mutation CreatePatient($input: CreatePatientInput!) { createPatient(input: $input) { id } }`;
+
+describe('audit log', () => {
+  test('a create writes one CREATE SUCCESS row with actor, role, patient, request and operation, and no PHI', async () => {
+    const result = await harness.execute(
+      CREATE,
+      { input: { givenName: 'Private', familyName: 'Person', email: 'private@example.org' } },
+      clinician,
+    );
+    const id = result.data?.createPatient.id as string;
+    const rows = await auditRowsOf(harness.lastRequestId());
+    expect(rows).toEqual([
+      {
+        actor_id: clinician.userId,
+        actor_role: 'CLINICIAN',
+        action: 'CREATE',
+        patient_id: id,
+        outcome: 'SUCCESS',
+        request_id: harness.lastRequestId(),
+        operation_name: 'CreatePatient',
+      },
+    ]);
+  });
+
+  test('reads, searches and denials are audited; the search text is not stored', async () => {
+    const { id } = await harness.createTestPatient({ givenName: 'Secret', familyName: 'Searchname' });
+    await harness.execute('query ReadOne($id: ID!) { patient(id: $id) { id } }', { id }, viewer);
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
+      { action: 'READ', outcome: 'SUCCESS', patient_id: id, actor_role: 'VIEWER', operation_name: 'ReadOne' },
+    ]);
+
+    await harness.execute('query Find { patients(filter: { search: "Searchname" }) { totalCount } }', {}, viewer);
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
+      { action: 'SEARCH', outcome: 'SUCCESS', patient_id: null },
+    ]);
+
+    await harness.execute('query ReadOne($id: ID!) { patient(id: $id) { id } }', { id });
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
+      { action: 'READ', outcome: 'DENIED', patient_id: id, actor_id: null, actor_role: null },
+    ]);
+
+    await harness.execute(CREATE, { input: { givenName: 'Not', familyName: 'Allowed' } }, viewer);
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
+      { action: 'CREATE', outcome: 'DENIED', actor_id: viewer.userId, patient_id: null },
+    ]);
+
+    const everything = await withClient(database.adminUrl, (client) =>
+      client.query('SELECT row_to_json(a)::text AS row FROM patients.audit_event a'),
+    );
+    for (const { row } of everything.rows as { row: string }[]) expect(row).not.toMatch(/Secret|Searchname|Private/);
+  });
+
+  test('a refused write leaves a FAILED row, no SUCCESS row and no patient', async () => {
+    const result = await harness.execute(
+      CREATE,
+      { input: { givenName: 'Bad', familyName: 'Date', birthDate: '2999-01-01' } },
+      clinician,
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([{ action: 'CREATE', outcome: 'FAILED' }]);
+
+    const identifier = { system: 'urn:example:mrn', value: 'dup-1' };
+    await harness.createTestPatient({ identifiers: [identifier] });
+    const conflict = await harness.execute(
+      CREATE,
+      { input: { givenName: 'Dup', familyName: 'Licate', identifiers: [identifier] } },
+      clinician,
+    );
+    expect(conflict.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    // The patient row was inserted before the identifier failed: the rollback took it, and no
+    // audit row of that transaction survives.
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([{ action: 'CREATE', outcome: 'FAILED' }]);
+    const { rows } = await withClient(database.adminUrl, (client) =>
+      client.query("SELECT 1 FROM patients.patient WHERE family_name = 'Licate'"),
+    );
+    expect(rows).toHaveLength(0);
+  });
+
+  test('the service role may append and read audit rows but never change or remove them', async () => {
+    const role = new pg.Client({ connectionString: database.urls.patients });
+    await role.connect();
+    try {
+      const { rows } = await role.query('SELECT current_user AS me, count(*)::int AS n FROM patients.audit_event');
+      expect(rows[0].me).toBe('healthsync_patients');
+      expect(rows[0].n).toBeGreaterThan(0);
+      await role.query(
+        "INSERT INTO patients.audit_event (id, at, action, outcome, request_id) VALUES (gen_random_uuid(), now(), 'READ', 'DENIED', 'role-test')",
+      );
+      await expect(role.query("UPDATE patients.audit_event SET outcome = 'SUCCESS'")).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(role.query('DELETE FROM patients.audit_event')).rejects.toThrow(/permission denied/);
+      await expect(role.query('TRUNCATE patients.audit_event')).rejects.toThrow(/permission denied/);
+    } finally {
+      await role.end();
+    }
+    // Not even the owner: a trigger refuses changes whoever asks.
+    await expect(
+      withClient(database.adminUrl, (client) => client.query('DELETE FROM patients.audit_event')),
+    ).rejects.toThrow(/append-only/);
+  });
+});
+
+test('audit ids sort in the order they were made, even within one millisecond', () => {
+  const now = Date.now();
+  const made = Array.from({ length: 100 }, () => timeOrderedId(now));
+  expect(made.map((m) => m.id)).toEqual(made.map((m) => m.id).sort());
+  expect(new Set(made.map((m) => m.id)).size).toBe(100);
+  expect(made[0]!.at.getTime()).toBeGreaterThanOrEqual(now);
+});
+
+describe('auditEvents', () => {
+  const EVENTS = `query Events($filter: AuditEventFilter, $first: Int, $after: String) {
+    auditEvents(filter: $filter, first: $first, after: $after) {
+      edges { cursor node { id at actorId actor { id } actorRole action patientId outcome requestId operationName } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+
+  test('an ADMIN reads the log newest first, filtered and page by page', async () => {
+    const { id } = await harness.createTestPatient({}, clinician);
+    await harness.execute(
+      'mutation U($id: ID!) { updatePatient(id: $id, expectedVersion: 1, input: { givenName: "B" }) { id } }',
+      { id },
+      clinician,
+    );
+    await harness.execute('mutation A($id: ID!) { archivePatient(id: $id) { id } }', { id }, clinician);
+
+    const all = await harness.execute(EVENTS, { filter: { patientId: id } }, admin);
+    expect(all.errors).toBeUndefined();
+    const nodes = all.data?.auditEvents.edges.map((e: { node: Record<string, unknown> }) => e.node);
+    expect(nodes.map((n: { action: string }) => n.action)).toEqual(['ARCHIVE', 'UPDATE', 'CREATE']);
+    expect(nodes[0]).toMatchObject({
+      actorId: clinician.userId,
+      actor: { id: clinician.userId },
+      actorRole: 'CLINICIAN',
+      outcome: 'SUCCESS',
+      operationName: 'A',
+    });
+
+    const first = await harness.execute(EVENTS, { filter: { patientId: id }, first: 2 }, admin);
+    expect(first.data?.auditEvents.pageInfo.hasNextPage).toBe(true);
+    const rest = await harness.execute(
+      EVENTS,
+      { filter: { patientId: id }, first: 2, after: first.data?.auditEvents.pageInfo.endCursor },
+      admin,
+    );
+    expect(rest.data?.auditEvents.edges.map((e: { node: { action: string } }) => e.node.action)).toEqual(['CREATE']);
+    expect(rest.data?.auditEvents.pageInfo.hasNextPage).toBe(false);
+
+    const updates = await harness.execute(EVENTS, { filter: { action: 'UPDATE', actorId: clinician.userId } }, admin);
+    expect(updates.data?.auditEvents.edges.length).toBeGreaterThan(0);
+    for (const edge of updates.data?.auditEvents.edges ?? [])
+      expect(edge.node).toMatchObject({ action: 'UPDATE', actorId: clinician.userId });
+
+    const future = await harness.execute(
+      EVENTS,
+      { filter: { from: new Date(Date.now() + 3600_000).toISOString() } },
+      admin,
+    );
+    expect(future.data?.auditEvents.edges).toEqual([]);
+  });
+
+  test('only an ADMIN reads the log; bad filters are BAD_USER_INPUT', async () => {
+    for (const caller of [viewer, clinician]) {
+      const result = await harness.execute(EVENTS, {}, caller);
+      expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect((await harness.execute(EVENTS, {})).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const bad = await harness.execute(EVENTS, { filter: { patientId: 'nope' } }, admin);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.patientId' });
+    const cursor = await harness.execute(EVENTS, { after: 'garbage' }, admin);
+    expect(cursor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+});
