@@ -61,7 +61,7 @@ describe('roles', () => {
       { first: 2, after: first.data?.users.pageInfo.endCursor },
       admin.accessToken,
     );
-    const paged = [...first.data?.users.edges, ...second.data?.users.edges].map(
+    const paged = [...(first.data?.users.edges ?? []), ...(second.data?.users.edges ?? [])].map(
       (edge: { node: { id: string } }) => edge.node.id,
     );
     expect(paged).toEqual(ids.slice(0, 4));
