@@ -1,6 +1,6 @@
 /**
  * Patient lists: filters, search and keyset pagination in one SQL statement; the total count is a
- * separate statement (`countPatients`) that runs only when a client asks for it.
+ * separate, bounded statement (`countPatients`) that runs only when a client asks for it.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '@healthsync/orm';
@@ -11,6 +11,11 @@ export const MAX_PAGE_SIZE = 100;
 export const MAX_SEARCH_LENGTH = 100;
 /** pg_trgm word similarity from which a search word counts as a (misspelt) name: "smiht" ~ "smith" is 0.5, "joao" ~ "john" 0.4. */
 export const SEARCH_SIMILARITY = 0.5;
+/**
+ * `totalCount` is exact up to this many matches; beyond it, the planner's estimate. Counting every
+ * match of a large result would cost a scan of all of them on every page (FHIR's `_total=estimate`).
+ */
+export const EXACT_COUNT_LIMIT = 1000;
 
 export type PatientOrderField = 'FAMILY_NAME' | 'BIRTH_DATE' | 'CREATED_AT' | 'UPDATED_AT';
 export type OrderDirection = 'ASC' | 'DESC';
@@ -129,9 +134,11 @@ function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } 
       () => `(patients.search_normalize(?) <% ${NAME} OR ${NAME} LIKE '%' || patients.search_normalize(?) || '%')`,
     );
     for (const word of words) params.push(word, escapeLike(word));
-    // MRNs and identifier values: case-insensitive prefix.
+    // MRNs and identifier values: case-insensitive prefix. `= ANY (ARRAY(…))` rather than
+    // `IN (SELECT …)`: a subquery inside OR becomes a per-row filter, which stops PostgreSQL from
+    // combining the trigram, MRN and primary-key indexes (BitmapOr) and forces a full scan.
     conditions.push(
-      `((${name.join(' AND ')}) OR p.mrn LIKE ? OR p.id IN (SELECT i.patient_id FROM patients.patient_identifier i WHERE lower(i.value) LIKE ?))`,
+      `((${name.join(' AND ')}) OR p.mrn LIKE ? OR p.id = ANY (ARRAY(SELECT i.patient_id FROM patients.patient_identifier i WHERE lower(i.value) LIKE ?)))`,
     );
     params.push(`${escapeLike(search.toUpperCase())}%`, `${escapeLike(search.toLowerCase())}%`);
   }
@@ -150,31 +157,62 @@ export function validateListArgs(args: PatientListArgs): void {
     throw new BadUserInputError('filter.birthDateFrom must not be after filter.birthDateTo', 'filter.birthDateFrom');
 }
 
-/** Runs `work` where the search's similarity threshold applies (SET LOCAL needs a transaction). */
-function withSearchSettings<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` where the search's similarity threshold applies (SET LOCAL needs a transaction). A
+ * list without search needs neither: it saves three round trips (BEGIN, set_config, COMMIT).
+ */
+function withSearchSettings<T>(
+  em: EntityManager,
+  filter: PatientListFilter,
+  work: (tx: EntityManager) => Promise<T>,
+): Promise<T> {
+  if (!filter.search?.trim()) return work(em);
   return em.transactional(async (tx) => {
     await tx.execute(`SELECT set_config('pg_trgm.word_similarity_threshold', '${SEARCH_SIMILARITY}', true)`);
     return work(tx);
   });
 }
 
-/** One page of patients, in `orderBy` order then by id; `after` continues after that cursor. */
-export async function listPatients(em: EntityManager, args: PatientListArgs): Promise<PatientPage> {
-  validateListArgs(args);
+/**
+ * `FROM …` the patients that match `filter` (and `extra`), as `p`. With a search, the matches
+ * are found first, in a subquery that OFFSET 0 keeps apart from the caller's ORDER BY … LIMIT:
+ * merged, the planner may walk a sort index and test every row against the search until the
+ * page is full (the whole table when few match) instead of asking the trigram index.
+ */
+function matching(filter: PatientListFilter, extra = ''): { from: string; params: unknown[] } {
+  const where = whereOf(filter);
+  const condition = `${where.sql}${extra}`;
+  const from = filter.search?.trim()
+    ? `(SELECT * FROM patients.patient p WHERE ${condition} OFFSET 0) AS p`
+    : `patients.patient p WHERE ${condition}`;
+  return { from, params: where.params };
+}
+
+/** The SQL of one page (exported for the tests that EXPLAIN it). */
+export function pageQuery(args: PatientListArgs): { sql: string; params: unknown[] } {
   const { field, direction } = args.orderBy;
   const key = sortKey(field, direction);
-  const where = whereOf(args.filter);
-  const params = [...where.params];
+  const cursorParams: unknown[] = [];
   let after = '';
   if (args.after) {
     const cursor = decodeCursor(args.after, args.orderBy, key);
     after = ` AND (${key.expression}, p.id) ${direction === 'ASC' ? '>' : '<'} (?::${key.cast}, ?::uuid)`;
-    params.push(cursor.key, cursor.id);
+    cursorParams.push(cursor.key, cursor.id);
   }
+  const { from, params } = matching(args.filter, after);
+  params.push(...cursorParams);
   const order = direction === 'ASC' ? 'ASC' : 'DESC';
-  const sql = `SELECT p.*, ${key.asText} AS sort_key FROM patients.patient p WHERE ${where.sql}${after} ORDER BY ${key.expression} ${order}, p.id ${order} LIMIT ?`;
+  const sql = `SELECT p.*, ${key.asText} AS sort_key FROM ${from} ORDER BY ${key.expression} ${order}, p.id ${order} LIMIT ?`;
   params.push(args.first + 1);
-  const rows = await withSearchSettings(em, (tx) => tx.execute<Record<string, unknown>[]>(sql, params));
+  return { sql, params };
+}
+
+/** One page of patients, in `orderBy` order then by id; `after` continues after that cursor. */
+export async function listPatients(em: EntityManager, args: PatientListArgs): Promise<PatientPage> {
+  validateListArgs(args);
+  const { field, direction } = args.orderBy;
+  const { sql, params } = pageQuery(args);
+  const rows = await withSearchSettings(em, args.filter, (tx) => tx.execute<Record<string, unknown>[]>(sql, params));
   const page = rows.slice(0, args.first);
   const edges = page.map(({ sort_key, ...row }) => {
     const node = em.map(Patient, row);
@@ -187,14 +225,25 @@ export async function listPatients(em: EntityManager, args: PatientListArgs): Pr
   };
 }
 
-/** How many patients match `filter` over all pages. */
+/**
+ * How many patients match `filter` over all pages: exact up to EXACT_COUNT_LIMIT (a count that
+ * stops there), else the planner's row estimate, never below EXACT_COUNT_LIMIT + 1.
+ */
 export async function countPatients(em: EntityManager, filter: PatientListFilter): Promise<number> {
-  const where = whereOf(filter);
-  const rows = await withSearchSettings(em, (tx) =>
-    tx.execute<{ count: string }[]>(
-      `SELECT count(*) AS count FROM patients.patient p WHERE ${where.sql}`,
-      where.params,
-    ),
-  );
-  return Number(rows[0]?.count ?? 0);
+  const { from, params } = matching(filter);
+  const matches = `SELECT 1 FROM ${from}`;
+  return withSearchSettings(em, filter, async (tx) => {
+    const rows = await tx.execute<{ count: string }[]>(
+      `SELECT count(*) AS count FROM (${matches} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches`,
+      params,
+    );
+    const counted = Number(rows[0]?.count ?? 0);
+    if (counted <= EXACT_COUNT_LIMIT) return counted;
+    const [plan] = await tx.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(
+      `EXPLAIN (FORMAT JSON) ${matches}`,
+      params,
+    );
+    const estimate = Math.round(plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
+    return Math.max(EXACT_COUNT_LIMIT + 1, estimate);
+  });
 }

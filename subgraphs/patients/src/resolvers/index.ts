@@ -22,7 +22,7 @@ export const resolvers: Resolvers = {
   Patient,
   PatientVersion,
   AuditEvent,
-  // Counted only when asked for, by its own statement (a cheaper estimate can replace it here).
+  // Counted only when asked for, by its own bounded statement: exact for small results, an estimate beyond.
   PatientConnection: {
     totalCount: (page, _args, context) => countPatients(context.em, page.filter),
   },

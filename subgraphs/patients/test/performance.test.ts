@@ -1,0 +1,141 @@
+/**
+ * Performance properties that must not regress (issue 8): search uses the trigram index, a page
+ * costs the same number of SQL statements whatever its size, and totalCount stays bounded.
+ */
+import { randomUUID } from 'node:crypto';
+import { withClient } from '@healthsync/orm';
+import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import { EXACT_COUNT_LIMIT, pageQuery, SEARCH_SIMILARITY } from '../src/patients/list.js';
+import { createPatientsHarness, type TestCaller } from './harness.js';
+
+const PATIENTS = 20_000;
+const GIVEN = ['Ada', 'Élise', 'João', 'Karim', 'Maria', 'Søren', 'Wei', 'Zoë', 'Hannah', 'Tomás', 'Olga'];
+const FAMILY = ['Müller', 'Williams', 'Fernández', 'Hernández', 'Smith', 'Nguyen', 'Dubois', 'Kowalski', 'Svensson'];
+// Rare names, so that every search below matches a few hundred rows out of PATIENTS.
+const RARE = 200;
+
+let database: TestDatabase;
+let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let viewer: TestCaller;
+const authors = Array.from({ length: 7 }, () => randomUUID());
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  harness = await createPatientsHarness(database);
+  viewer = await harness.caller('VIEWER');
+  // Bulk rows straight into the table (as the benchmark seeds): enough for the planner to prefer
+  // indexes, in well under a second. Most patients are "Common Name"; RARE of each family name.
+  await withClient(database.adminUrl, async (client) => {
+    await client.query(
+      `INSERT INTO patients.patient (id, mrn, given_name, family_name, gender, identifiers, created_at, updated_at, created_by_id)
+       SELECT gen_random_uuid(), 'PERF-' || i, ($2::text[])[1 + i % cardinality($2::text[])],
+         CASE WHEN i % ($1::int / $5::int) < cardinality($3::text[]) THEN ($3::text[])[1 + i % ($1::int / $5::int)] ELSE 'Common' || (i % 97) END,
+         'UNKNOWN', '[]', now() - make_interval(secs => $1::int - i), now(), ($4::uuid[])[1 + i % cardinality($4::uuid[])]
+       FROM generate_series(1, $1::int) AS i`,
+      [PATIENTS, GIVEN, FAMILY, authors, RARE],
+    );
+    await client.query(
+      `INSERT INTO patients.patient_identifier (system, value, patient_id)
+       SELECT 'urn:healthsync:test:national-id', 'NID' || substr(mrn, 6), id FROM patients.patient`,
+    );
+    await client.query('ANALYZE patients.patient, patients.patient_identifier');
+  });
+});
+
+afterAll(async () => {
+  await harness.stop();
+  await database.drop();
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+/** The plan PostgreSQL picks for `sql` with the search settings the service uses. */
+async function explain(sql: string, params: unknown[]): Promise<PlanNode[]> {
+  const em = harness.orm.em.fork();
+  const rows = await em.transactional(async (tx) => {
+    await tx.execute(`SELECT set_config('pg_trgm.word_similarity_threshold', '${SEARCH_SIMILARITY}', true)`);
+    return tx.execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+  });
+  return planNodes((rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
+}
+
+const SEARCH = `query Search($search: String!, $first: Int) {
+  patients(filter: { search: $search }, first: $first) { edges { node { givenName familyName } } totalCount }
+}`;
+
+const searches = [
+  ['a partial name', 'ernan', ['Fernández', 'Hernández']],
+  ['an accent-free name', 'muller', ['Müller']],
+  ['a misspelt name', 'Wiliams', ['Williams']],
+] as const;
+
+describe('search at scale', () => {
+  test.each(searches)('%s ("%s") finds exactly the matching patients', async (_kind, search, families) => {
+    const result = await harness.execute(SEARCH, { search, first: 100 }, viewer);
+    expect(result.errors).toBeUndefined();
+    const found = result.data?.patients.edges.map((edge: { node: { familyName: string } }) => edge.node.familyName);
+    expect(found.length).toBeGreaterThan(0);
+    expect(new Set(found)).toEqual(new Set(families));
+    expect(result.data?.patients.totalCount).toBe(RARE * families.length);
+  });
+
+  test.each(searches)('searching %s ("%s") uses the trigram index, never a sequential scan', async (_kind, search) => {
+    const { sql, params } = pageQuery({
+      filter: { search },
+      first: 20,
+      orderBy: { field: 'CREATED_AT', direction: 'ASC' },
+    });
+    const nodes = await explain(sql, params);
+    expect(nodes.map((node) => node['Index Name'])).toContain('patient_search_name_trgm');
+    expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan').map((node) => node['Relation Name'])).toEqual([]);
+  });
+});
+
+describe('totalCount', () => {
+  const COUNT = 'query Count($search: String) { patients(filter: { search: $search }, first: 1) { totalCount } }';
+
+  test(`is exact up to ${EXACT_COUNT_LIMIT} matches`, async () => {
+    const result = await harness.execute(COUNT, { search: 'Kowalski' }, viewer);
+    expect(result.data?.patients.totalCount).toBe(RARE);
+  });
+
+  test(`beyond ${EXACT_COUNT_LIMIT} matches it is an estimate, above the limit and near the truth`, async () => {
+    const result = await harness.execute(COUNT, {}, viewer);
+    const total = result.data?.patients.totalCount as number;
+    expect(total).toBeGreaterThan(EXACT_COUNT_LIMIT);
+    expect(Math.abs(total - PATIENTS) / PATIENTS).toBeLessThan(0.1);
+  });
+});
+
+describe('statements per request', () => {
+  // Query (a) of the benchmark. createdBy is a reference the users subgraph resolves in one
+  // _entities SELECT for the whole page (subgraphs/users/test/users.test.ts, 1/20/100 references).
+  const PAGE = `query Page($first: Int) {
+    patients(first: $first) { edges { node { id fullName createdBy { id } } } pageInfo { hasNextPage } totalCount }
+  }`;
+
+  test('a page of 1, 20 or 100 patients with createdBy and totalCount costs the same few statements', async () => {
+    const counts: number[] = [];
+    for (const first of [1, 20, 100]) {
+      harness.statements.length = 0;
+      const result = await harness.execute(PAGE, { first }, viewer);
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.patients.edges).toHaveLength(first);
+      expect(
+        new Set(
+          result.data?.patients.edges.map((edge: { node: { createdBy: { id: string } } }) => edge.node.createdBy.id),
+        ).size,
+      ).toBe(Math.min(first, authors.length));
+      counts.push(harness.statements.length);
+    }
+    // The page, the bounded count and its estimate, the audit row: no transaction, nothing per row.
+    expect(counts).toEqual([4, 4, 4]);
+  });
+});
