@@ -2,7 +2,7 @@
  * A whole HealthSync stack (both subgraphs, gateway, nginx when installed) on free ports against
  * a fresh test database, for the data CLIs, which only ever talk to the public edge.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
@@ -14,6 +14,9 @@ export const STACK_ADMIN = { email: 'data-admin@example.org', password: 'a long 
 export async function startDataStack() {
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-data-'));
+  // nginx workers run unprivileged and buffer bodies over 16 kB (an import batch) under
+  // dataDir/nginx/temp: mkdtemp's 0700 would make every such request a 500.
+  chmodSync(dataDir, 0o755);
   try {
     const stack = await startStack({
       databaseUrl: database.adminUrl,
