@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { BadUserInputError } from '@healthsync/orm';
@@ -28,13 +29,41 @@ export function assertAcceptablePassword(password: string, field = 'password'): 
 /** True when `hash` was made with weaker parameters than today's (rehash it on the next login). */
 export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPTIONS);
 
-export const hashPassword = (password: string) => argon2.hash(password, ARGON2_OPTIONS);
+/**
+ * How many argon2 computations run at once. argon2 runs on libuv's pool of 4 threads: a burst of
+ * sign-ins would keep every core hashing (19 MiB, tens of ms each) and starve the other requests
+ * of this process and its neighbours. Half the cores, at least one; the rest of the burst waits.
+ */
+export const ARGON2_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
+
+/** Runs at most `concurrency` of the tasks given to it at once, the others in arrival order. */
+export function createLimiter(concurrency: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running < concurrency) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // The slot goes straight to the next in line, or back to the pool.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+const limited = createLimiter(ARGON2_CONCURRENCY);
+
+export const hashPassword = (password: string) => limited(() => argon2.hash(password, ARGON2_OPTIONS));
 
 // Verifying against this when the account does not exist keeps "unknown email" as slow as "wrong password".
 const dummyHash = hashPassword('not-a-real-password-at-all');
 
 /** True when `password` matches `hash`; spends the same time when there is no account (hash undefined). */
 export async function verifyPassword(hash: string | undefined, password: string): Promise<boolean> {
-  const ok = await argon2.verify(hash ?? (await dummyHash), password).catch(() => false);
+  const against = hash ?? (await dummyHash);
+  const ok = await limited(() => argon2.verify(against, password)).catch(() => false);
   return ok && hash !== undefined;
 }

@@ -1,0 +1,48 @@
+import { createLimiter, hashPassword, verifyPassword } from '../src/passwords.js';
+
+/** A task that stays in flight until released, and records how many ran beside it. */
+function gate(state: { inFlight: number; peak: number; order: number[] }, id: number) {
+  let release!: () => void;
+  const done = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const task = async () => {
+    state.inFlight++;
+    state.peak = Math.max(state.peak, state.inFlight);
+    state.order.push(id);
+    await done;
+    state.inFlight--;
+    return id;
+  };
+  return { task, release };
+}
+
+describe('argon2 concurrency bound', () => {
+  test('a limiter of 2 runs two tasks, queues the rest in order, and frees slots on failure', async () => {
+    const limit = createLimiter(2);
+    const state = { inFlight: 0, peak: 0, order: [] as number[] };
+    const gates = [1, 2, 3, 4, 5].map((id) => gate(state, id));
+    const failing = limit(async () => {
+      throw new Error('boom');
+    });
+    await expect(failing).rejects.toThrow('boom');
+    const results = gates.map(({ task }) => limit(task));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(state.order).toEqual([1, 2]);
+    for (const { release } of gates) {
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(results)).toEqual([1, 2, 3, 4, 5]);
+    expect(state.order).toEqual([1, 2, 3, 4, 5]);
+    expect(state.peak).toBe(2);
+  });
+
+  test('a burst of verifications all complete with the right answers', async () => {
+    const hash = await hashPassword('a burst of sign-ins');
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => verifyPassword(hash, index % 2 ? 'a burst of sign-ins' : 'wrong one')),
+    );
+    expect(answers).toEqual([false, true, false, true, false, true]);
+  });
+});
