@@ -37,7 +37,7 @@ function searchTerms() {
   return {
     partial: 'ernan', // Fernández, Hernández
     accentFree: plain(accented).toLowerCase(), // muller finds Müller
-    misspelt: 'Jonhson', // Johnson
+    misspelt: 'Wiliams', // Williams
   };
 }
 
