@@ -77,6 +77,9 @@ describe('createPatient and patient', () => {
     expect(created.mrn).toBe('ABC-001');
     const found = await harness.execute(BY_MRN, { mrn: 'Abc-001' }, viewer);
     expect(found.data?.patientByMrn).toEqual({ id: created.id, mrn: 'ABC-001' });
+    expect((await harness.execute(BY_MRN, { mrn: 'ABC-999' }, viewer)).data?.patientByMrn).toBeNull();
+    const malformed = await harness.execute(BY_MRN, { mrn: 'no such mrn!' }, viewer);
+    expect(malformed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'mrn' });
     const before = await patientCount();
     const again = await harness.execute(
       CREATE,

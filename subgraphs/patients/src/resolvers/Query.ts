@@ -33,7 +33,9 @@ export const Query: QueryResolvers = {
 
   patientByMrn: async (_parent, { mrn }, context, info) => {
     const viewer = await authorize(context, info, 'READ', CAN_READ_PATIENTS);
-    const patient = await context.em.findOne(Patient, { mrn: normaliseMrn(mrn) });
+    const patient = await recordFailure(context, auditScope(context, info), 'READ', null, () =>
+      context.em.findOne(Patient, { mrn: normaliseMrn(mrn) }),
+    );
     return readPatient(context, info, viewer, patient);
   },
 
