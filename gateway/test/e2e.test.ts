@@ -139,3 +139,16 @@ test('anonymous access to patient data is refused by the patients subgraph itsel
   expect(result.errors?.[0]?.extensions).not.toHaveProperty('serviceName');
   expect(result.data ?? null).toBeNull();
 });
+
+// Last in this file: the stack is stopped here (afterAll's stop then does nothing).
+test('stopping the stack stops every process it started: nothing answers any of its ports', async () => {
+  const { edge, gateway, subgraphs } = stack.urls;
+  await stack.stop();
+  for (const url of [edge, gateway, subgraphs.users, subgraphs.patients]) {
+    const answered = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+      () => 'answered',
+      (error: Error & { cause?: { code?: string } }) => error.cause?.code,
+    );
+    expect([url, answered]).toEqual([url, 'ECONNREFUSED']);
+  }
+}, 60_000);

@@ -1,0 +1,61 @@
+/** The npm start launcher's refusals and the nginx template rendering, without starting a stack. */
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { describeStartupError } from '@healthsync/orm';
+import { NGINX_TEMPLATE, renderTemplate } from '../src/stack/nginx.js';
+import { StackStartError } from '../src/stack/processes.js';
+import { type StackOptions, startStack } from '../src/stack/stack.js';
+
+/** Options whose database cannot be reached: a refusal that comes first proves nothing started. */
+const options = (overrides: Partial<StackOptions>): StackOptions => ({
+  databaseUrl: 'postgres://nobody@127.0.0.1:1/unreachable',
+  dataDir: '/nonexistent',
+  ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+  nginxBin: 'nginx',
+  requireNginx: false,
+  nodeEnv: 'test',
+  logLevel: 'silent',
+  output: 'quiet',
+  log: () => {},
+  ...overrides,
+});
+
+test('a port already in use is one clear line, before anything starts', async () => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    const error = await startStack(options({ ports: { edge: 0, gateway: 0, users: port, patients: 0 } })).catch(
+      (e: unknown) => e,
+    );
+    expect(describeStartupError(error)).toBe(`port already in use: 127.0.0.1:${port} (users subgraph)`);
+  } finally {
+    server.close();
+  }
+});
+
+test('REQUIRE_NGINX without an nginx binary refuses to start', async () => {
+  const start = startStack(options({ nginxBin: '/nonexistent/nginx', requireNginx: true }));
+  await expect(start).rejects.toThrow(StackStartError);
+  await expect(start).rejects.toThrow(/nginx is required/);
+});
+
+describe('the nginx template', () => {
+  const template = readFileSync(NGINX_TEMPLATE, 'utf8');
+  const variables = { NGINX_LISTEN: '8000', GATEWAY_UPSTREAM: 'gateway:4000', USERS_UPSTREAM: 'users:4001' };
+
+  test('renders its placeholders and leaves nginx variables alone', () => {
+    const rendered = renderTemplate(template, variables);
+    expect(rendered).toContain('server gateway:4000');
+    expect(rendered).toContain('server users:4001');
+    expect(rendered).toMatch(/listen 8000;/);
+    expect(rendered).toContain('$request_id');
+    expect(rendered).not.toMatch(/\$\{/);
+  });
+
+  test('a placeholder without a value is an error, not an empty string for nginx', () => {
+    expect(() => renderTemplate(template, { ...variables, USERS_UPSTREAM: undefined as never })).toThrow(
+      /no value for USERS_UPSTREAM/,
+    );
+  });
+});
