@@ -44,3 +44,20 @@ export function runCli(main: () => Promise<number | undefined>): void {
 export function isMain(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && moduleUrl === pathToFileURL(path.resolve(process.argv[1])).href;
 }
+
+/** Settings of `npm run bench:import`. */
+export const BenchImportEnvironment = z.object({
+  /** Admin URL of an existing PostgreSQL: the bench makes and drops its own database there. Unset: a throwaway embedded cluster. */
+  DATABASE_URL: z.url().optional(),
+  BENCH_IMPORT_PATIENTS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  /** Batches the import CLI keeps in flight. */
+  BENCH_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Size of the generated Synthea CSV whose import measures the CLI's peak memory; 0 skips it. */
+  BENCH_IMPORT_CSV_MB: z.coerce.number().int().min(0).max(2000).default(100),
+  NGINX_BIN: z.string().default('nginx'),
+});
+export type BenchImportConfig = z.infer<typeof BenchImportEnvironment>;
+
+export function loadBenchImportConfig(source: Record<string, string | undefined> = process.env): BenchImportConfig {
+  return parseEnvironment(BenchImportEnvironment, source);
+}

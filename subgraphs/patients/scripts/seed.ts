@@ -10,6 +10,7 @@ import { CliError, isMain, loadDataCliConfig, runCli } from './environment.js';
 import { createProgress, type ProgressMode, progressMode } from './progress.js';
 
 export const SEED_SYSTEM = 'urn:healthsync:seed';
+const CHART_SYSTEM = 'urn:oid:2.16.840.1.113883.19.5';
 const BATCH_SIZE = 100;
 /** Ages are counted from a fixed day, so a seed means the same people whenever it runs. */
 const REFERENCE_DATE = new Date('2026-01-01T00:00:00Z');
@@ -62,14 +63,9 @@ export function* seedPatients(seed: number, count: number): Generator<Record<str
       resourceType: 'Patient',
       identifier: [
         { system: SEED_SYSTEM, value: `${seed}-${i}` },
-        ...(country === 'US' && picker.number.float() < 0.8
-          ? [
-              {
-                system: 'http://hl7.org/fhir/sid/us-ssn',
-                value: `999-${faker.string.numeric(2)}-${faker.string.numeric(4)}`,
-              },
-            ]
-          : []),
+        // A second, made-up chart number for half of them (HL7's example OID): unique by
+        // construction, since a random one (an SSN, say) would sooner or later merge two people.
+        ...(picker.number.float() < 0.5 ? [{ system: CHART_SYSTEM, value: `GHC-${seed}-${i}` }] : []),
       ],
       name: [{ use: 'official', family, given: [given] }],
       gender,

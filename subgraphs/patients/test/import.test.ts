@@ -183,6 +183,22 @@ describe('importPatients', () => {
     expect(failedRows).toBeGreaterThanOrEqual(7);
   });
 
+  test('two concurrent calls sharing a record: it is created once, the other call updates or keeps it', async () => {
+    const shared = patient('race-shared', 'Racer');
+    const [first, second] = await Promise.all([
+      imported([patient('race-a', 'Racea'), shared, patient('race-b', 'Raceb')]),
+      imported([patient('race-c', 'Racec'), { ...shared, birthDate: '1970-01-02' }]),
+    ]);
+    expect([...(first?.failed ?? []), ...(second?.failed ?? [])]).toEqual([]);
+    expect((first?.created ?? 0) + (second?.created ?? 0)).toBe(4);
+    const racers = (await search('Racer')).filter((found) => found.familyName === 'Racer');
+    expect(racers).toHaveLength(1);
+    const identifiers = await count(
+      "SELECT count(*)::int AS n FROM patients.patient_identifier WHERE value LIKE 'race-%'",
+    );
+    expect(identifiers).toBe(4);
+  });
+
   test('identifiers of two different patients in one record: a conflict for that record only', async () => {
     await imported([patient('owner-a', 'Ownera'), patient('owner-b', 'Ownerb')]);
     const result = await imported(

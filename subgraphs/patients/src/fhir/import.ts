@@ -3,13 +3,28 @@
  * createPatient/updatePatient (validation, history, audit in one transaction per record). Each
  * record stands alone: a rejected one is reported by index and leaves nothing behind, the others go on.
  */
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ConflictError, type Logger } from '@healthsync/orm';
 import type DataLoader from 'dataloader';
 import { type AuditEventData, auditEvent } from '../audit.js';
-import { Patient, PatientIdentifier, type PatientIdentifierValue } from '../entities.js';
-import { createPatient, fieldsOf, updatePatient, type WriteScope } from '../patients/service.js';
-import { normaliseMrn, type PatientChanges, type PatientFields, validateChanges } from '../patients/validation.js';
+import { AuditEvent, Patient, PatientIdentifier, type PatientIdentifierValue, PatientVersion } from '../entities.js';
+import {
+  createPatient,
+  fieldsOf,
+  generateMrn,
+  snapshotOf,
+  updatePatient,
+  type WriteScope,
+} from '../patients/service.js';
+import {
+  normaliseMrn,
+  type PatientChanges,
+  type PatientDraft,
+  type PatientFields,
+  validateChanges,
+  validateDraft,
+} from '../patients/validation.js';
 import { type ImportedPatient, importRecordsOf, readPatientResource } from './patient-resource.js';
 
 export interface ImportFailure {
@@ -34,6 +49,8 @@ export interface ImportDependencies {
 }
 
 const keyOf = (system: string, value: string) => `${system}\u0000${value}`;
+/** MRNs and identifiers share one key space in a call's bookkeeping; no identifier system is empty. */
+const MRN_KEY = '';
 
 /** Existing records by identifier key and by MRN, for every record of the call in two statements. */
 async function lookUp(em: EntityManager, patients: ImportedPatient[]) {
@@ -144,6 +161,53 @@ function remember(known: Awaited<ReturnType<typeof lookUp>>, patient: Patient) {
 }
 
 /**
+ * New patients of one call in one transaction, a statement per table instead of per record: the
+ * same rows createPatient writes (record, identifiers, history entry IMPORT, audit row IMPORT
+ * SUCCESS), validated by the same function. All or nothing: the caller retries one by one on failure.
+ */
+async function createMany(deps: ImportDependencies, drafts: PatientDraft[]): Promise<Patient[]> {
+  const { scope } = deps;
+  const actorId = scope.viewer.userId;
+  return deps.em.transactional(async (tx) => {
+    const now = new Date();
+    const patients = drafts.map((draft) =>
+      tx.create(Patient, {
+        id: randomUUID(),
+        mrn: draft.mrn ? normaliseMrn(draft.mrn) : generateMrn(),
+        ...validateDraft(draft),
+        active: true,
+        createdAt: now,
+        updatedAt: now,
+        createdById: actorId,
+        updatedById: actorId,
+      }),
+    );
+    await tx.flush();
+    const identifiers = patients.flatMap((patient) =>
+      patient.identifiers.map((identifier) => ({ ...identifier, patient: patient.id })),
+    );
+    if (identifiers.length) await tx.insertMany(PatientIdentifier, identifiers);
+    await tx.insertMany(
+      PatientVersion,
+      patients.map((patient) => ({
+        id: randomUUID(),
+        patient: patient.id,
+        version: patient.version,
+        action: 'IMPORT' as const,
+        changedAt: patient.updatedAt,
+        changedById: actorId,
+        snapshot: snapshotOf(patient),
+      })),
+    );
+    await tx.insertMany(
+      AuditEvent,
+      patients.map((patient) => auditEvent(scope, 'IMPORT', 'SUCCESS', patient.id)),
+    );
+    return patients;
+  });
+}
+
+/**
  * Imports `resources` (a FHIR Patient, an array of them or a Bundle): creates the patients no MRN
  * or identifier (system + value) matches and updates the ones that do. BAD_USER_INPUT for a call
  * that is not one of those shapes or is over IMPORT_LIMITS; per-record problems are in `failed`.
@@ -176,18 +240,19 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
     deps.em,
     readable.map((record) => record.patient),
   );
-  for (const { index, patient } of readable) {
+  const one = async ({ index, patient }: { index: number; patient: ImportedPatient }) => {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await importOne(deps, patient, known);
         result[outcome.kind]++;
         remember(known, outcome.patient);
-        break;
+        return;
       } catch (error) {
         // Another import created the same identifier meanwhile: look again, then update it.
         if (error instanceof ConflictError && attempt === 1 && error.message.startsWith('identifiers')) {
           const again = await lookUp(deps.em, [patient]);
           for (const [key, id] of again.patientIdByKey) known.patientIdByKey.set(key, id);
+          for (const [key, id] of again.patientIdByMrn) known.patientIdByMrn.set(key, id);
           for (const [id, found] of again.byId) known.byId.set(id, found);
           continue;
         }
@@ -197,10 +262,53 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
           deps.logger.error({ err: error, index }, 'import of one record failed');
           fail(index, 'Internal error: the record was not imported');
         }
-        break;
+        return;
       }
     }
+  };
+
+  // New patients whose keys no earlier record of the call uses are created together; the rest
+  // (updates, repeats within the call) go one by one afterwards, in their order.
+  const fresh: { index: number; patient: ImportedPatient; draft: PatientDraft }[] = [];
+  const oneByOne: { index: number; patient: ImportedPatient }[] = [];
+  const claimed = new Set<string>();
+  for (const record of readable) {
+    const { index, patient } = record;
+    const keys = [
+      ...patient.identifiers.map(({ system, value }) => keyOf(system, value)),
+      ...(patient.mrn ? [keyOf(MRN_KEY, patient.mrn)] : []),
+    ];
+    try {
+      if (matchOf(patient, known) || keys.some((key) => claimed.has(key))) {
+        oneByOne.push(record);
+        continue;
+      }
+      const { deceasedAt, ...draft } = patient;
+      const complete = { ...draft, deceasedAt: deceasedAt ?? null };
+      validateDraft(complete);
+      for (const key of keys) claimed.add(key);
+      fresh.push({ index, patient, draft: complete });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      fail(index, error.message);
+    }
   }
+  if (fresh.length) {
+    try {
+      for (const patient of await createMany(
+        deps,
+        fresh.map((record) => record.draft),
+      ))
+        remember(known, patient);
+      result.created += fresh.length;
+    } catch (error) {
+      // One of them conflicts (a concurrent import, a taken MRN): each is tried alone, so the
+      // error lands on its own record.
+      deps.logger.debug({ err: error }, 'bulk import fell back to one record at a time');
+      for (const record of fresh) await one(record);
+    }
+  }
+  for (const record of oneByOne) await one(record);
   await Promise.all(failures);
   result.failed.sort((a, b) => a.index - b.index);
   return result;

@@ -1,0 +1,178 @@
+/**
+ * `npm run bench:import`: boots the real stack (subgraphs, gateway, nginx when installed) on free
+ * ports against a database of its own, imports BENCH_IMPORT_PATIENTS generated patients (NDJSON)
+ * through nginx + gateway with the import CLI's code and prints patients/s; then runs the import
+ * CLI as its own process on a generated Synthea patients.csv of BENCH_IMPORT_CSV_MB MB and prints
+ * its peak resident memory. A benchmark, not a test: nothing is asserted.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { dropDatabase, openDatabase, REPO_ROOT, withClient } from '@healthsync/orm';
+import { findNginx } from '../../../gateway/src/stack/nginx.js';
+import { type RunningStack, startStack } from '../../../gateway/src/stack/stack.js';
+import { connect, rate } from './api.js';
+import { loadBenchImportConfig, runCli } from './environment.js';
+import { runImport } from './import.js';
+import { seedPatients } from './seed.js';
+
+const log = (line: string) => console.error(`[bench:import] ${line}`);
+const ADMIN = { email: 'bench-import@example.org', password: 'benchmark import admin passphrase' };
+const CSV_HEADER =
+  'Id,BIRTHDATE,DEATHDATE,SSN,DRIVERS,PASSPORT,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,CITY,STATE,COUNTY,FIPS,ZIP,LAT,LON,HEALTHCARE_EXPENSES,HEALTHCARE_COVERAGE,INCOME';
+
+/** A Synthea-shaped patients.csv of about `megabytes` MB, from the seed generator's people. */
+async function writeSyntheaCsv(file: string, megabytes: number): Promise<number> {
+  const out = createWriteStream(file);
+  out.write(`${CSV_HEADER}\n`);
+  const target = megabytes * 1024 * 1024;
+  let written = 0;
+  let rows = 0;
+  const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  // biome-ignore lint/suspicious/noExplicitAny: generated FHIR resources
+  for (const patient of seedPatients(99, Number.MAX_SAFE_INTEGER) as Generator<any>) {
+    const id = `${randomBytes(4).toString('hex')}-${rows}`;
+    const address = patient.address[0];
+    const line = [
+      id,
+      patient.birthDate,
+      patient.deceasedDateTime?.slice(0, 10) ?? '',
+      `999-${String(rows % 100).padStart(2, '0')}-${String(rows % 10_000).padStart(4, '0')}`,
+      `S9999${rows}`,
+      rows % 3 ? `X${rows}X` : '',
+      '',
+      patient.name[0].given[0],
+      patient.name[0].family,
+      '',
+      '',
+      'M',
+      'white',
+      'nonhispanic',
+      patient.gender === 'female' ? 'F' : 'M',
+      'Boston  Massachusetts  US',
+      address.line[0],
+      address.city,
+      address.state ?? 'Massachusetts',
+      'Suffolk County',
+      '25025',
+      address.postalCode,
+      '42.35',
+      '-71.06',
+      '123456.78',
+      '2345.67',
+      '55000',
+    ]
+      .map(quote)
+      .join(',');
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+    written += line.length + 1;
+    rows++;
+    if (written >= target) break;
+  }
+  out.end();
+  await finished(out);
+  return rows;
+}
+
+runCli(async () => {
+  const config = loadBenchImportConfig();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-bench-import-'));
+  // nginx workers (unprivileged) buffer request bodies under workDir/nginx/temp.
+  chmodSync(workDir, 0o755);
+  const cleanups: (() => Promise<void>)[] = [async () => rmSync(workDir, { recursive: true, force: true })];
+  let stack: RunningStack | undefined;
+  try {
+    let adminUrl: string;
+    if (config.DATABASE_URL) {
+      const url = new URL(config.DATABASE_URL);
+      url.pathname = `/healthsync_bench_import_${randomBytes(4).toString('hex')}`;
+      adminUrl = url.toString();
+      cleanups.unshift(() => dropDatabase(adminUrl));
+    } else {
+      const database = await openDatabase({ dataDir: workDir, log });
+      adminUrl = database.adminUrl;
+      cleanups.unshift(() => database.stop());
+    }
+    const postgres = await withClient(
+      config.DATABASE_URL ?? adminUrl,
+      async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version,
+    );
+    const nginx = findNginx(config.NGINX_BIN);
+    stack = await startStack({
+      databaseUrl: adminUrl,
+      dataDir: workDir,
+      ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+      nginxBin: config.NGINX_BIN,
+      requireNginx: false,
+      nodeEnv: 'production',
+      logLevel: 'warn',
+      output: 'quiet',
+      log,
+      env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+    });
+    const edge = stack.urls.edge;
+    log(`stack up, edge ${edge} (${nginx ? 'nginx + gateway' : 'gateway only: nginx not installed'})`);
+    const client = await connect({ url: edge, credentials: ADMIN });
+
+    const ndjson = path.join(workDir, 'patients.ndjson');
+    const lines = [...seedPatients(2026, config.BENCH_IMPORT_PATIENTS)].map((patient) => JSON.stringify(patient));
+    writeFileSync(ndjson, `${lines.join('\n')}\n`);
+    // Warm-up: JIT, connection pools and the plan cache, on patients that are not measured.
+    const warmup = path.join(workDir, 'warmup.ndjson');
+    writeFileSync(warmup, `${[...seedPatients(7, 500)].map((patient) => JSON.stringify(patient)).join('\n')}\n`);
+    await runImport({ client, paths: [warmup], concurrency: config.BENCH_IMPORT_CONCURRENCY });
+
+    log(`importing ${config.BENCH_IMPORT_PATIENTS} patients through ${edge}`);
+    const created = await runImport({ client, paths: [ndjson], concurrency: config.BENCH_IMPORT_CONCURRENCY });
+    log(`re-importing the same ${config.BENCH_IMPORT_PATIENTS} (all unchanged)`);
+    const again = await runImport({ client, paths: [ndjson], concurrency: config.BENCH_IMPORT_CONCURRENCY });
+
+    let memory = 'skipped (BENCH_IMPORT_CSV_MB=0)';
+    let csvLine = '';
+    if (config.BENCH_IMPORT_CSV_MB > 0) {
+      const csv = path.join(workDir, 'patients.csv');
+      const rows = await writeSyntheaCsv(csv, config.BENCH_IMPORT_CSV_MB);
+      const megabytes = (statSync(csv).size / 2 ** 20).toFixed(0);
+      log(`import CLI on a ${megabytes} MB Synthea CSV (${rows} rows), as its own process`);
+      const started = Date.now();
+      const { stdout, stderr } = await promisify(execFile)(
+        '/usr/bin/time',
+        ['-f', 'peak-rss-kb=%M', process.execPath, '--import', 'tsx', 'subgraphs/patients/scripts/import.ts', csv],
+        {
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            HEALTHSYNC_URL: edge,
+            HEALTHSYNC_EMAIL: ADMIN.email,
+            HEALTHSYNC_PASSWORD: ADMIN.password,
+          },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      ).catch((error: { stdout: string; stderr: string }) => error);
+      const peak = /peak-rss-kb=(\d+)/.exec(stderr)?.[1];
+      memory = peak ? `${(Number(peak) / 1024).toFixed(0)} MB peak RSS` : `unknown (${stderr.slice(-200)})`;
+      csvLine = `${megabytes} MB CSV, ${rows} rows in ${((Date.now() - started) / 1000).toFixed(0)} s: ${stdout.split('\n')[0]}`;
+    }
+
+    const cpus = os.cpus();
+    const machine = `${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, PostgreSQL ${postgres}, load average before ${os.loadavg()[0]?.toFixed(1)}`;
+    console.log(`bench:import ${new Date().toISOString().slice(0, 10)} on ${machine}`);
+    console.log(
+      `- import of ${created.records} new patients through ${nginx ? 'nginx + gateway' : 'the gateway'}: ${rate(created.created, created.milliseconds)} ` +
+        `(${created.created} created, ${created.updated} updated, ${created.rejected.length} rejected, ${(created.milliseconds / 1000).toFixed(1)} s, ${config.BENCH_IMPORT_CONCURRENCY} batches of 100 in flight)`,
+    );
+    console.log(
+      `- re-import of the same ${again.records}: ${rate(again.records, again.milliseconds)} (${again.unchanged} unchanged, ${again.updated} updated, ${again.created} created)`,
+    );
+    console.log(`- import CLI peak memory: ${memory}${csvLine ? ` (${csvLine})` : ''}`);
+    return 0;
+  } finally {
+    await stack?.stop();
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+  }
+});
