@@ -11,6 +11,11 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AUDIT_OUTCOMES = ['SUCCESS', 'DENIED', 'FAILED'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
+/** A user of the users subgraph, as this subgraph knows them: by id (no foreign key across schemas). */
+export interface UserReference {
+  id: string;
+}
+
 export interface PatientAddress {
   line: string[];
   city?: string | null;
@@ -24,9 +29,32 @@ export interface PatientIdentifierValue {
   value: string;
 }
 
+/**
+ * Indexes the first migration creates by hand. MikroORM compares expression indexes by name only,
+ * so naming them here is enough for the migration generator to leave them alone.
+ */
+function handWrittenIndexes(table: string, names: string[]) {
+  return names.map((name) => ({ name, expression: `-- created by hand in the migrations, on ${table}` }));
+}
+
 export const Patient = defineEntity({
   name: 'Patient',
   tableName: 'patient',
+  indexes: [
+    // User.patientsCreated: one user's patients, newest first, without a scan.
+    { properties: ['createdById', 'createdAt', 'id'] },
+    // Hand-written in the first migration (expressions, operator classes): declared here by name so
+    // that generated migrations keep them.
+    ...handWrittenIndexes('patient', [
+      'patient_search_name_trgm',
+      'patient_mrn_prefix',
+      'patient_family_name_id_index',
+      'patient_created_at_id_index',
+      'patient_updated_at_id_index',
+      'patient_birth_date_asc_index',
+      'patient_birth_date_desc_index',
+    ]),
+  ],
   properties: {
     id: p
       .uuid()
@@ -64,6 +92,7 @@ export const PatientIdentifier = defineEntity({
   name: 'PatientIdentifier',
   tableName: 'patient_identifier',
   uniques: [{ properties: ['patient', 'system'] }],
+  indexes: handWrittenIndexes('patient_identifier', ['patient_identifier_value_prefix']),
   properties: {
     system: p.string().length(255).primary(),
     value: p.string().length(100).primary(),
@@ -77,6 +106,7 @@ export const PatientVersion = defineEntity({
   name: 'PatientVersion',
   tableName: 'patient_version',
   uniques: [{ properties: ['patient', 'version'] }],
+  indexes: handWrittenIndexes('patient_version', ['patient_version_patient_id_version_desc']),
   properties: {
     id: p
       .uuid()

@@ -249,6 +249,32 @@ describe('federation', () => {
     expect(selects).toHaveLength(1);
   });
 
+  test('User.patientsCreated lists what a user created, newest first, for any reader', async () => {
+    const author = await harness.caller('CLINICIAN');
+    const first = await harness.createTestPatient({ givenName: 'First' }, author);
+    const second = await harness.createTestPatient({ givenName: 'Second' }, author);
+    await harness.createTestPatient({ givenName: 'Someone else' }, clinician);
+    const USERS = `query($representations: [_Any!]!) {
+      _entities(representations: $representations) {
+        ... on User { id patientsCreated(first: 10) { edges { node { id } } totalCount } }
+      }
+    }`;
+    const result = await harness.execute(
+      USERS,
+      { representations: [{ __typename: 'User', id: author.userId }] },
+      viewer,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?._entities).toEqual([
+      {
+        id: author.userId,
+        patientsCreated: { edges: [{ node: { id: second.id } }, { node: { id: first.id } }], totalCount: 2 },
+      },
+    ]);
+    const anonymous = await harness.execute(USERS, { representations: [{ __typename: 'User', id: author.userId }] });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   test('_entities refuses an anonymous caller and hides archived patients from non-admins', async () => {
     const { id } = await harness.createTestPatient();
     const anonymous = await harness.execute(ENTITIES, { representations: [{ __typename: 'Patient', id }] });

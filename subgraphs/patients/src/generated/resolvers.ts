@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Patient as PatientEntity, PatientVersion as PatientVersionEntity, AuditEvent as AuditEventEntity } from '../entities.js';
+import type { Patient as PatientEntity, PatientVersion as PatientVersionEntity, AuditEvent as AuditEventEntity, UserReference as UserReferenceEntity } from '../entities.js';
 import type { PatientPage as PatientPageEntity } from '../patients/list.js';
 import type { PatientsContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -249,7 +249,11 @@ export type PatientConnection = {
   __typename?: 'PatientConnection';
   edges: Array<PatientEdge>;
   pageInfo: PageInfo;
-  /** How many patients match the filter, over all pages. */
+  /**
+   * How many patients match the filter, over all pages. Exact when at most 1,000 patients match;
+   * beyond that, PostgreSQL's planner estimate (never below 1,001), so that a page of a large result
+   * does not pay for counting all of it (like FHIR's `_total=estimate`).
+   */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -351,6 +355,14 @@ export type UpdatePatientInput = {
 export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
+  /** Patients this user created, newest first (archived ones only for an ADMIN). VIEWER, CLINICIAN, ADMIN. */
+  patientsCreated: PatientConnection;
+};
+
+
+export type UserPatientsCreatedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -435,6 +447,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Patient: Patient;
+  User: User;
 }>;
 
 /** Mapping of federation reference types */
@@ -442,6 +455,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Patient:
     ( { __typename: 'Patient' }
     & GraphQLRecursivePick<FederationTypes['Patient'], {"id":true}> );
+  User:
+    ( { __typename: 'User' }
+    & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
 }>;
 
 
@@ -486,7 +502,7 @@ export type ResolversTypes = ResolversObject<{
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   UpdatePatientInput: UpdatePatientInput;
-  User: ResolverTypeWrapper<User>;
+  User: ResolverTypeWrapper<UserReferenceEntity>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -522,7 +538,7 @@ export type ResolversParentTypes = ResolversObject<{
   PhoneNumber: Scalars['PhoneNumber']['output'];
   Query: Record<PropertyKey, never>;
   UpdatePatientInput: UpdatePatientInput;
-  User: User;
+  User: UserReferenceEntity;
 }>;
 
 export type AddressResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Address'] = ResolversParentTypes['Address']> = ResolversObject<{
@@ -660,8 +676,10 @@ export type QueryResolvers<ContextType = PatientsContext, ParentType extends Res
   patients?: Resolver<ResolversTypes['PatientConnection'], ParentType, ContextType, RequireFields<QueryPatientsArgs, 'first'>>;
 }>;
 
-export type UserResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+export type UserResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  patientsCreated?: Resolver<ResolversTypes['PatientConnection'], ParentType, ContextType, RequireFields<UserPatientsCreatedArgs, 'first'>>;
 }>;
 
 export type Resolvers<ContextType = PatientsContext> = ResolversObject<{

@@ -26,6 +26,8 @@ export interface PatientListFilter {
   birthDateFrom?: string | null;
   birthDateTo?: string | null;
   includeInactive?: boolean | null;
+  /** Only patients this user created (User.patientsCreated). */
+  createdById?: string | null;
 }
 
 export interface PatientListArgs {
@@ -114,6 +116,10 @@ function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } 
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (!filter.includeInactive) conditions.push('p.active');
+  if (filter.createdById) {
+    conditions.push('p.created_by_id = ?::uuid');
+    params.push(filter.createdById);
+  }
   if (filter.gender) {
     conditions.push('p.gender = ?');
     params.push(filter.gender);

@@ -10,6 +10,7 @@ import { countPatients } from '../patients/list.js';
 import { Mutation } from './Mutation.js';
 import { AuditEvent, Patient, PatientVersion } from './Patient.js';
 import { Query } from './Query.js';
+import { User } from './User.js';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
@@ -22,6 +23,7 @@ export const resolvers: Resolvers = {
   Patient,
   PatientVersion,
   AuditEvent,
+  User,
   // Counted only when asked for, by its own bounded statement: exact for small results, an estimate beyond.
   PatientConnection: {
     totalCount: (page, _args, context) => countPatients(context.em, page.filter),
