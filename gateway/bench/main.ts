@@ -5,7 +5,7 @@
  * gateway. Prints a Markdown table for README's Performance section. See README, "Performance".
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
@@ -74,6 +74,8 @@ runMain(async () => {
   const only = config.BENCH_ONLY ? new Set(config.BENCH_ONLY.split(',').map((id) => id.trim())) : undefined;
   const wanted = (id: string) => !only || only.has(id);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-bench-'));
+  // As root the embedded cluster runs as `postgres`, which must reach its folder in here.
+  chmodSync(workDir, 0o755);
   const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
   let stack: RunningStack | undefined;
   let nginx: ManagedChild | undefined;
