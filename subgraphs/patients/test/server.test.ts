@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { REVOCATIONS_PATH, withClient } from '@healthsync/orm';
+import { describeStartupError, REVOCATIONS_PATH, withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase, testTokenIssuer } from '@healthsync/orm/testing';
 import { startPatientsServer } from '../src/server.js';
 import { type GraphQLResult, testPatientsConfig } from './harness.js';
@@ -93,4 +93,20 @@ describe('the patients subgraph over HTTP, verifying tokens against a remote JWK
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'up', dependencies: { database: 'up' } });
   });
+});
+
+test('a database that cannot be reached is one clear line at start, without the password', async () => {
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise((resolve) => closed.close(resolve));
+  const config = testPatientsConfig(database, {
+    PATIENTS_DATABASE_URL: `postgres://healthsync_patients:hunter2-secret@127.0.0.1:${port}/healthsync`,
+  });
+  const failure = await startPatientsServer(config).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  const line = describeStartupError(failure);
+  expect(line).toBe(`cannot reach PostgreSQL at 127.0.0.1:${port}/healthsync (ECONNREFUSED)`);
 });
