@@ -3,8 +3,7 @@ import { authorize } from '../access.js';
 import type { PatientResolvers } from '../generated/resolvers.js';
 import { toFhirPatient } from '../patients/fhir.js';
 import { readPatient } from './Query.js';
-
-const userReference = (id: string | null | undefined) => (id ? { id } : null);
+import { userReference } from './User.js';
 
 export const Patient: PatientResolvers = {
   // References from other subgraphs get the same checks (and audit) as Query.patient; the loader
@@ -20,12 +19,4 @@ export const Patient: PatientResolvers = {
   updatedBy: (patient) => userReference(patient.updatedById),
   history: (patient, _args, context) => context.loaders.historyByPatientId.load(patient.id),
   fhir: (patient) => toFhirPatient(patient),
-};
-
-export const PatientVersion = {
-  changedBy: (version: { changedById?: string | null }) => userReference(version.changedById),
-};
-
-export const AuditEvent = {
-  actor: (event: { actorId?: string | null }) => userReference(event.actorId),
 };

@@ -5,6 +5,9 @@ import type { UserResolvers } from '../generated/resolvers.js';
 import { isUuid } from '../patients/ids.js';
 import { listPatients } from '../patients/list.js';
 
+/** A `User` entity reference for an author id (the users subgraph resolves the rest). */
+export const userReference = (id: string | null | undefined) => (id ? { id } : null);
+
 export const User: UserResolvers = {
   // The users subgraph owns accounts: all this one knows of a user is their id.
   __resolveReference: (reference, context) => {

@@ -8,7 +8,9 @@ import {
 import type { Resolvers } from '../generated/resolvers.js';
 import { countPatients } from '../patients/list.js';
 import { Mutation } from './Mutation.js';
-import { AuditEvent, Patient, PatientVersion } from './Patient.js';
+import { AuditEvent } from './AuditEvent.js';
+import { Patient } from './Patient.js';
+import { PatientVersion } from './PatientVersion.js';
 import { Query } from './Query.js';
 import { User } from './User.js';
 
