@@ -1,5 +1,7 @@
 import pg from 'pg';
-import { withClient } from '@healthsync/orm';
+import { GraphQLError } from 'graphql';
+import { pino } from 'pino';
+import { createErrorFormatter, withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { timeOrderedId } from '../src/audit.js';
 import { createPatientsHarness, type TestCaller } from './harness.js';
@@ -216,4 +218,25 @@ describe('auditEvents', () => {
     const cursor = await harness.execute(EVENTS, { after: 'garbage' }, admin);
     expect(cursor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
+});
+
+test('an unexpected database error is logged without the SQL values or the quoted input', async () => {
+  const error = await harness.orm.em
+    .fork()
+    .execute('SELECT ?::int AS n', ['João Secretname'])
+    .then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+  expect(String((error as Error).message)).toMatch(/Secretname/); // what would have leaked
+  const lines: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+  const formatted = createErrorFormatter(logger)(
+    { message: (error as Error).message, extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+    new GraphQLError((error as Error).message, { originalError: error as Error }),
+  );
+  expect(formatted).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).not.toMatch(/Secretname|João/);
+  expect(JSON.parse(lines[0]!).err).toMatchObject({ code: '22P02', routine: expect.any(String) });
 });
