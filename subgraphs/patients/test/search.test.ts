@@ -51,7 +51,7 @@ const LIST = `query List($filter: PatientFilter, $first: Int, $after: String, $o
 async function names(filter: Record<string, unknown>, caller = clinician) {
   const result = await harness.execute(LIST, { filter, first: 100 }, caller);
   expect(result.errors).toBeUndefined();
-  return (result.data?.patients.edges as { node: { fullName: string } }[]).map((edge) => edge.node.fullName).sort();
+  return (result.data!.patients.edges as { node: { fullName: string } }[]).map((edge) => edge.node.fullName).sort();
 }
 
 /** Every page of a list, following endCursor. */
@@ -61,7 +61,7 @@ async function allPages(orderBy: Record<string, string>, first = 2) {
   for (let pages = 0; pages < 50; pages++) {
     const result = await harness.execute(LIST, { first, after, orderBy }, clinician);
     expect(result.errors).toBeUndefined();
-    const { edges, pageInfo } = result.data?.patients as {
+    const { edges, pageInfo } = result.data!.patients as {
       edges: { node: { fullName: string } }[];
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
     };
@@ -179,7 +179,7 @@ describe('keyset pagination', () => {
     let after = first.data?.patients.pageInfo.endCursor as string;
     for (;;) {
       const next = await harness.execute(LIST, { first: 3, after, orderBy }, clinician);
-      seen.push(...next.data?.patients.edges.map((e: { node: { fullName: string } }) => e.node.fullName));
+      seen.push(...next.data!.patients.edges.map((e: { node: { fullName: string } }) => e.node.fullName));
       if (!next.data?.patients.pageInfo.hasNextPage) break;
       after = next.data?.patients.pageInfo.endCursor;
     }
