@@ -83,6 +83,16 @@ export const Patient = defineEntity({
     /** Users live in the users subgraph's schema: ids only, no foreign key across schemas. */
     createdById: p.uuid().nullable(),
     updatedById: p.uuid().nullable(),
+    /**
+     * The name as search compares it (lower case, no accents), computed and stored by PostgreSQL
+     * (see the migration that adds it); never written by the service, not loaded with a patient.
+     */
+    searchName: p
+      .text()
+      .generated(`patients.search_normalize((((given_name)::text || ' '::text) || (family_name)::text)) stored`)
+      .lazy()
+      // No default in the database: this only tells the ORM that creating a patient does not set it.
+      .default(null),
   },
 });
 export type Patient = InferEntity<typeof Patient>;

@@ -109,7 +109,8 @@ function decodeCursor(after: string, orderBy: PatientListArgs['orderBy'], key: S
 }
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
-const NAME = `patients.search_normalize(p.given_name || ' ' || p.family_name)`;
+/** search_normalize(given_name || ' ' || family_name), stored by PostgreSQL (see the migrations). */
+const NAME = 'p.search_name';
 
 /** The WHERE clause of a filter (shared by the page and the count). */
 function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } {
@@ -220,7 +221,7 @@ export async function listPatients(em: EntityManager, args: PatientListArgs): Pr
   const { sql, params } = pageQuery(args);
   const rows = await withSearchSettings(em, args.filter, (tx) => tx.execute<Record<string, unknown>[]>(sql, params));
   const page = rows.slice(0, args.first);
-  const edges = page.map(({ sort_key, ...row }) => {
+  const edges = page.map(({ sort_key, search_name: _searchName, ...row }) => {
     const node = em.map(Patient, row);
     return { cursor: encodeCursor({ field, direction, key: String(sort_key), id: node.id }), node };
   });
