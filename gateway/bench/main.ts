@@ -118,7 +118,10 @@ runMain(async () => {
       env: {
         SUBGRAPH_SECRET: subgraphSecret,
         ...(config.BENCH_CPU_PROF_DIR
-          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(config.BENCH_CPU_PROF_DIR)}` }
+          ? {
+              NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
+              BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
+            }
           : {}),
       },
     });
