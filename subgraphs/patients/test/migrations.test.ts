@@ -1,0 +1,57 @@
+import { migrateAll, revertAll, withClient } from '@healthsync/orm';
+import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+/** What the patients migrations own in the database, by kind. */
+const inventory = () =>
+  withClient(database.adminUrl, async (client) => {
+    const query = async (sql: string) => (await client.query<{ name: string }>(sql)).rows.map((row) => row.name);
+    return {
+      tables: await query(
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'patients' ORDER BY 1",
+      ),
+      functions: await query(
+        "SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'patients' ORDER BY 1",
+      ),
+      triggers: await query(
+        "SELECT tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'patients' AND NOT tgisinternal ORDER BY 1",
+      ),
+      auditRights: await query(
+        "SELECT privilege_type AS name FROM information_schema.role_table_grants WHERE table_schema = 'patients' AND table_name = 'audit_event' AND grantee = 'healthsync_patients' ORDER BY 1",
+      ),
+    };
+  });
+
+test('the patients migrations go down to nothing and up again, search function, trigger and revokes included', async () => {
+  const up = await inventory();
+  expect(up.tables).toEqual([
+    'audit_event',
+    'mikro_orm_migrations',
+    'patient',
+    'patient_identifier',
+    'patient_version',
+  ]);
+  expect(up.functions).toEqual(expect.arrayContaining(['audit_event_append_only', 'search_normalize']));
+  expect(up.triggers).toEqual(['audit_event_append_only']);
+  expect(up.auditRights).toEqual(['INSERT', 'SELECT']);
+
+  await revertAll(database.adminUrl);
+  expect(await inventory()).toEqual({ tables: ['mikro_orm_migrations'], functions: [], triggers: [], auditRights: [] });
+
+  await migrateAll(database.adminUrl);
+  expect(await inventory()).toEqual(up);
+});
+
+test('search_normalize folds case and accents, and is IMMUTABLE (so it can be indexed)', async () => {
+  const { rows } = await withClient(database.adminUrl, (client) =>
+    client.query(
+      "SELECT patients.search_normalize('João MÜLLER Ibáñez') AS folded, p.provolatile AS volatility FROM pg_proc p WHERE p.proname = 'search_normalize'",
+    ),
+  );
+  expect(rows).toEqual([{ folded: 'joao muller ibanez', volatility: 'i' }]);
+});
