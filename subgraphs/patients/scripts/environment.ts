@@ -51,7 +51,7 @@ export const BenchImportEnvironment = z.object({
   DATABASE_URL: z.url().optional(),
   BENCH_IMPORT_PATIENTS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   /** Batches the import CLI keeps in flight. */
-  BENCH_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  BENCH_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(8),
   /** Size of the generated Synthea CSV whose import measures the CLI's peak memory; 0 skips it. */
   BENCH_IMPORT_CSV_MB: z.coerce.number().int().min(0).max(2000).default(100),
   NGINX_BIN: z.string().default('nginx'),

@@ -81,7 +81,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     progress.update(bytesRead, detail());
   };
 
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? 8;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   const dispatch = async (batch: Batch) => {
@@ -145,7 +145,7 @@ const USAGE =
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { concurrency: { type: 'string', default: '4' }, help: { type: 'boolean', short: 'h' } },
+    options: { concurrency: { type: 'string', default: '8' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     console.log(USAGE);
