@@ -114,6 +114,29 @@ describe('totalCount', () => {
   });
 });
 
+describe('totalCount of a search', () => {
+  const PAGE = `query Search($search: String!, $after: String) {
+    patients(filter: { search: $search }, first: 20, after: $after) { pageInfo { endCursor } totalCount }
+  }`;
+
+  test('the first page counts its matches in its own statement: no second search', async () => {
+    harness.statements.length = 0;
+    const first = await harness.execute(PAGE, { search: 'ernan' }, viewer);
+    expect(first.data?.patients.totalCount).toBe(RARE * 2);
+    expect(harness.statements.filter((sql) => /FROM patients\.patient p/.test(sql))).toHaveLength(1);
+
+    // After a cursor the page holds only the rest: the count is its own statement again.
+    harness.statements.length = 0;
+    const next = await harness.execute(
+      PAGE,
+      { search: 'ernan', after: first.data?.patients.pageInfo.endCursor },
+      viewer,
+    );
+    expect(next.data?.patients.totalCount).toBe(RARE * 2);
+    expect(harness.statements.filter((sql) => /FROM patients\.patient p/.test(sql))).toHaveLength(2);
+  });
+});
+
 describe('statements per request', () => {
   // Query (a) of the benchmark. createdBy is a reference the users subgraph resolves in one
   // _entities SELECT for the whole page (subgraphs/users/test/users.test.ts, 1/20/100 references).

@@ -42,6 +42,8 @@ export interface PatientPage {
   edges: { cursor: string; node: Patient }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   filter: PatientListFilter;
+  /** How many match, when the page query counted them anyway (the first page of a search). */
+  matchCount?: number;
 }
 
 interface SortKey {
@@ -195,6 +197,8 @@ function matching(filter: PatientListFilter, extra = ''): { from: string; params
   return { from, params: where.params };
 }
 
+const countsMatches = (args: PatientListArgs) => Boolean(args.filter.search?.trim()) && !args.after;
+
 /** The SQL of one page (exported for the tests that EXPLAIN it). */
 export function pageQuery(args: PatientListArgs): { sql: string; params: unknown[] } {
   const { field, direction } = args.orderBy;
@@ -209,7 +213,10 @@ export function pageQuery(args: PatientListArgs): { sql: string; params: unknown
   const { from, params } = matching(args.filter, after);
   params.push(...cursorParams);
   const order = direction === 'ASC' ? 'ASC' : 'DESC';
-  const sql = `SELECT p.*, ${key.asText} AS sort_key FROM ${from} ORDER BY ${key.expression} ${order}, p.id ${order} LIMIT ?`;
+  // A search's first page fetches every match to sort them: counting them there is almost free,
+  // and saves totalCount a second search. (After a cursor, the matches are only the rest.)
+  const count = countsMatches(args) ? ', count(*) OVER () AS match_count' : '';
+  const sql = `SELECT p.*, ${key.asText} AS sort_key${count} FROM ${from} ORDER BY ${key.expression} ${order}, p.id ${order} LIMIT ?`;
   params.push(args.first + 1);
   return { sql, params };
 }
@@ -221,7 +228,7 @@ export async function listPatients(em: EntityManager, args: PatientListArgs): Pr
   const { sql, params } = pageQuery(args);
   const rows = await withSearchSettings(em, args.filter, (tx) => tx.execute<Record<string, unknown>[]>(sql, params));
   const page = rows.slice(0, args.first);
-  const edges = page.map(({ sort_key, search_name: _searchName, ...row }) => {
+  const edges = page.map(({ sort_key, search_name: _searchName, match_count: _count, ...row }) => {
     const node = em.map(Patient, row);
     return { cursor: encodeCursor({ field, direction, key: String(sort_key), id: node.id }), node };
   });
@@ -229,6 +236,7 @@ export async function listPatients(em: EntityManager, args: PatientListArgs): Pr
     edges,
     pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
     filter: args.filter,
+    ...(countsMatches(args) ? { matchCount: Number(rows[0]?.match_count ?? 0) } : {}),
   };
 }
 
