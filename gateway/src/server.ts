@@ -50,12 +50,20 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       return new SubgraphDataSource({ url: routingUrl, fetcher, subgraphSecret: config.SUBGRAPH_SECRET });
     },
     logger,
+    // Query plans are kept per operation in an in-memory LRU of about this many MiB (Apollo's
+    // default, stated here on purpose): an operation is planned once per replica, not per request.
+    experimental_approximateQueryPlanStoreMiB: 30,
   });
   const isProduction = config.NODE_ENV === 'production';
   // The public edge's limits (README "Security"); in production no introspection and no suggestions.
   const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // Automatic persisted queries: a client may send a query's hash instead of its text once this
+    // replica has seen it (a miss costs the client one retry with the text). Entries live as long
+    // as Apollo's bounded in-memory cache keeps them. Subgraphs keep the default too: the gateway
+    // always sends them the full text, so there it is never used.
+    persistedQueries: { ttl: null },
     formatError: createErrorFormatter(logger),
     ...security,
     plugins: [

@@ -3,6 +3,7 @@
  * what reaches a subgraph (nothing, for a bad token), which headers go along, and that subgraph
  * connections are kept alive. The real subgraphs are exercised in e2e.test.ts.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningService, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
@@ -147,4 +148,19 @@ test('the static supergraph is served: a field no subgraph has is a validation e
   expect(result.status).toBe(400);
   expect(result.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   expect(subgraph.requests).toHaveLength(0);
+});
+
+test('automatic persisted queries: an unknown hash is refused, then served once the text was sent with it', async () => {
+  const text = '{ me { id } }';
+  const sha256Hash = createHash('sha256').update(text).digest('hex');
+  const extensions = { persistedQuery: { version: 1, sha256Hash } };
+  const unknown = await query({}, { extensions });
+  expect(unknown.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  expect((await query({}, { query: text, extensions })).body).toEqual({ data: { me: { id: 'user-1' } } });
+  expect((await query({}, { extensions })).body).toEqual({ data: { me: { id: 'user-1' } } });
+  // The subgraph always gets the text, never a hash.
+  expect(subgraph.requests.map((request) => request.body.query)).toEqual([
+    expect.stringContaining('me'),
+    expect.stringContaining('me'),
+  ]);
 });
