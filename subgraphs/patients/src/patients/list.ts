@@ -137,12 +137,15 @@ function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } 
   }
   const search = filter.search?.trim();
   if (search) {
-    // Every word must match the name: as a substring, or as a close (typo-tolerant) word.
+    // Every word must match the name: as a substring, or as a close (typo-tolerant) word. The
+    // substring test comes first: PostgreSQL rechecks each index candidate in this order and stops
+    // at the first true arm, so rows that contain the word skip the costlier similarity (a partial
+    // name matching 1,370 of 100k rows: 8.0 ms → 3.0 ms).
     const words = search.split(/\s+/).slice(0, 5);
     const name = words.map(
-      () => `(patients.search_normalize(?) <% ${NAME} OR ${NAME} LIKE '%' || patients.search_normalize(?) || '%')`,
+      () => `(${NAME} LIKE '%' || patients.search_normalize(?) || '%' OR patients.search_normalize(?) <% ${NAME})`,
     );
-    for (const word of words) params.push(word, escapeLike(word));
+    for (const word of words) params.push(escapeLike(word), word);
     // MRNs and identifier values: case-insensitive prefix. `= ANY (ARRAY(…))` rather than
     // `IN (SELECT …)`: a subquery inside OR becomes a per-row filter, which stops PostgreSQL from
     // combining the trigram, MRN and primary-key indexes (BitmapOr) and forces a full scan.
