@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,7 @@ const CSV_HEADER =
   'Id,BIRTHDATE,DEATHDATE,SSN,DRIVERS,PASSPORT,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,CITY,STATE,COUNTY,FIPS,ZIP,LAT,LON,HEALTHCARE_EXPENSES,HEALTHCARE_COVERAGE,INCOME';
 
 /** A Synthea-shaped patients.csv of about `megabytes` MB, from the seed generator's people. */
-async function writeSyntheaCsv(file: string, megabytes: number): Promise<number> {
+async function writeSyntheaCsv(file: string, megabytes: number, firstSsn: number): Promise<number> {
   const out = createWriteStream(file);
   out.write(`${CSV_HEADER}\n`);
   const target = megabytes * 1024 * 1024;
@@ -43,7 +43,7 @@ async function writeSyntheaCsv(file: string, megabytes: number): Promise<number>
       patient.birthDate,
       patient.deceasedDateTime?.slice(0, 10) ?? '',
       // Unique per row (up to a million): a repeated SSN would make two rows one patient.
-      `999-${String(Math.floor(rows / 10_000) % 100).padStart(2, '0')}-${String(rows % 10_000).padStart(4, '0')}`,
+      `999-${String(Math.floor((firstSsn + rows) / 10_000) % 100).padStart(2, '0')}-${String((firstSsn + rows) % 10_000).padStart(4, '0')}`,
       `S9999${rows}`,
       rows % 3 ? `X${rows}X` : '',
       '',
@@ -133,12 +133,19 @@ runCli(async () => {
     log(`re-importing the same ${config.BENCH_IMPORT_PATIENTS} (all unchanged)`);
     const again = await runImport({ client, paths: [ndjson], concurrency: config.BENCH_IMPORT_CONCURRENCY });
 
+    // Exactly what `npm run import` runs (its node flags included), without npm in between.
+    const importCommand = () => {
+      const scripts = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts;
+      const [node, ...args] = String(scripts.import).split(/\s+/);
+      if (node !== 'node') throw new Error(`npm run import is not a node command: ${scripts.import}`);
+      return [process.execPath, ...args];
+    };
     /** The import CLI as its own process on `csv`: its peak resident memory, time and summary. */
     const importCliOn = async (csv: string) => {
       const started = Date.now();
       const { stdout, stderr } = await promisify(execFile)(
         '/usr/bin/time',
-        ['-f', 'peak-rss-kb=%M', process.execPath, '--import', 'tsx', 'subgraphs/patients/scripts/import.ts', csv],
+        ['-f', 'peak-rss-kb=%M', ...importCommand(), csv],
         {
           cwd: REPO_ROOT,
           env: {
@@ -158,12 +165,12 @@ runCli(async () => {
     const memory: string[] = [];
     if (config.BENCH_IMPORT_CSV_MB > 0) {
       // The same CLI on a 1 MB file first: what Node.js, tsx and the CLI take whatever the input.
-      for (const [name, megabytes] of [
-        ['small.csv', 1],
-        ['patients.csv', config.BENCH_IMPORT_CSV_MB],
+      for (const [name, megabytes, firstSsn] of [
+        ['small.csv', 1, 900_000],
+        ['patients.csv', config.BENCH_IMPORT_CSV_MB, 0],
       ] as const) {
         const csv = path.join(workDir, name);
-        const rows = await writeSyntheaCsv(csv, megabytes);
+        const rows = await writeSyntheaCsv(csv, megabytes, firstSsn);
         log(`import CLI on a ${megabytes} MB Synthea CSV (${rows} rows), as its own process`);
         memory.push(await importCliOn(csv));
       }

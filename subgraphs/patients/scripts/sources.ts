@@ -33,8 +33,12 @@ const FORMATS: Record<string, SourceFormat> = {
   '.jsonl': 'ndjson',
   '.json': 'json',
 };
-/** A whole-JSON file is parsed in memory (one Synthea Bundle is a few MB); NDJSON has no limit. */
-export const MAX_JSON_FILE_BYTES = 256 * 1024 * 1024;
+/**
+ * A whole-JSON file is parsed in memory (one Synthea Bundle is a few MB), within the CLI's heap
+ * (`npm run import` caps it at 256 MB, which keeps V8 from letting garbage pile up on a long
+ * stream); NDJSON and CSV have no size limit.
+ */
+export const MAX_JSON_FILE_BYTES = 32 * 1024 * 1024;
 /** One record, as sent: the API's body limit is 100 kB for a whole batch. */
 export const MAX_RECORD_BYTES = 32 * 1024;
 /** What the API models: the rest (extensions, text, contained resources…) is not sent. */
