@@ -26,8 +26,11 @@ const ADMIN = { email: 'bench-import@example.org', password: 'benchmark import a
 const CSV_HEADER =
   'Id,BIRTHDATE,DEATHDATE,SSN,DRIVERS,PASSPORT,PREFIX,FIRST,LAST,SUFFIX,MAIDEN,MARITAL,RACE,ETHNICITY,GENDER,BIRTHPLACE,ADDRESS,CITY,STATE,COUNTY,FIPS,ZIP,LAT,LON,HEALTHCARE_EXPENSES,HEALTHCARE_COVERAGE,INCOME';
 
-/** A Synthea-shaped patients.csv of about `megabytes` MB, from the seed generator's people. */
-async function writeSyntheaCsv(file: string, megabytes: number, firstSsn: number): Promise<number> {
+/**
+ * A Synthea-shaped patients.csv of about `megabytes` MB, from the seed generator's people. Document
+ * numbers count from `firstRow`: two files with disjoint ranges share no identifier.
+ */
+async function writeSyntheaCsv(file: string, megabytes: number, firstRow: number): Promise<number> {
   const out = createWriteStream(file);
   out.write(`${CSV_HEADER}\n`);
   const target = megabytes * 1024 * 1024;
@@ -43,9 +46,9 @@ async function writeSyntheaCsv(file: string, megabytes: number, firstSsn: number
       patient.birthDate,
       patient.deceasedDateTime?.slice(0, 10) ?? '',
       // Unique per row (up to a million): a repeated SSN would make two rows one patient.
-      `999-${String(Math.floor((firstSsn + rows) / 10_000) % 100).padStart(2, '0')}-${String((firstSsn + rows) % 10_000).padStart(4, '0')}`,
-      `S9999${rows}`,
-      rows % 3 ? `X${rows}X` : '',
+      `999-${String(Math.floor((firstRow + rows) / 10_000) % 100).padStart(2, '0')}-${String((firstRow + rows) % 10_000).padStart(4, '0')}`,
+      `S9999${firstRow + rows}`,
+      rows % 3 ? `X${firstRow + rows}X` : '',
       '',
       patient.name[0].given[0],
       patient.name[0].family,
@@ -165,12 +168,12 @@ runCli(async () => {
     const memory: string[] = [];
     if (config.BENCH_IMPORT_CSV_MB > 0) {
       // The same CLI on a 1 MB file first: what Node.js, tsx and the CLI take whatever the input.
-      for (const [name, megabytes, firstSsn] of [
+      for (const [name, megabytes, firstRow] of [
         ['small.csv', 1, 900_000],
         ['patients.csv', config.BENCH_IMPORT_CSV_MB, 0],
       ] as const) {
         const csv = path.join(workDir, name);
-        const rows = await writeSyntheaCsv(csv, megabytes, firstSsn);
+        const rows = await writeSyntheaCsv(csv, megabytes, firstRow);
         log(`import CLI on a ${megabytes} MB Synthea CSV (${rows} rows), as its own process`);
         memory.push(await importCliOn(csv));
       }
