@@ -11,6 +11,23 @@ export interface OrmOptionsInput {
   poolSize?: number;
   /** Called with each SQL statement when set (tests count statements with it). */
   onQuery?: (sql: string) => void;
+  /**
+   * PostgreSQL settings of every pooled connection, sent once when it opens (the `options`
+   * startup parameter): no `SET` statement, and no transaction for `SET LOCAL`, per request.
+   */
+  sessionSettings?: Record<string, string>;
+}
+
+const SETTING = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+
+/** `-c name=value …` for the startup packet; names and values are plain words (no escaping needed). */
+function startupOptions(settings: Record<string, string>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => {
+      if (!SETTING.test(name) || !/^[A-Za-z0-9_.-]+$/.test(value)) throw new Error(`unusable setting ${name}`);
+      return `-c ${name}=${value}`;
+    })
+    .join(' ');
 }
 
 /**
@@ -37,7 +54,12 @@ export function createOrmOptions(input: OrmOptionsInput): Options {
     preferTs: true,
     pool: { min: 0, max: input.poolSize ?? 10, idleTimeoutMillis: 10_000 },
     // Fail fast when PostgreSQL is away instead of queueing requests behind a dead pool.
-    driverOptions: { connection: { connectionTimeoutMillis: 5_000 } },
+    driverOptions: {
+      connection: {
+        connectionTimeoutMillis: 5_000,
+        ...(input.sessionSettings ? { options: startupOptions(input.sessionSettings) } : {}),
+      },
+    },
     migrations: {
       tableName: 'mikro_orm_migrations',
       path: subgraph.migrationsPath,

@@ -1,23 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
 import {
   type AccessTokenVerifier,
   createAccessTokenVerifier,
-  createErrorFormatter,
   createLogger,
-  createOrmOptions,
-  DatabaseUnavailableError,
-  graphqlLimitsOf,
-  graphqlSecurity,
+  createSubgraphApollo,
+  initSubgraphOrm,
   type RunningService,
   startGraphQLService,
   SUBGRAPH_DATABASES,
@@ -25,6 +14,7 @@ import {
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
 import { entities } from './entities.js';
 import type { PatientsConfig } from './environment.js';
+import { SEARCH_SESSION_SETTINGS } from './patients/list.js';
 import { resolvers } from './resolvers/index.js';
 
 export { loadPatientsConfig, type PatientsConfig } from './environment.js';
@@ -33,21 +23,7 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 
 /** The patients subgraph's Apollo server (no HTTP): what unit tests run `executeOperation` on. */
 export function createPatientsApollo(config: PatientsConfig, logger = createLogger('patients', config.LOG_LEVEL)) {
-  const isProduction = config.NODE_ENV === 'production';
-  const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
-  return new ApolloServer<PatientsContext>({
-    schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
-    formatError: createErrorFormatter(logger),
-    ...security,
-    plugins: [
-      ...security.plugins,
-      // Federated traces are for Apollo Studio, which we do not use; they would cost on every request.
-      ApolloServerPluginInlineTraceDisabled(),
-      isProduction
-        ? ApolloServerPluginLandingPageProductionDefault()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-    ],
-  });
+  return createSubgraphApollo<PatientsContext>({ typeDefs, resolvers, config, logger });
 }
 
 export interface PatientsServerOptions {
@@ -70,15 +46,13 @@ export function createPatientsServices(config: PatientsConfig, options: Patients
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
 export function initPatientsOrm(config: PatientsConfig, onQuery?: (sql: string) => void): Promise<MikroORM> {
-  return MikroORM.init(
-    createOrmOptions({
-      subgraph: SUBGRAPH_DATABASES.patients,
-      clientUrl: config.PATIENTS_DATABASE_URL,
-      entities,
-      poolSize: config.DATABASE_POOL_SIZE,
-      ...(onQuery ? { onQuery } : {}),
-    }),
-  );
+  return initSubgraphOrm({
+    subgraph: SUBGRAPH_DATABASES.patients,
+    clientUrl: config.PATIENTS_DATABASE_URL,
+    entities,
+    poolSize: config.DATABASE_POOL_SIZE,
+    ...(onQuery ? { onQuery } : {}),
+  });
 }
 
 /** Starts the patients subgraph: ORM, Apollo, HTTP (GraphQL, health). */
@@ -88,10 +62,7 @@ export async function startPatientsServer(
 ): Promise<RunningService & { orm: MikroORM }> {
   const logger = createLogger('patients', config.LOG_LEVEL);
   const services = createPatientsServices(config, options);
-  // MikroORM connects here: a database that is away is one clear line at start, not a stack trace.
-  const orm = await initPatientsOrm(config).catch((error: unknown) => {
-    throw new DatabaseUnavailableError(config.PATIENTS_DATABASE_URL, error);
-  });
+  const orm = await initPatientsOrm(config);
   try {
     const service = await startGraphQLService<PatientsContext>({
       name: 'patients subgraph',

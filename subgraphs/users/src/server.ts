@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import {
   createAccessTokenVerifier,
-  createErrorFormatter,
   createLogger,
-  createOrmOptions,
   createRevocationCache,
-  graphqlLimitsOf,
-  graphqlSecurity,
+  createSubgraphApollo,
+  initSubgraphOrm,
   startGraphQLService,
   REVOCATIONS_PATH,
   SUBGRAPH_DATABASES,
@@ -35,34 +25,18 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 
 /** The users subgraph's Apollo server (no HTTP): what unit tests run `executeOperation` on. */
 export function createUsersApollo(config: UsersConfig, logger = createLogger('users', config.LOG_LEVEL)) {
-  const isProduction = config.NODE_ENV === 'production';
-  const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
-  return new ApolloServer<UsersContext>({
-    schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as GraphQLResolverMap<unknown> }),
-    formatError: createErrorFormatter(logger),
-    ...security,
-    plugins: [
-      ...security.plugins,
-      // Traces would go to the gateway in an extension on every response: nobody reads them.
-      ApolloServerPluginInlineTraceDisabled(),
-      isProduction
-        ? ApolloServerPluginLandingPageProductionDefault()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-    ],
-  });
+  return createSubgraphApollo<UsersContext>({ typeDefs, resolvers, config, logger });
 }
 
 /** The users subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
 export function initUsersOrm(config: UsersConfig, onQuery?: (sql: string) => void): Promise<MikroORM> {
-  return MikroORM.init(
-    createOrmOptions({
-      subgraph: SUBGRAPH_DATABASES.users,
-      clientUrl: config.USERS_DATABASE_URL,
-      entities,
-      poolSize: config.DATABASE_POOL_SIZE,
-      ...(onQuery ? { onQuery } : {}),
-    }),
-  );
+  return initSubgraphOrm({
+    subgraph: SUBGRAPH_DATABASES.users,
+    clientUrl: config.USERS_DATABASE_URL,
+    entities,
+    poolSize: config.DATABASE_POOL_SIZE,
+    ...(onQuery ? { onQuery } : {}),
+  });
 }
 
 /** Builds the process-wide services of the users subgraph. */

@@ -170,20 +170,11 @@ export function validateListArgs(args: PatientListArgs): void {
 }
 
 /**
- * Runs `work` where the search's similarity threshold applies (SET LOCAL needs a transaction). A
- * list without search needs neither: it saves three round trips (BEGIN, set_config, COMMIT).
+ * What search needs on every connection of the patients subgraph's pool (initPatientsOrm passes it
+ * to the ORM): sent once when a connection opens, so that a search is one statement rather than a
+ * transaction around SET LOCAL (BEGIN, set_config, COMMIT were three more round trips per list).
  */
-function withSearchSettings<T>(
-  em: EntityManager,
-  filter: PatientListFilter,
-  work: (tx: EntityManager) => Promise<T>,
-): Promise<T> {
-  if (!filter.search?.trim()) return work(em);
-  return em.transactional(async (tx) => {
-    await tx.execute(`SELECT set_config('pg_trgm.word_similarity_threshold', '${SEARCH_SIMILARITY}', true)`);
-    return work(tx);
-  });
-}
+export const SEARCH_SESSION_SETTINGS = { 'pg_trgm.word_similarity_threshold': String(SEARCH_SIMILARITY) };
 
 /**
  * `FROM …` the patients that match `filter` (and `extra`), as `p`. With a search, the matches
@@ -229,7 +220,7 @@ export async function listPatients(em: EntityManager, args: PatientListArgs): Pr
   validateListArgs(args);
   const { field, direction } = args.orderBy;
   const { sql, params } = pageQuery(args);
-  const rows = await withSearchSettings(em, args.filter, (tx) => tx.execute<Record<string, unknown>[]>(sql, params));
+  const rows = await em.execute<Record<string, unknown>[]>(sql, params);
   const page = rows.slice(0, args.first);
   const edges = page.map(({ sort_key, search_name: _searchName, match_count: _count, ...row }) => {
     const node = em.map(Patient, row);
@@ -250,18 +241,16 @@ export async function listPatients(em: EntityManager, args: PatientListArgs): Pr
 export async function countPatients(em: EntityManager, filter: PatientListFilter): Promise<number> {
   const { from, params } = matching(filter);
   const matches = `SELECT 1 FROM ${from}`;
-  return withSearchSettings(em, filter, async (tx) => {
-    const rows = await tx.execute<{ count: string }[]>(
-      `SELECT count(*) AS count FROM (${matches} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches`,
-      params,
-    );
-    const counted = Number(rows[0]?.count ?? 0);
-    if (counted <= EXACT_COUNT_LIMIT) return counted;
-    const [plan] = await tx.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(
-      `EXPLAIN (FORMAT JSON) ${matches}`,
-      params,
-    );
-    const estimate = Math.round(plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
-    return Math.max(EXACT_COUNT_LIMIT + 1, estimate);
-  });
+  const rows = await em.execute<{ count: string }[]>(
+    `SELECT count(*) AS count FROM (${matches} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches`,
+    params,
+  );
+  const counted = Number(rows[0]?.count ?? 0);
+  if (counted <= EXACT_COUNT_LIMIT) return counted;
+  const [plan] = await em.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(
+    `EXPLAIN (FORMAT JSON) ${matches}`,
+    params,
+  );
+  const estimate = Math.round(plan?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
+  return Math.max(EXACT_COUNT_LIMIT + 1, estimate);
 }
