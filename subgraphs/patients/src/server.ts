@@ -51,6 +51,7 @@ export function initPatientsOrm(config: PatientsConfig, onQuery?: (sql: string) 
     clientUrl: config.PATIENTS_DATABASE_URL,
     entities,
     poolSize: config.DATABASE_POOL_SIZE,
+    sessionSettings: SEARCH_SESSION_SETTINGS,
     ...(onQuery ? { onQuery } : {}),
   });
 }
