@@ -7,7 +7,7 @@ export interface Row {
   path: string;
   connections: number;
   result: LoadResult;
-  /** The direct subgraph's run of the same operation, for the ratio columns. */
+  /** What the ratio columns compare with: the direct subgraph's run, or the same traffic alone. */
   baseline?: LoadResult;
 }
 
@@ -20,12 +20,12 @@ const failures = ({ errors, non2xx, graphqlErrors }: LoadResult) => `${errors} /
 
 export function markdownTable(rows: Row[]): string {
   const lines = [
-    '| operation | path | conns | req/s | p50 ms | p95 ms | p99 ms | errors / non-2xx / GraphQL errors | req/s vs direct | p50 vs direct |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| operation | path | conns | req/s | p50 ms | p95 ms | p99 ms | errors / non-2xx / GraphQL errors | req/s vs base | p50 vs base | p99 vs base |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const { operation, path, connections, result, baseline } of rows) {
     lines.push(
-      `| ${operation} | ${path} | ${connections} | ${result.requestsPerSecond.toFixed(0)} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${failures(result)} | ${ratio(result.requestsPerSecond, baseline?.requestsPerSecond)} | ${ratio(result.p50, baseline?.p50)} |`,
+      `| ${operation} | ${path} | ${connections} | ${result.requestsPerSecond.toFixed(0)} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${failures(result)} | ${ratio(result.requestsPerSecond, baseline?.requestsPerSecond)} | ${ratio(result.p50, baseline?.p50)} | ${ratio(result.p99, baseline?.p99)} |`,
     );
   }
   return lines.join('\n');
