@@ -1,39 +1,22 @@
 import path from 'node:path';
 import {
   DEFAULT_DATA_DIR,
-  DEFAULT_TOKEN_AUDIENCE,
-  DEFAULT_TOKEN_ISSUER,
   env,
   GATEWAY_LIMITS,
-  graphqlLimitsEnvironment,
   parseEnvironment,
   REPO_ROOT,
+  serviceEnvironment,
 } from '@healthsync/orm';
 import { z } from 'zod';
 
-const bodyLimit = () =>
-  z
-    .string()
-    .regex(/^\d+(kb|mb)$/)
-    .default('100kb');
-
 /** Every setting of the gateway process; nothing else in this workspace's services reads process.env. */
 export const GatewayEnvironment = z.object({
-  NODE_ENV: env.nodeEnv(),
-  LOG_LEVEL: env.logLevel(),
-  HOST: z.string().default('0.0.0.0'),
-  PORT: env.port(4000),
+  ...serviceEnvironment({ port: 4000, limits: GATEWAY_LIMITS }),
   /** Override rover.yaml's routing URLs (containers, tests, other ports). */
   USERS_URL: env.url().optional(),
   PATIENTS_URL: env.url().optional(),
   /** The users subgraph's public keys; the gateway checks every bearer token against them. */
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
-  JWT_ISSUER: z.string().default(DEFAULT_TOKEN_ISSUER),
-  JWT_AUDIENCE: z.string().default(DEFAULT_TOKEN_AUDIENCE),
-  /** Sent to every subgraph when set; subgraphs that are given the same value refuse requests without it. */
-  SUBGRAPH_SECRET: z.string().min(32).optional(),
-  BODY_LIMIT: bodyLimit(),
-  ...graphqlLimitsEnvironment(GATEWAY_LIMITS),
   /** The composed supergraph (`npm run compose`); a container may mount another one. */
   SUPERGRAPH_FILE: z.string().default(path.join(REPO_ROOT, 'gateway', 'supergraph.graphql')),
 });

@@ -31,6 +31,8 @@ export const env = {
   url: () => z.url(),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   nodeEnv: () => z.enum(['development', 'test', 'production']).default('development'),
+  /** Database connections one process may hold. */
+  poolSize: () => z.coerce.number().int().min(1).max(100).default(10),
   boolean: (fallback: boolean) =>
     z
       .enum(['1', '0', 'true', 'false', 'yes', 'no'])

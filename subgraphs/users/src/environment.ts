@@ -1,23 +1,12 @@
-import { z } from 'zod';
-import { env, parseEnvironment, ROLES, DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@healthsync/orm';
-import { DEFAULT_DATA_DIR, graphqlLimitsEnvironment, SUBGRAPH_LIMITS } from '@healthsync/orm';
 import path from 'node:path';
+import { DEFAULT_DATA_DIR, env, parseEnvironment, ROLES, SUBGRAPH_LIMITS, serviceEnvironment } from '@healthsync/orm';
+import { z } from 'zod';
 
 /** Every setting of the users subgraph; nothing else reads process.env. */
 export const UsersEnvironment = z.object({
-  NODE_ENV: env.nodeEnv(),
-  LOG_LEVEL: env.logLevel(),
-  HOST: z.string().default('0.0.0.0'),
-  PORT: env.port(4001),
+  ...serviceEnvironment({ port: 4001, limits: SUBGRAPH_LIMITS }),
   USERS_DATABASE_URL: env.url(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(kb|mb)$/)
-    .default('100kb'),
-  ...graphqlLimitsEnvironment(SUBGRAPH_LIMITS),
-  JWT_ISSUER: z.string().default(DEFAULT_TOKEN_ISSUER),
-  JWT_AUDIENCE: z.string().default(DEFAULT_TOKEN_AUDIENCE),
+  DATABASE_POOL_SIZE: env.poolSize(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
   /** Absolute lifetime of a session family, however often it is refreshed. */
   REFRESH_TOKEN_TTL_SECONDS: z.coerce
@@ -41,8 +30,6 @@ export const UsersEnvironment = z.object({
   /** First administrator, created at start when no active admin exists (both or neither). */
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(12).max(128).optional(),
-  /** When set, /graphql and /internal refuse requests that do not carry it (the gateway adds it). */
-  SUBGRAPH_SECRET: z.string().min(32).optional(),
   /** Failed sign-ins allowed per account, then per client address, within one window. */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
