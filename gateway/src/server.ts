@@ -108,6 +108,7 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     host: config.HOST,
     port: config.PORT,
     bodyLimit: config.BODY_LIMIT,
+    trustProxy: config.TRUST_PROXY,
     apollo,
     context: (scope) => createGatewayContext(scope, verifyAccessToken),
     // The supergraph is static and was loaded by apollo.start(): serving means ready.

@@ -50,6 +50,11 @@ export interface GraphQLServiceOptions<TContext extends BaseContext> {
    * SUBGRAPH_SECRET_HEADER is not this value; health and JWKS stay open.
    */
   subgraphSecret?: string | undefined;
+  /**
+   * express's `trust proxy` (TRUST_PROXY): the peers whose X-Forwarded-For gives `req.ip`.
+   * Default `loopback`: a proxy on this machine (npm start's NGINX), no one else.
+   */
+  trustProxy?: string | number;
 }
 
 export interface RunningService {
@@ -118,7 +123,7 @@ export async function startGraphQLService<TContext extends BaseContext>(
   options.apollo.addPlugin(outcomePlugin);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', options.trustProxy ?? 'loopback');
 
   app.use((req, res, next) => {
     const requestId = requestIdOf(req.headers['x-request-id']);

@@ -71,6 +71,7 @@ export async function startPatientsServer(
       host: config.HOST,
       port: config.PORT,
       bodyLimit: config.BODY_LIMIT,
+      trustProxy: config.TRUST_PROXY,
       subgraphSecret: config.SUBGRAPH_SECRET,
       apollo: createPatientsApollo(config, logger),
       context: (scope) => createPatientsContext(scope, orm.em.fork(), services),

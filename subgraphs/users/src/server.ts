@@ -67,6 +67,7 @@ export async function startUsersServer(config: UsersConfig): Promise<RunningServ
       host: config.HOST,
       port: config.PORT,
       bodyLimit: config.BODY_LIMIT,
+      trustProxy: config.TRUST_PROXY,
       subgraphSecret: config.SUBGRAPH_SECRET,
       apollo: createUsersApollo(config, logger),
       context: (scope) => createUsersContext(scope, orm.em.fork(), services),
