@@ -3,38 +3,26 @@
  * fresh database, SUBGRAPH_SECRET on): forged tokens, sessions, roles, deactivation, throttling,
  * as a client sees them at the gateway, and what each subgraph does when called directly.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
-import { createTestDatabase, forgedAccessTokens, type TestDatabase } from '@healthsync/orm/testing';
+import { forgedAccessTokens } from '@healthsync/orm/testing';
 import { importJWK, type JWK } from 'jose';
-import { type RunningStack, startStack } from '../src/stack/stack.js';
+import type { RunningStack } from '../src/stack/stack.js';
+import { startTestStack, type TestStack } from './edge.js';
 
 const SECRET = 'an-end-to-end-subgraph-secret-0123456789';
 const ADMIN = { email: 'root@example.org', password: 'the stack admin passphrase' };
 const MAX_FAILURES = 3;
 const MAX_ADDRESS_FAILURES = 20;
 
-let database: TestDatabase;
-let dataDir: string;
+let testStack: TestStack;
 let stack: RunningStack;
 let urls: { gateway: string; users: string; patients: string };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-auth-'));
-  stack = await startStack({
-    databaseUrl: database.adminUrl,
-    rolePasswords: database.passwords,
-    dataDir,
-    ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-    nginxBin: 'nginx',
+  testStack = await startTestStack({
     requireNginx: false,
-    nodeEnv: 'test',
-    logLevel: 'silent',
-    output: 'quiet',
-    log: () => {},
     env: {
       SUBGRAPH_SECRET: SECRET,
       ADMIN_EMAIL: ADMIN.email,
@@ -43,6 +31,7 @@ beforeAll(async () => {
       LOGIN_MAX_FAILURES_PER_ADDRESS: String(MAX_ADDRESS_FAILURES),
     },
   });
+  stack = testStack.stack;
   urls = {
     gateway: stack.urls.gateway,
     users: stack.urls.subgraphs.users as string,
@@ -51,9 +40,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await database?.drop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await testStack?.stop();
 }, 60_000);
 
 interface Result {
@@ -143,7 +130,9 @@ describe('a deactivated user', () => {
 describe('forged access tokens', () => {
   test('each is refused with HTTP 401 at the gateway, and by each subgraph called directly', async () => {
     const victim = await signUp('forged');
-    const jwk = JSON.parse(readFileSync(path.join(dataDir, 'keys', 'current.private.jwk.json'), 'utf8')) as JWK;
+    const jwk = JSON.parse(
+      readFileSync(path.join(testStack.dataDir, 'keys', 'current.private.jwk.json'), 'utf8'),
+    ) as JWK;
     const { d: _private, ...publicJwk } = jwk;
     const { genuine, attacks } = await forgedAccessTokens(
       { privateKey: await importJWK(jwk, 'EdDSA'), publicJwk, kid: jwk.kid as string },

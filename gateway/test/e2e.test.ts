@@ -3,41 +3,23 @@
  * the `npm start` launcher on free ports against a fresh test database, driven over real HTTP.
  * REQUIRE_NGINX=1 (CI) makes a missing nginx a failure instead of a gateway-only run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { loadStackConfig } from '../src/environment.js';
 import { findNginx } from '../src/stack/nginx.js';
-import { type RunningStack, startStack } from '../src/stack/stack.js';
+import type { RunningStack } from '../src/stack/stack.js';
+import { startTestStack, type TestStack } from './edge.js';
 
 const { REQUIRE_NGINX } = loadStackConfig(process.env);
 
-let database: TestDatabase;
-let dataDir: string;
+let testStack: TestStack;
 let stack: RunningStack;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-e2e-'));
-  stack = await startStack({
-    databaseUrl: database.adminUrl,
-    rolePasswords: database.passwords,
-    dataDir,
-    ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-    nginxBin: 'nginx',
-    requireNginx: REQUIRE_NGINX,
-    nodeEnv: 'test',
-    logLevel: 'silent',
-    output: 'quiet',
-    log: () => {},
-  });
+  testStack = await startTestStack({ requireNginx: REQUIRE_NGINX });
+  stack = testStack.stack;
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await database?.drop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await testStack?.stop();
 }, 60_000);
 
 interface GraphQLResult {

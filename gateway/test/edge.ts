@@ -2,32 +2,52 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { type RunningStack, startStack } from '../src/stack/stack.js';
+import { type RunningStack, type StackOptions, startStack } from '../src/stack/stack.js';
+
+/** Launcher options as the tests want them: free ports, quiet, test settings; `overrides` win. */
+export function testStackOptions(overrides: Partial<StackOptions> & Pick<StackOptions, 'dataDir'>): StackOptions {
+  return {
+    ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+    nginxBin: 'nginx',
+    requireNginx: false,
+    nodeEnv: 'test',
+    logLevel: 'silent',
+    output: 'quiet',
+    log: () => {},
+    ...overrides,
+  };
+}
+
+export interface TestStackOptions {
+  nodeEnv?: 'production' | 'development' | 'test';
+  /** Default true: the edge under test is the real one, no silent fallback to the gateway answering it. */
+  requireNginx?: boolean;
+  /** Extra settings for every service (SUBGRAPH_SECRET, ADMIN_EMAIL…). */
+  env?: Record<string, string>;
+}
 
 /**
  * The whole stack on free ports, as `npm start` runs it, nginx on the edge, on a fresh test
- * database: what the end-to-end security and conformance tests talk to.
+ * database: what the end-to-end tests (and the data CLIs' tests) talk to. `stop` removes it all.
  */
-export async function startTestStack({ nodeEnv }: { nodeEnv: 'production' | 'development' }) {
+export async function startTestStack({ nodeEnv = 'test', requireNginx = true, env }: TestStackOptions = {}) {
   const database: TestDatabase = await createTestDatabase();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-edge-'));
-  // nginx workers run unprivileged when we are root: they buffer large bodies under this folder.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-stack-'));
+  // nginx workers run unprivileged when we are root: they buffer large bodies (an import batch)
+  // under this folder, which mkdtemp's 0700 would make a 500.
   chmodSync(dataDir, 0o755);
   let stack: RunningStack;
   try {
-    stack = await startStack({
-      databaseUrl: database.adminUrl,
-      rolePasswords: database.passwords,
-      dataDir,
-      ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-      nginxBin: 'nginx',
-      // The edge under test is the real one: no silent fallback to the gateway answering it.
-      requireNginx: true,
-      nodeEnv,
-      logLevel: 'silent',
-      output: 'quiet',
-      log: () => {},
-    });
+    stack = await startStack(
+      testStackOptions({
+        databaseUrl: database.adminUrl,
+        rolePasswords: database.passwords,
+        dataDir,
+        requireNginx,
+        nodeEnv,
+        ...(env ? { env } : {}),
+      }),
+    );
   } catch (error) {
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -38,6 +58,6 @@ export async function startTestStack({ nodeEnv }: { nodeEnv: 'production' | 'dev
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { stack, edge: stack.urls.edge, stop };
+  return { stack, database, dataDir, edge: stack.urls.edge, stop };
 }
 export type TestStack = Awaited<ReturnType<typeof startTestStack>>;

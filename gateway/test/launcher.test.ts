@@ -5,20 +5,11 @@ import { describeStartupError } from '@healthsync/orm';
 import { NGINX_TEMPLATE, renderTemplate } from '../src/stack/nginx.js';
 import { StackStartError } from '../src/stack/processes.js';
 import { type StackOptions, startStack } from '../src/stack/stack.js';
+import { testStackOptions } from './edge.js';
 
 /** Options whose database cannot be reached: a refusal that comes first proves nothing started. */
-const options = (overrides: Partial<StackOptions>): StackOptions => ({
-  databaseUrl: 'postgres://nobody@127.0.0.1:1/unreachable',
-  dataDir: '/nonexistent',
-  ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-  nginxBin: 'nginx',
-  requireNginx: false,
-  nodeEnv: 'test',
-  logLevel: 'silent',
-  output: 'quiet',
-  log: () => {},
-  ...overrides,
-});
+const options = (overrides: Partial<StackOptions>): StackOptions =>
+  testStackOptions({ databaseUrl: 'postgres://nobody@127.0.0.1:1/unreachable', dataDir: '/nonexistent', ...overrides });
 
 test('a port already in use is one clear line, before anything starts', async () => {
   const server = net.createServer();
