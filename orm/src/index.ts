@@ -9,6 +9,7 @@ export * from './http/service.js';
 export * from './http/security.js';
 export * from './http/subgraph.js';
 export * from './http/service-environment.js';
+export * from './http/context.js';
 export * from './database/subgraphs.js';
 export * from './database/config.js';
 export * from './database/init.js';

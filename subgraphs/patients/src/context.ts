@@ -1,6 +1,11 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type AccessTokenVerifier, bearerToken, type HasViewer, type Logger, type RequestScope } from '@healthsync/orm';
+import {
+  type AccessTokenVerifier,
+  createRequestContext,
+  type RequestContext,
+  type RequestScope,
+} from '@healthsync/orm';
 import { type AuditEventData, createAuditWriter } from './audit.js';
 import { Patient, PatientVersion } from './entities.js';
 import type { PatientsConfig } from './environment.js';
@@ -12,9 +17,7 @@ export interface PatientsServices {
   verifyAccessToken: AccessTokenVerifier;
 }
 
-export interface PatientsContext extends HasViewer {
-  requestId: string;
-  logger: Logger;
+export interface PatientsContext extends RequestContext {
   /** A fork of the global entity manager: one unit of work per request. */
   em: EntityManager;
   loaders: {
@@ -58,12 +61,8 @@ export async function createPatientsContext(
   em: EntityManager,
   services: PatientsServices,
 ): Promise<PatientsContext> {
-  const token = bearerToken(scope.req.headers.authorization);
-  const viewer = token ? await services.verifyAccessToken(token) : null;
   return {
-    viewer,
-    requestId: scope.requestId,
-    logger: scope.logger,
+    ...(await createRequestContext(scope, services.verifyAccessToken)),
     em,
     loaders: { patientById: patientLoader(em), historyByPatientId: historyLoader(em) },
     audit: createAuditWriter(em),

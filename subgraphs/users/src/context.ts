@@ -2,11 +2,10 @@ import { isIP } from 'node:net';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
-  bearerToken,
   CLIENT_ADDRESS_HEADER,
   type AccessTokenVerifier,
-  type HasViewer,
-  type Logger,
+  createRequestContext,
+  type RequestContext,
   type RequestScope,
   type RevocationSource,
 } from '@healthsync/orm';
@@ -25,9 +24,7 @@ export interface UsersServices {
   loginThrottle: LoginThrottle;
 }
 
-export interface UsersContext extends HasViewer {
-  requestId: string;
-  logger: Logger;
+export interface UsersContext extends RequestContext {
   /** The caller's address as seen through trusted proxies (throttling key). */
   clientAddress: string;
   /** A fork of the global entity manager: one unit of work per request. */
@@ -63,12 +60,8 @@ export async function createUsersContext(
   em: EntityManager,
   services: UsersServices,
 ): Promise<UsersContext> {
-  const token = bearerToken(scope.req.headers.authorization);
-  const viewer = token ? await services.verifyAccessToken(token) : null;
   return {
-    viewer,
-    requestId: scope.requestId,
-    logger: scope.logger,
+    ...(await createRequestContext(scope, services.verifyAccessToken)),
     clientAddress: clientAddressOf(scope.req, services.config),
     em,
     loaders: { userById: userLoader(em) },
