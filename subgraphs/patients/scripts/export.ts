@@ -79,6 +79,11 @@ async function main(): Promise<number> {
     credentials: credentialsOf(config),
   });
   const out = values.out ? createWriteStream(values.out) : process.stdout;
+  // `npm run export | head` closes the pipe early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   if (values.out)
     await once(out, 'open').catch((error: Error) => Promise.reject(new CliError(`${values.out}: ${error.message}`)));
   const { count, milliseconds } = await runExport({ client, out, progress: values.out ? progressMode() : 'none' });
