@@ -6,10 +6,12 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { DocumentNode } from 'graphql';
 import { createErrorFormatter } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { graphqlLimitsOf, graphqlSecurity } from './security.js';
+import { type GraphQLServiceOptions, type RequestScope, type RunningService, startGraphQLService } from './service.js';
 
 export interface SubgraphApolloOptions {
   /** The subgraph's schema.graphql, parsed (it opens with the Federation `@link`). */
@@ -46,4 +48,50 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: Subg
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
+}
+
+export interface SubgraphServiceOptions<TContext extends BaseContext> {
+  name: string;
+  logger: Logger;
+  /** The HTTP settings of the subgraph's environment (serviceEnvironment). */
+  config: {
+    HOST: string;
+    PORT: number;
+    BODY_LIMIT: string;
+    TRUST_PROXY: string | number;
+    SUBGRAPH_SECRET?: string | undefined;
+  };
+  apollo: ApolloServer<TContext>;
+  /** `em` is the request's own fork of the ORM's entity manager (one unit of work per request). */
+  context: (scope: RequestScope, em: EntityManager) => Promise<TContext>;
+  routes?: GraphQLServiceOptions<TContext>['routes'];
+}
+
+/**
+ * Serves a subgraph over HTTP on `orm`: the database decides readiness and the pool closes on
+ * stop. `build` makes what the service needs once the database is there; when it or the start
+ * fails, the pool is closed before the error goes on (a process that failed to start exits).
+ */
+export async function startSubgraphService<TContext extends BaseContext>(
+  orm: MikroORM,
+  build: () => Promise<SubgraphServiceOptions<TContext>>,
+): Promise<RunningService & { orm: MikroORM }> {
+  try {
+    const { config, context, ...options } = await build();
+    const service = await startGraphQLService<TContext>({
+      ...options,
+      host: config.HOST,
+      port: config.PORT,
+      bodyLimit: config.BODY_LIMIT,
+      trustProxy: config.TRUST_PROXY,
+      subgraphSecret: config.SUBGRAPH_SECRET,
+      context: (scope) => context(scope, orm.em.fork()),
+      readiness: async () => ({ database: (await orm.isConnected()) ? 'up' : 'down' }),
+      onClose: () => orm.close(),
+    });
+    return { ...service, orm };
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import {
   createSubgraphApollo,
   initSubgraphOrm,
   type RunningService,
-  startGraphQLService,
+  startSubgraphService,
   SUBGRAPH_DATABASES,
 } from '@healthsync/orm';
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
@@ -64,23 +64,11 @@ export async function startPatientsServer(
   const logger = createLogger('patients', config.LOG_LEVEL);
   const services = createPatientsServices(config, options);
   const orm = await initPatientsOrm(config);
-  try {
-    const service = await startGraphQLService<PatientsContext>({
-      name: 'patients subgraph',
-      logger,
-      host: config.HOST,
-      port: config.PORT,
-      bodyLimit: config.BODY_LIMIT,
-      trustProxy: config.TRUST_PROXY,
-      subgraphSecret: config.SUBGRAPH_SECRET,
-      apollo: createPatientsApollo(config, logger),
-      context: (scope) => createPatientsContext(scope, orm.em.fork(), services),
-      readiness: async () => ({ database: (await orm.isConnected()) ? 'up' : 'down' }),
-      onClose: () => orm.close(),
-    });
-    return { ...service, orm };
-  } catch (error) {
-    await orm.close();
-    throw error;
-  }
+  return startSubgraphService<PatientsContext>(orm, async () => ({
+    name: 'patients subgraph',
+    logger,
+    config,
+    apollo: createPatientsApollo(config, logger),
+    context: (scope, em) => createPatientsContext(scope, em, services),
+  }));
 }

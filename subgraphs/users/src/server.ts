@@ -7,7 +7,7 @@ import {
   createRevocationCache,
   createSubgraphApollo,
   initSubgraphOrm,
-  startGraphQLService,
+  startSubgraphService,
   REVOCATIONS_PATH,
   SUBGRAPH_DATABASES,
   type RunningService,
@@ -58,19 +58,15 @@ export async function createUsersServices(config: UsersConfig, orm: MikroORM): P
 export async function startUsersServer(config: UsersConfig): Promise<RunningService & { orm: MikroORM }> {
   const logger = createLogger('users', config.LOG_LEVEL);
   const orm = await initUsersOrm(config);
-  try {
+  return startSubgraphService<UsersContext>(orm, async () => {
     const services = await createUsersServices(config, orm);
     await ensureFirstAdmin(orm.em.fork(), config, logger);
-    const service = await startGraphQLService<UsersContext>({
+    return {
       name: 'users subgraph',
       logger,
-      host: config.HOST,
-      port: config.PORT,
-      bodyLimit: config.BODY_LIMIT,
-      trustProxy: config.TRUST_PROXY,
-      subgraphSecret: config.SUBGRAPH_SECRET,
+      config,
       apollo: createUsersApollo(config, logger),
-      context: (scope) => createUsersContext(scope, orm.em.fork(), services),
+      context: (scope, em) => createUsersContext(scope, em, services),
       routes: (app) => {
         app.get('/.well-known/jwks.json', (_req, res) => {
           res.setHeader('cache-control', 'public, max-age=300');
@@ -82,12 +78,6 @@ export async function startUsersServer(config: UsersConfig): Promise<RunningServ
           res.json(await loadRevocationList(orm.em.fork(), config));
         });
       },
-      readiness: async () => ({ database: (await orm.isConnected()) ? 'up' : 'down' }),
-      onClose: () => orm.close(),
-    });
-    return { ...service, orm };
-  } catch (error) {
-    await orm.close();
-    throw error;
-  }
+    };
+  });
 }
