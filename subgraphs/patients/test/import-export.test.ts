@@ -104,6 +104,28 @@ describe('npm run import', () => {
     expect(summary.created).toBe(1);
   });
 
+  test('a file that is not what its name says is one error for that file; the other files go on', async () => {
+    const csv = path.join(tmp, 'not-synthea.csv');
+    writeFileSync(csv, 'Id,NAME,BIRTHDATE\n1,Ann,1990-01-01\n');
+    const json = path.join(tmp, 'broken.json');
+    writeFileSync(json, '{"resourceType": "Patient", "name": [');
+    const single = path.join(tmp, 'single.json');
+    writeFileSync(
+      single,
+      JSON.stringify({
+        resourceType: 'Patient',
+        identifier: [{ system: 'urn:test:single', value: 's1' }],
+        name: [{ family: 'Singlefile', given: ['Una'] }],
+      }),
+    );
+    const summary = await runImport({ client: admin, paths: [csv, json, single] });
+    expect(summary.rejected).toEqual([
+      { where: json, message: expect.stringMatching(/^malformed JSON/) },
+      { where: `${csv}:1`, message: 'not a Synthea patients.csv: no FIRST, LAST columns in the header' },
+    ]);
+    expect(summary.created).toBe(1);
+  });
+
   test('the CLI itself: summary on stdout with the rejected lines, plain progress lines when not a TTY, exit 1', async () => {
     const run = promisify(execFile);
     const result = await run(
