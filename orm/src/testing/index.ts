@@ -3,3 +3,4 @@ export * from './environment.js';
 export * from './tokens.js';
 export * from './conformance.js';
 export * from './token-attacks.js';
+export * from './start-failure.js';
