@@ -87,9 +87,16 @@ export function normaliseMrn(value: string, field = 'mrn'): string {
   return mrn;
 }
 
+/** YYYY-MM-DD naming a real day: Date.parse alone rolls 1990-02-30 over to March. */
+function isCalendarDate(value: string): boolean {
+  if (!LOCAL_DATE.test(value)) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
 function birthDate(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  if (!LOCAL_DATE.test(value) || Number.isNaN(Date.parse(value)))
+  if (!isCalendarDate(value))
     throw new BadUserInputError('birthDate must be a date (YYYY-MM-DD)', 'birthDate');
   if (value > latestToday()) throw new BadUserInputError('birthDate must not be in the future', 'birthDate');
   if (value < EARLIEST_BIRTH_DATE)
