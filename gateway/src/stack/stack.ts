@@ -8,6 +8,7 @@ import {
   openDatabase,
   provisionDatabase,
   REPO_ROOT,
+  resolveDataDir,
   SUBGRAPH_DATABASES,
   type SubgraphName,
   subgraphDatabaseUrl,
@@ -211,7 +212,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (nginxBin) {
       const nginx = startNginx({
         bin: nginxBin,
-        prefix: path.join(options.dataDir, 'nginx'),
+        // nginx's workers (nobody, when we are root) write request bodies under the prefix.
+        prefix: resolveDataDir(path.join(options.dataDir, 'nginx'), log, "nginx's workers"),
         variables: {
           NGINX_LISTEN: String(edge),
           GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,

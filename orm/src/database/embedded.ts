@@ -37,15 +37,16 @@ function reachableByOthers(dir: string): boolean {
 }
 
 /**
- * Picks the cluster folder. As root, PostgreSQL runs as a separate `postgres` user that must
- * reach the folder: when a parent (say a private home directory) is closed to it, the cluster
- * lives under /var/tmp instead, keyed by the requested path so it is found again next time.
+ * Picks a folder that an unprivileged process must reach. As root, PostgreSQL runs as a separate
+ * `postgres` user and nginx's workers as `nobody`: when a parent (say a private home directory)
+ * is closed to them, the folder lives under /var/tmp instead, keyed by the requested path so it
+ * is found again next time.
  */
-export function resolveDataDir(requested: string, log: (line: string) => void): string {
+export function resolveDataDir(requested: string, log: (line: string) => void, who = 'the postgres user'): string {
   if (!isRoot() || reachableByOthers(requested)) return requested;
   const key = createHash('sha256').update(path.resolve(requested)).digest('hex').slice(0, 12);
   const fallback = path.join('/var/tmp', `healthsync-${key}`, path.basename(requested));
-  log(`${requested} is not reachable by the postgres user; keeping the embedded cluster in ${fallback}`);
+  log(`${requested} is not reachable by ${who}; using ${fallback} instead`);
   return fallback;
 }
 
