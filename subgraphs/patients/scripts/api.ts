@@ -157,6 +157,24 @@ export async function connect(options: ConnectOptions): Promise<ApiClient> {
   };
 }
 
+const IMPORT = `mutation DataCliImport($resources: JSON!) {
+  importPatients(resources: $resources) { created updated unchanged failed { index message } }
+}`;
+
+export interface ImportBatchResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** `index` is the position in the batch sent. */
+  failed: { index: number; message: string }[];
+}
+
+/** One importPatients call: the seed and import CLIs send their batches through it. */
+export async function importBatch(client: ApiClient, resources: unknown[]): Promise<ImportBatchResult> {
+  const { importPatients } = await client.request<{ importPatients: ImportBatchResult }>(IMPORT, { resources });
+  return importPatients;
+}
+
 /** Formats a count per second for the summaries. */
 export function rate(count: number, milliseconds: number): string {
   return `${Math.round((count * 1000) / Math.max(milliseconds, 1))}/s`;

@@ -4,14 +4,10 @@
  * summary with where each rejected record was; exits 1 when any was rejected.
  */
 import { parseArgs } from 'node:util';
-import { type ApiClient, ApiError, connect, credentialsOf, rate } from './api.js';
+import { type ApiClient, ApiError, connect, credentialsOf, importBatch, rate } from './api.js';
 import { CliError, isMain, loadDataCliConfig, runCli } from './environment.js';
 import { createProgress, type ProgressMode, progressMode } from './progress.js';
 import { listSources, readSource, type SourceRecord } from './sources.js';
-
-const IMPORT = `mutation DataCliImport($resources: JSON!) {
-  importPatients(resources: $resources) { created updated unchanged failed { index message } }
-}`;
 
 /** Under the API's 200 patients per call, and well under the 100 kB body limit of the edge. */
 export const BATCH = { records: 100, bytes: 90 * 1024 } as const;
@@ -57,16 +53,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     `${summary.records} records: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected.length} rejected`;
 
   const send = async (batch: Batch) => {
-    const resources = batch.records.map((item) => item.resource);
     try {
-      const { importPatients: result } = await client.request<{
-        importPatients: {
-          created: number;
-          updated: number;
-          unchanged: number;
-          failed: { index: number; message: string }[];
-        };
-      }>(IMPORT, { resources });
+      const result = await importBatch(
+        client,
+        batch.records.map((item) => item.resource),
+      );
       summary.created += result.created;
       summary.updated += result.updated;
       summary.unchanged += result.unchanged;

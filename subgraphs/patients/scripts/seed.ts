@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { de, en, en_US, es, Faker, fr, base, pl, pt_BR, vi } from '@faker-js/faker';
-import { type ApiClient, ApiError, connect, credentialsOf, rate } from './api.js';
+import { type ApiClient, ApiError, connect, credentialsOf, importBatch, rate } from './api.js';
 import { CliError, isMain, loadDataCliConfig, runCli } from './environment.js';
 import { createProgress, type ProgressMode, progressMode } from './progress.js';
 
@@ -85,10 +85,6 @@ export function* seedPatients(seed: number, count: number): Generator<Record<str
   }
 }
 
-const IMPORT = `mutation DataCliSeed($resources: JSON!) {
-  importPatients(resources: $resources) { created updated unchanged failed { index message } }
-}`;
-
 export interface SeedSummary {
   created: number;
   /** Already there from an earlier run with the same seed (unchanged or brought up to date). */
@@ -113,14 +109,7 @@ export async function runSeed(options: {
   let offset = 0;
   const flush = async () => {
     try {
-      const { importPatients: result } = await client.request<{
-        importPatients: {
-          created: number;
-          updated: number;
-          unchanged: number;
-          failed: { index: number; message: string }[];
-        };
-      }>(IMPORT, { resources: batch });
+      const result = await importBatch(client, batch);
       summary.created += result.created;
       summary.skipped += result.updated + result.unchanged;
       for (const failure of result.failed)
