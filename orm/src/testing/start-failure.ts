@@ -1,15 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { findFreePort } from '../database/embedded.js';
 import { describeStartupError } from '../process.js';
-
-/** A port on 127.0.0.1 that nobody listens on (it was free a moment ago). */
-export async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Declares the jest test that a service started against a PostgreSQL that is away fails with one
@@ -18,7 +8,8 @@ export async function closedPort(): Promise<number> {
  */
 export function testDatabaseAwayAtStart(start: (databaseUrl: string) => Promise<unknown>) {
   test('a database that cannot be reached is one clear line at start, without the password', async () => {
-    const port = await closedPort();
+    // Free a moment ago, so nobody listens there.
+    const port = await findFreePort();
     const failure = await start(`postgres://healthsync_service:hunter2-secret@127.0.0.1:${port}/healthsync`).then(
       () => undefined,
       (error: unknown) => error,
