@@ -119,21 +119,16 @@ function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } 
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (!filter.includeInactive) conditions.push('p.active');
-  if (filter.createdById) {
-    conditions.push('p.created_by_id = ?::uuid');
-    params.push(filter.createdById);
-  }
-  if (filter.gender) {
-    conditions.push('p.gender = ?');
-    params.push(filter.gender);
-  }
-  if (filter.birthDateFrom) {
-    conditions.push('p.birth_date >= ?::date');
-    params.push(filter.birthDateFrom);
-  }
-  if (filter.birthDateTo) {
-    conditions.push('p.birth_date <= ?::date');
-    params.push(filter.birthDateTo);
+  const compared: [string, unknown][] = [
+    ['p.created_by_id = ?::uuid', filter.createdById],
+    ['p.gender = ?', filter.gender],
+    ['p.birth_date >= ?::date', filter.birthDateFrom],
+    ['p.birth_date <= ?::date', filter.birthDateTo],
+  ];
+  for (const [condition, value] of compared) {
+    if (!value) continue;
+    conditions.push(condition);
+    params.push(value);
   }
   const search = filter.search?.trim();
   if (search) {
