@@ -5,7 +5,7 @@ import { auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit
 import type { PatientsContext } from '../context.js';
 import { Patient } from '../entities.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
-import { listPatients } from '../patients/list.js';
+import { listPatients, type PatientListArgs, type PatientPage } from '../patients/list.js';
 import { normaliseMrn } from '../patients/validation.js';
 
 /**
@@ -25,6 +25,20 @@ export async function readPatient(
   return visible;
 }
 
+/** A SEARCH (a page of patients), audited: SUCCESS with the page, FAILED when it throws. */
+export function searchPatients(
+  context: PatientsContext,
+  info: GraphQLResolveInfo,
+  args: PatientListArgs,
+): Promise<PatientPage> {
+  const scope = auditScope(context, info);
+  return recordFailure(context, scope, 'SEARCH', null, async () => {
+    const page = await listPatients(context.em, args);
+    await context.audit.load(auditEvent(scope, 'SEARCH', 'SUCCESS'));
+    return page;
+  });
+}
+
 export const Query: QueryResolvers = {
   patient: async (_parent, { id }, context, info) => {
     const viewer = await authorize(context, info, 'READ', CAN_READ_PATIENTS, id);
@@ -41,21 +55,16 @@ export const Query: QueryResolvers = {
 
   patients: async (_parent, args, context, info) => {
     const viewer = await authorize(context, info, 'SEARCH', CAN_READ_PATIENTS);
-    const scope = auditScope(context, info);
     const filter = args.filter ?? {};
     if (filter.includeInactive && !canSeeArchived(viewer)) {
-      await context.audit.load(auditEvent(scope, 'SEARCH', 'DENIED'));
+      await context.audit.load(auditEvent(auditScope(context, info), 'SEARCH', 'DENIED'));
       throw new ForbiddenError('Only an ADMIN may list archived patients');
     }
-    return recordFailure(context, scope, 'SEARCH', null, async () => {
-      const page = await listPatients(context.em, {
-        filter,
-        first: args.first ?? 20,
-        after: args.after ?? null,
-        orderBy: { field: args.orderBy?.field ?? 'CREATED_AT', direction: args.orderBy?.direction ?? 'ASC' },
-      });
-      await context.audit.load(auditEvent(scope, 'SEARCH', 'SUCCESS'));
-      return page;
+    return searchPatients(context, info, {
+      filter,
+      first: args.first ?? 20,
+      after: args.after ?? null,
+      orderBy: { field: args.orderBy?.field ?? 'CREATED_AT', direction: args.orderBy?.direction ?? 'ASC' },
     });
   },
 

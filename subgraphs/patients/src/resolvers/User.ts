@@ -1,9 +1,8 @@
 import { CAN_READ_PATIENTS, requireViewer } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
-import { auditEvent, auditScope, recordFailure } from '../audit.js';
 import type { UserResolvers } from '../generated/resolvers.js';
 import { isUuid } from '../patients/ids.js';
-import { listPatients } from '../patients/list.js';
+import { searchPatients } from './Query.js';
 
 /** A `User` entity reference for an author id (the users subgraph resolves the rest). */
 export const userReference = (id: string | null | undefined) => (id ? { id } : null);
@@ -17,20 +16,15 @@ export const User: UserResolvers = {
 
   patientsCreated: async (user, args, context, info) => {
     const viewer = await authorize(context, info, 'SEARCH', CAN_READ_PATIENTS);
-    const scope = auditScope(context, info);
-    return recordFailure(context, scope, 'SEARCH', null, async () => {
-      const page = await listPatients(context.em, {
-        // Not a user id: nobody created anything.
-        filter: {
-          createdById: isUuid(user.id) ? user.id : '00000000-0000-0000-0000-000000000000',
-          includeInactive: canSeeArchived(viewer),
-        },
-        first: args.first ?? 20,
-        after: args.after ?? null,
-        orderBy: { field: 'CREATED_AT', direction: 'DESC' },
-      });
-      await context.audit.load(auditEvent(scope, 'SEARCH', 'SUCCESS'));
-      return page;
+    return searchPatients(context, info, {
+      // Not a user id: nobody created anything.
+      filter: {
+        createdById: isUuid(user.id) ? user.id : '00000000-0000-0000-0000-000000000000',
+        includeInactive: canSeeArchived(viewer),
+      },
+      first: args.first ?? 20,
+      after: args.after ?? null,
+      orderBy: { field: 'CREATED_AT', direction: 'DESC' },
     });
   },
 };
