@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createAccessTokenVerifier, createLogger } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import pg from 'pg';
 import { ensureFirstAdmin } from '../src/admins.js';
 import { createUsersHarness, startUsersHttp, testUsersConfig, type UsersHarness } from './harness.js';
 
@@ -152,8 +151,6 @@ describe('deactivateUser', () => {
 describe('the first admin', () => {
   test('ADMIN_EMAIL/ADMIN_PASSWORD create one at start only when no active admin exists', async () => {
     const fresh = await createTestDatabase();
-    const client = new pg.Client({ connectionString: fresh.adminUrl });
-    await client.connect();
     const first = await createUsersHarness(fresh);
     try {
       const logger = createLogger('users', 'silent');
@@ -167,7 +164,7 @@ describe('the first admin', () => {
         ADMIN_PASSWORD: 'another passphrase!',
       });
       await ensureFirstAdmin(first.orm.em.fork(), second, logger);
-      const { rows } = await client.query("SELECT email FROM users.account WHERE role = 'ADMIN'");
+      const { rows } = await first.adminQuery("SELECT email FROM users.account WHERE role = 'ADMIN'");
       expect(rows).toEqual([{ email: 'root@example.org' }]);
       const login = await first.execute(LOGIN, {
         input: { email: 'root@example.org', password: 'the first admin passphrase' },
@@ -175,7 +172,6 @@ describe('the first admin', () => {
       expect(login.errors).toBeUndefined();
     } finally {
       await first.stop();
-      await client.end();
       await fresh.drop();
     }
   });

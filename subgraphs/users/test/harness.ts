@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AppError, createLogger, type Role } from '@healthsync/orm';
+import { AppError, createLogger, type Role, withClient } from '@healthsync/orm';
 import type { TestDatabase } from '@healthsync/orm/testing';
 import { createUsersContext, type UsersContext, type UsersServices } from '../src/context.js';
 import { User } from '../src/entities.js';
@@ -91,11 +91,15 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
     return { user, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, password };
   };
 
+  /** One statement as the schema owner, behind the service's back (on a connection of its own). */
+  const adminQuery = (text: string, values?: unknown[]) =>
+    withClient(database.adminUrl, (client) => client.query(text, values));
+
   const stop = async () => {
     await apollo.stop();
     await orm.close();
   };
-  return { config, services, orm, sql, execute, createTestUser, stop };
+  return { config, services, orm, sql, execute, createTestUser, adminQuery, stop };
 }
 
 export type UsersHarness = Awaited<ReturnType<typeof createUsersHarness>>;

@@ -1,19 +1,14 @@
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import pg from 'pg';
 import { hashRefreshToken } from '../src/tokens.js';
 import { createUsersHarness, type UsersHarness } from './harness.js';
 
 let database: TestDatabase;
 let harness: UsersHarness;
-let admin: pg.Client;
 beforeAll(async () => {
   database = await createTestDatabase();
   harness = await createUsersHarness(database, { SESSION_IDLE_TIMEOUT_SECONDS: '3600' });
-  admin = new pg.Client({ connectionString: database.adminUrl });
-  await admin.connect();
 });
 afterAll(async () => {
-  await admin?.end();
   await harness?.stop();
   await database?.drop();
 });
@@ -42,7 +37,9 @@ describe('refreshSession', () => {
     expect(next.refreshToken).not.toBe(refreshToken);
     expect((await harness.execute(ME, {}, next.accessToken)).data?.me).toEqual({ id: user.id });
 
-    const stored = await admin.query('SELECT token_hash FROM users.refresh_session WHERE user_id = $1', [user.id]);
+    const stored = await harness.adminQuery('SELECT token_hash FROM users.refresh_session WHERE user_id = $1', [
+      user.id,
+    ]);
     const hashes = stored.rows.map((row: { token_hash: string }) => row.token_hash);
     expect(hashes).toEqual(
       expect.arrayContaining([hashRefreshToken(refreshToken), hashRefreshToken(next.refreshToken)]),
@@ -76,16 +73,17 @@ describe('refreshSession', () => {
 
   test('idle timeout: a refresh token unused for too long is refused', async () => {
     const { user, refreshToken } = await harness.createTestUser();
-    await admin.query(`UPDATE users.refresh_session SET created_at = now() - interval '2 hours' WHERE user_id = $1`, [
-      user.id,
-    ]);
+    await harness.adminQuery(
+      `UPDATE users.refresh_session SET created_at = now() - interval '2 hours' WHERE user_id = $1`,
+      [user.id],
+    );
     expect(codeOf(await refresh(refreshToken))).toBe('UNAUTHENTICATED');
   });
 
   test('absolute lifetime: a family past its end is refused, however recently refreshed', async () => {
     const { user, refreshToken } = await harness.createTestUser();
     const next = (await refresh(refreshToken)).data?.refreshSession.refreshToken as string;
-    await admin.query(
+    await harness.adminQuery(
       `UPDATE users.refresh_session SET family_expires_at = now() - interval '1 second' WHERE user_id = $1`,
       [user.id],
     );

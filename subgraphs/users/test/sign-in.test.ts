@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
 import argon2 from 'argon2';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import pg from 'pg';
 import { ARGON2_OPTIONS, verifyPassword } from '../src/passwords.js';
 import { createUsersHarness, type GraphQLResult, type UsersHarness } from './harness.js';
 
@@ -11,18 +10,14 @@ const MAX_PER_ADDRESS = 10;
 
 let database: TestDatabase;
 let harness: UsersHarness;
-let admin: pg.Client;
 beforeAll(async () => {
   database = await createTestDatabase();
   harness = await createUsersHarness(database, {
     LOGIN_MAX_FAILURES_PER_ACCOUNT: String(MAX_PER_ACCOUNT),
     LOGIN_MAX_FAILURES_PER_ADDRESS: String(MAX_PER_ADDRESS),
   });
-  admin = new pg.Client({ connectionString: database.adminUrl });
-  await admin.connect();
 });
 afterAll(async () => {
-  await admin?.end();
   await harness?.stop();
   await database?.drop();
 });
@@ -59,12 +54,12 @@ describe('passwords', () => {
   test('a hash made with weaker parameters is upgraded on the next login', async () => {
     const { user, password } = await harness.createTestUser();
     const weak = await argon2.hash(password, { ...ARGON2_OPTIONS, memoryCost: 8192, timeCost: 1 });
-    await admin.query('UPDATE users.account SET password_hash = $1 WHERE id = $2', [weak, user.id]);
+    await harness.adminQuery('UPDATE users.account SET password_hash = $1 WHERE id = $2', [weak, user.id]);
     const login = await harness.execute(LOGIN, { input: { email: user.email, password } }, undefined, {
       ip: nextAddress(),
     });
     expect(login.errors).toBeUndefined();
-    const { rows } = await admin.query('SELECT password_hash FROM users.account WHERE id = $1', [user.id]);
+    const { rows } = await harness.adminQuery('SELECT password_hash FROM users.account WHERE id = $1', [user.id]);
     expect(rows[0].password_hash).not.toBe(weak);
     expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     expect(argon2.needsRehash(rows[0].password_hash, ARGON2_OPTIONS)).toBe(false);
@@ -141,7 +136,7 @@ describe('throttling', () => {
     const guess = `mutation Guess($email: EmailAddress!) { ${aliases.join(' ')} }`;
     const key = `account:${createHash('sha256').update(user.email.toLowerCase()).digest('hex')}`;
     const counted = async () =>
-      (await admin.query('SELECT points FROM users.login_throttle WHERE key = $1', [key])).rows[0]?.points ?? 0;
+      (await harness.adminQuery('SELECT points FROM users.login_throttle WHERE key = $1', [key])).rows[0]?.points ?? 0;
 
     // Mutation fields run one after another; a failed non-null login ends the request, so an
     // alias that ran is an attempt counted, and the ones after it never ran.
@@ -176,7 +171,7 @@ describe('throttling', () => {
       harness.execute(LOGIN, { input: { email: user.email, password } }, undefined, { ip: nextAddress() });
     expect(codes(await login())).toEqual(['RATE_LIMITED']);
     // The window passing, without waiting for it: every counter's end moved to the past.
-    await admin.query('UPDATE users.login_throttle SET expire = $1', [Date.now() - 1]);
+    await harness.adminQuery('UPDATE users.login_throttle SET expire = $1', [Date.now() - 1]);
     expect((await login()).errors).toBeUndefined();
   });
 
@@ -192,7 +187,7 @@ describe('throttling', () => {
   });
 
   test('the throttle table holds no email address', async () => {
-    const { rows } = await admin.query("SELECT key FROM users.login_throttle WHERE key LIKE '%@%'");
+    const { rows } = await harness.adminQuery("SELECT key FROM users.login_throttle WHERE key LIKE '%@%'");
     expect(rows).toEqual([]);
   });
 });
