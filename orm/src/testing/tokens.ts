@@ -57,8 +57,3 @@ export function testTokenIssuer(): Promise<TestTokenIssuer> {
   shared ??= createTestTokenIssuer();
   return shared;
 }
-
-/** An access token signed by the shared test issuer. */
-export async function signTestToken(claims: TestTokenClaims = {}): Promise<string> {
-  return (await testTokenIssuer()).sign(claims);
-}
