@@ -3,7 +3,6 @@
  * createPatient/updatePatient (validation, history, audit in one transaction per record). Each
  * record stands alone: a rejected one is reported by index and leaves nothing behind, the others go on.
  */
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ConflictError, type Logger } from '@healthsync/orm';
 import type DataLoader from 'dataloader';
@@ -13,8 +12,9 @@ import {
   createPatient,
   fieldsOf,
   generateMrn,
-  snapshotOf,
+  newPatient,
   updatePatient,
+  versionRow,
   type WriteScope,
 } from '../patients/service.js';
 import {
@@ -130,6 +130,11 @@ function changesOf(imported: ImportedPatient, current: PatientFields): PatientCh
   };
 }
 
+/** The record as a new patient's draft ("deceased" without a date is no date). */
+function draftOf({ deceasedAt, ...imported }: ImportedPatient): PatientDraft {
+  return { ...imported, deceasedAt: deceasedAt ?? null };
+}
+
 type Outcome = { kind: 'created' | 'updated' | 'unchanged'; patient: Patient };
 
 async function importOne(
@@ -141,8 +146,7 @@ async function importOne(
   const id = matchOf(imported, known);
   const existing = id ? known.byId.get(id) : undefined;
   if (!existing) {
-    const { deceasedAt, ...draft } = imported;
-    const patient = await createPatient(em, scope, { ...draft, deceasedAt: deceasedAt ?? null }, 'IMPORT');
+    const patient = await createPatient(em, scope, draftOf(imported), 'IMPORT');
     return { kind: 'created', patient };
   }
   if (!existing.active) throw new ConflictError('it matches an archived patient; restore that patient first');
@@ -163,25 +167,15 @@ function remember(known: Awaited<ReturnType<typeof lookUp>>, patient: Patient) {
 /**
  * New patients of one call in one transaction, a statement per table instead of per record: the
  * same rows createPatient writes (record, identifiers, history entry IMPORT, audit row IMPORT
- * SUCCESS), validated by the same function. All or nothing: the caller retries one by one on failure.
+ * SUCCESS), built by the same functions. All or nothing: the caller retries one by one on failure.
  */
-async function createMany(deps: ImportDependencies, drafts: PatientDraft[]): Promise<Patient[]> {
+async function createMany(
+  deps: ImportDependencies,
+  records: { mrn: string | undefined; fields: PatientFields }[],
+): Promise<Patient[]> {
   const { scope } = deps;
-  const actorId = scope.viewer.userId;
   return deps.em.transactional(async (tx) => {
-    const now = new Date();
-    const patients = drafts.map((draft) =>
-      tx.create(Patient, {
-        id: randomUUID(),
-        mrn: draft.mrn ? normaliseMrn(draft.mrn) : generateMrn(),
-        ...validateDraft(draft),
-        active: true,
-        createdAt: now,
-        updatedAt: now,
-        createdById: actorId,
-        updatedById: actorId,
-      }),
-    );
+    const patients = records.map(({ mrn, fields }) => newPatient(tx, scope, mrn ?? generateMrn(), fields));
     await tx.flush();
     const identifiers = patients.flatMap((patient) =>
       patient.identifiers.map((identifier) => ({ ...identifier, patient: patient.id })),
@@ -189,15 +183,7 @@ async function createMany(deps: ImportDependencies, drafts: PatientDraft[]): Pro
     if (identifiers.length) await tx.insertMany(PatientIdentifier, identifiers);
     await tx.insertMany(
       PatientVersion,
-      patients.map((patient) => ({
-        id: randomUUID(),
-        patient: patient.id,
-        version: patient.version,
-        action: 'IMPORT' as const,
-        changedAt: patient.updatedAt,
-        changedById: actorId,
-        snapshot: snapshotOf(patient),
-      })),
+      patients.map((patient) => versionRow(patient, 'IMPORT', scope.viewer.userId)),
     );
     await tx.insertMany(
       AuditEvent,
@@ -269,7 +255,7 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
 
   // New patients whose keys no earlier record of the call uses are created together; the rest
   // (updates, repeats within the call) go one by one afterwards, in their order.
-  const fresh: { index: number; patient: ImportedPatient; draft: PatientDraft }[] = [];
+  const fresh: { index: number; patient: ImportedPatient; fields: PatientFields }[] = [];
   const oneByOne: { index: number; patient: ImportedPatient }[] = [];
   const claimed = new Set<string>();
   for (const record of readable) {
@@ -283,11 +269,9 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
         oneByOne.push(record);
         continue;
       }
-      const { deceasedAt, ...draft } = patient;
-      const complete = { ...draft, deceasedAt: deceasedAt ?? null };
-      validateDraft(complete);
+      const fields = validateDraft(draftOf(patient));
       for (const key of keys) claimed.add(key);
-      fresh.push({ index, patient, draft: complete });
+      fresh.push({ index, patient, fields });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       fail(index, error.message);
@@ -297,7 +281,7 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
     try {
       for (const patient of await createMany(
         deps,
-        fresh.map((record) => record.draft),
+        fresh.map(({ patient, fields }) => ({ mrn: patient.mrn, fields })),
       ))
         remember(known, patient);
       result.created += fresh.length;

@@ -66,8 +66,9 @@ export function snapshotOf(patient: Patient): Record<string, unknown> {
   };
 }
 
-async function recordVersion(em: EntityManager, patient: Patient, action: PatientChange, actorId: string) {
-  await em.insert(PatientVersion, {
+/** The history row of a write: `patient` as it is afterwards. */
+export function versionRow(patient: Patient, action: PatientChange, actorId: string) {
+  return {
     id: randomUUID(),
     patient: patient.id,
     version: patient.version,
@@ -75,6 +76,25 @@ async function recordVersion(em: EntityManager, patient: Patient, action: Patien
     changedAt: patient.updatedAt,
     changedById: actorId,
     snapshot: snapshotOf(patient),
+  };
+}
+
+async function recordVersion(em: EntityManager, patient: Patient, action: PatientChange, actorId: string) {
+  await em.insert(PatientVersion, versionRow(patient, action, actorId));
+}
+
+/** A new active record of validated `fields`, created by the caller (not yet flushed). */
+export function newPatient(em: EntityManager, scope: WriteScope, mrn: string, fields: PatientFields): Patient {
+  const now = new Date();
+  return em.create(Patient, {
+    id: randomUUID(),
+    mrn,
+    ...fields,
+    active: true,
+    createdAt: now,
+    updatedAt: now,
+    createdById: scope.viewer.userId,
+    updatedById: scope.viewer.userId,
   });
 }
 
@@ -121,17 +141,7 @@ export async function createPatient(
     const mrn = givenMrn ?? generateMrn();
     try {
       return await em.transactional(async (tx) => {
-        const now = new Date();
-        const patient = tx.create(Patient, {
-          id: randomUUID(),
-          mrn,
-          ...fields,
-          active: true,
-          createdAt: now,
-          updatedAt: now,
-          createdById: scope.viewer.userId,
-          updatedById: scope.viewer.userId,
-        });
+        const patient = newPatient(tx, scope, mrn, fields);
         await tx.flush();
         await replaceIdentifiers(tx, patient.id, fields.identifiers);
         await recordVersion(tx, patient, change, scope.viewer.userId);
