@@ -67,6 +67,20 @@ describe('refreshSession', () => {
     }
   });
 
+  test('a token whose family had a token revoked is refused (a refresh that raced the revocation)', async () => {
+    const { refreshToken } = await harness.createTestUser();
+    const next = (await refresh(refreshToken)).data?.refreshSession.refreshToken as string;
+    // The revocation reached the family's older token only: the newer one was added meanwhile.
+    await harness.adminQuery('UPDATE users.refresh_session SET revoked_at = now() WHERE token_hash = $1', [
+      hashRefreshToken(refreshToken),
+    ]);
+    expect(codeOf(await refresh(next))).toBe('UNAUTHENTICATED');
+    const { rows } = await harness.adminQuery('SELECT revoked_at FROM users.refresh_session WHERE token_hash = $1', [
+      hashRefreshToken(next),
+    ]);
+    expect(rows[0]?.revoked_at).not.toBeNull();
+  });
+
   test('an unknown refresh token is refused', async () => {
     expect(codeOf(await refresh('not-a-token'))).toBe('UNAUTHENTICATED');
   });
