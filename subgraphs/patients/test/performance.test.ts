@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { EXACT_COUNT_LIMIT, pageQuery, SEARCH_SIMILARITY } from '../src/patients/list.js';
+import { EXACT_COUNT_LIMIT, pageQuery } from '../src/patients/list.js';
 import { createPatientsHarness, type TestCaller } from './harness.js';
 
 const PATIENTS = 100_000;
@@ -56,14 +56,15 @@ interface PlanNode {
 
 const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
-/** The plan PostgreSQL picks for `sql` with the search settings the service uses. */
+/**
+ * The plan PostgreSQL picks for `sql` on the service's own pool, whose connections carry the
+ * search settings (SEARCH_SESSION_SETTINGS).
+ */
 async function explain(sql: string, params: unknown[]): Promise<PlanNode[]> {
-  const em = harness.orm.em.fork();
-  const rows = await em.transactional(async (tx) => {
-    await tx.execute(`SELECT set_config('pg_trgm.word_similarity_threshold', '${SEARCH_SIMILARITY}', true)`);
-    return tx.execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
-  });
-  return planNodes((rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
+  const [row] = await harness.orm.em
+    .fork()
+    .execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+  return planNodes(row!['QUERY PLAN'][0].Plan);
 }
 
 const SEARCH = `query Search($search: String!, $first: Int) {
