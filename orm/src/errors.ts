@@ -89,7 +89,7 @@ const CLIENT_CODES = new Set<string>(Object.values(ErrorCode));
  * data: knex writes the SQL with its values into the message, and PostgreSQL quotes the offending
  * value. What was wrong (SQLSTATE, table, constraint, column) and where in our code are kept.
  */
-export function loggableError(error: unknown): unknown {
+function loggableError(error: unknown): unknown {
   const isDatabaseError =
     error instanceof DriverException || (error instanceof Error && 'severity' in error && 'routine' in error);
   if (!isDatabaseError) return error;

@@ -4,7 +4,7 @@ import { createDatabaseIfMissing } from './bootstrap.js';
 import { REPO_ROOT } from './subgraphs.js';
 
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data');
-export const EMBEDDED_DATABASE = 'healthsync';
+const EMBEDDED_DATABASE = 'healthsync';
 
 export interface OpenedDatabase {
   /** URL of the owner/admin connection (migrations, provisioning). */

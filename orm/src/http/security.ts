@@ -114,7 +114,7 @@ function reportLimit(limit: LimitName) {
 }
 
 /** graphql-armor's validation rules for `limits`. */
-export function graphqlLimitRules(limits: GraphQLLimits): ValidationRule[] {
+function graphqlLimitRules(limits: GraphQLLimits): ValidationRule[] {
   return new ApolloArmor({
     maxDepth: { n: limits.maxDepth, flattenFragments: true, ...reportLimit(LimitName.MAX_DEPTH) },
     maxAliases: { n: limits.maxAliases, ...reportLimit(LimitName.MAX_ALIASES) },
@@ -145,7 +145,7 @@ function argumentValue(
  * Refuses any field whose `first` is above `maxPageSize` or negative. A validation rule cannot do
  * this: it never sees variables, and `first: $n` with `n = 100000` is the common way to ask.
  */
-export function pageSizePlugin(maxPageSize: number): ApolloServerPlugin<BaseContext> {
+function pageSizePlugin(maxPageSize: number): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {

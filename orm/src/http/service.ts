@@ -92,14 +92,14 @@ function disableApolloSignalHandlers(apollo: object): void {
 }
 
 /** The caller's request id when it is sane, a fresh one otherwise. */
-export function requestIdOf(header: string | string[] | undefined): string {
+function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Middleware refusing requests without `secret` in SUBGRAPH_SECRET_HEADER (constant-time compare). */
-export function requireSubgraphSecret(secret: string): express.RequestHandler {
+function requireSubgraphSecret(secret: string): express.RequestHandler {
   const expected = digest(secret);
   return (req, res, next) => {
     const given = req.headers[SUBGRAPH_SECRET_HEADER];
