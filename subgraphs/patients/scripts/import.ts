@@ -31,7 +31,7 @@ export interface ImportOptions {
 }
 
 interface Batch {
-  records: (SourceRecord & { resource: Record<string, unknown> })[];
+  records: Extract<SourceRecord, { bytes: number }>[];
   bytes: number;
 }
 
@@ -94,15 +94,16 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       })) {
         summary.records++;
         if (!item.resource) {
-          summary.rejected.push({ where: item.where, message: item.error ?? 'unreadable' });
+          summary.rejected.push({ where: item.where, message: item.error });
           continue;
         }
-        const bytes = Buffer.byteLength(JSON.stringify(item.resource)) + 1;
+        // The resource, and the comma between two of them.
+        const bytes = item.bytes + 1;
         if (batch.records.length >= BATCH.records || batch.bytes + bytes > BATCH.bytes) {
           await dispatch(batch);
           batch = { records: [], bytes: 0 };
         }
-        batch.records.push(item as Batch['records'][number]);
+        batch.records.push(item);
         batch.bytes += bytes;
       }
     }

@@ -19,13 +19,14 @@ export interface Source {
   size: number;
 }
 
-/** One record of a source: a resource to send, or why it cannot be sent. */
-export interface SourceRecord {
-  /** `file:line` (CSV, NDJSON), `file#entry` (a Bundle entry) or `file#index` (an array) or `file`. */
-  where: string;
-  resource?: Record<string, unknown>;
-  error?: string;
-}
+/**
+ * One record of a source: a resource to send (with its size as JSON, measured once), or why it
+ * cannot be sent. `where` is `file:line` (CSV, NDJSON), `file#entry[i]` (a Bundle entry),
+ * `file#i` (an array) or `file`.
+ */
+export type SourceRecord =
+  | { where: string; resource: Record<string, unknown>; bytes: number; error?: undefined }
+  | { where: string; error: string; resource?: undefined };
 
 const FORMATS: Record<string, SourceFormat> = {
   '.csv': 'csv',
@@ -91,7 +92,7 @@ function record(where: string, value: unknown): SourceRecord {
   if (bytes > MAX_RECORD_BYTES)
     return { where, error: `record is ${bytes} bytes; at most ${MAX_RECORD_BYTES} are accepted per record` };
   if (!isObject(resource)) return { where, error: 'not a JSON object' };
-  return { where, resource };
+  return { where, resource, bytes };
 }
 
 function countBytes(stream: Readable, onBytes: (bytes: number) => void): Readable {
