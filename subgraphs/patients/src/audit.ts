@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { BadUserInputError, type Viewer } from '@healthsync/orm';
+import { BadUserInputError, type Logger, type Viewer } from '@healthsync/orm';
 import type { FilterQuery } from '@mikro-orm/core';
 import { type AuditAction, AuditEvent, type AuditOutcome } from './entities.js';
 import { isUuid } from './patients/ids.js';
@@ -156,7 +156,7 @@ function decodeAuditCursor(after: string): [Date, string] {
  * claims success) and rethrows. A failure to write that row is logged, never hides the error.
  */
 export async function recordFailure<T>(
-  context: { audit: DataLoader<AuditEventData, true>; logger: { error: (...args: never[]) => void } },
+  context: { audit: DataLoader<AuditEventData, true>; logger: Pick<Logger, 'error'> },
   scope: AuditScope,
   action: AuditAction,
   patientId: string | null,
@@ -166,7 +166,7 @@ export async function recordFailure<T>(
     return await work();
   } catch (error) {
     await context.audit.load(auditEvent(scope, action, 'FAILED', patientId)).catch((auditError: unknown) => {
-      (context.logger.error as (obj: object, msg: string) => void)({ err: auditError }, 'audit write failed');
+      context.logger.error({ err: auditError }, 'audit write failed');
     });
     throw error;
   }
