@@ -8,14 +8,8 @@
  * the introspection rule and drops suggestions (orm/test/security.test.ts, gateway/test/security.test.ts).
  */
 import { describeServerAudits } from '@healthsync/orm/testing';
-import { startTestStack, type TestStack } from './edge.js';
+import { useTestStack } from './edge.js';
 
-let edge: TestStack;
-beforeAll(async () => {
-  edge = await startTestStack({ nodeEnv: 'development' });
-}, 120_000);
-afterAll(async () => {
-  await edge?.stop();
-});
+const edge = useTestStack({ nodeEnv: 'development' });
 
-describeServerAudits(() => edge.edge);
+describeServerAudits(() => edge().edge);

@@ -3,18 +3,12 @@
  * (NODE_ENV=production): security headers, gzip for JSON, request ids, /health, and the rate
  * limit on /graphql answering 429 RATE_LIMITED.
  */
-import { startTestStack, type TestStack } from './edge.js';
+import { useTestStack } from './edge.js';
 
-let edge: TestStack;
-beforeAll(async () => {
-  edge = await startTestStack({ nodeEnv: 'production' });
-}, 120_000);
-afterAll(async () => {
-  await edge?.stop();
-});
+const edge = useTestStack({ nodeEnv: 'production' });
 
 const post = (body: object, headers: Record<string, string> = {}) =>
-  fetch(edge.edge, {
+  fetch(edge().edge, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -38,7 +32,7 @@ test('GraphQL answers, /health and unknown paths all carry the security headers 
   expect(graphql.headers.get('x-request-id')).toBe('edge-hardening-1');
   expectSecurityHeaders(graphql.headers);
 
-  const origin = new URL(edge.edge).origin;
+  const origin = new URL(edge().edge).origin;
   const health = await fetch(`${origin}/health`);
   expect([health.status, ((await health.json()) as { status: string }).status]).toEqual([200, 'up']);
   expectSecurityHeaders(health.headers);

@@ -61,3 +61,51 @@ export async function startTestStack({ nodeEnv = 'test', requireNginx = true, en
   return { stack, database, dataDir, edge: stack.urls.edge, stop };
 }
 export type TestStack = Awaited<ReturnType<typeof startTestStack>>;
+
+/** A test file's stack: started before its tests, stopped after them; the getter reads it in a test. */
+export function useTestStack(options: TestStackOptions = {}): () => TestStack {
+  let testStack: TestStack | undefined;
+  beforeAll(async () => {
+    testStack = await startTestStack(options);
+  }, 120_000);
+  afterAll(async () => {
+    await testStack?.stop();
+  }, 60_000);
+  return () => {
+    if (!testStack) throw new Error('the test stack has not started');
+    return testStack;
+  };
+}
+
+export interface GraphQLResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each operation's data has its own shape
+  data?: Record<string, any> | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+/** One POST to a GraphQL endpoint: `body` goes as JSON, or as is when a string (a malformed one). */
+export async function postGraphQL(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = JSON.parse(text) as Pick<GraphQLResponse, 'data' | 'errors'>;
+  return { status: response.status, headers: response.headers, text, ...parsed };
+}
+
+/** A query with its variables, POSTed to `url`. */
+export const graphql = (
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+) => postGraphQL(url, { query, variables }, headers);

@@ -21,6 +21,7 @@ import {
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
 import { type ManagedChild, spawnChild } from '../src/stack/processes.js';
+import { graphql } from './edge.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-faults-'));
 chmodSync(folder, 0o755); // the cluster runs as `postgres` when we are root
@@ -58,23 +59,6 @@ async function waitForStatus(url: string, status: number, child?: ManagedChild):
     await sleep(200);
   }
   throw new Error(`${url} never answered ${status} (last: ${last})`);
-}
-
-async function graphql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    text,
-    body: JSON.parse(text) as {
-      data?: Record<string, unknown> | null;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    },
-  };
 }
 
 /** What a masked error may not reveal: addresses, ports, driver or SQL details, stacks. */
@@ -124,18 +108,18 @@ afterAll(async () => {
 
 test('patients down: HTTP 200 with the users part, a masked error for the rest, the gateway still ready', async () => {
   const signUp = await graphql(gatewayUrl, SIGN_UP, { input: { email, password, name: 'Faults Tester' } });
-  expect(signUp.body.errors).toBeUndefined();
-  const { accessToken: token } = (signUp.body.data as { signUp: { accessToken: string } }).signUp;
+  expect(signUp.errors).toBeUndefined();
+  const { accessToken: token } = (signUp.data as { signUp: { accessToken: string } }).signUp;
 
   const response = await graphql(
     gatewayUrl,
     'query Mixed($id: ID!) { me { email } patient(id: $id) { id } }',
     { id: '00000000-0000-4000-8000-000000000000' },
-    token,
+    { authorization: `Bearer ${token}` },
   );
   expect(response.status).toBe(200);
-  expect(response.body.data).toEqual({ me: { email }, patient: null });
-  expect(response.body.errors?.length).toBeGreaterThan(0);
+  expect(response.data).toEqual({ me: { email }, patient: null });
+  expect(response.errors?.length).toBeGreaterThan(0);
   expectMasked(response.text);
 
   // Reported, yet still in rotation: partial answers beat none.
@@ -151,8 +135,8 @@ test('PostgreSQL stopped: masked errors and readiness 503; back: recovery withou
 
   const login = await graphql(gatewayUrl, LOGIN, { input: { email, password } });
   expect(login.status).toBe(200);
-  expect(login.body.data ?? null).toBeNull();
-  expect(login.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  expect(login.data ?? null).toBeNull();
+  expect(login.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
   expectMasked(login.text);
 
   const ready = await fetch(readyUrl(usersUrl));
@@ -169,6 +153,6 @@ test('PostgreSQL stopped: masked errors and readiness 503; back: recovery withou
   cluster = await startEmbeddedPostgres({ dataDir, port: pgPort });
   await waitForStatus(readyUrl(usersUrl), 200);
   const again = await graphql(gatewayUrl, LOGIN, { input: { email, password } });
-  expect(again.body.errors).toBeUndefined();
-  expect(again.body.data).toEqual({ login: { accessToken: expect.any(String) } });
+  expect(again.errors).toBeUndefined();
+  expect(again.data).toEqual({ login: { accessToken: expect.any(String) } });
 }, 60_000);

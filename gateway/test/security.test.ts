@@ -3,35 +3,17 @@
  * (nginx, what :8000 is in production) of a whole stack running with NODE_ENV=production. Each is
  * refused with the code the README's Security section documents, and without internal detail.
  */
-import { startTestStack, type TestStack } from './edge.js';
+import { type GraphQLResponse, postGraphQL, useTestStack } from './edge.js';
 
-let edge: TestStack;
-beforeAll(async () => {
-  edge = await startTestStack({ nodeEnv: 'production' });
-}, 120_000);
-afterAll(async () => {
-  await edge?.stop();
-});
-
-interface GraphQLBody {
-  data?: unknown;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
+const edge = useTestStack({ nodeEnv: 'production' });
 
 async function send(init: RequestInit & { search?: string }) {
-  const response = await fetch(`${edge.edge}${init.search ?? ''}`, init);
+  const response = await fetch(`${edge().edge}${init.search ?? ''}`, init);
   const text = await response.text();
   return { status: response.status, headers: response.headers, text };
 }
 
-async function post(body: unknown, headers: Record<string, string> = {}) {
-  const { status, text } = await send({
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status, text, body: JSON.parse(text) as GraphQLBody };
-}
+const post = (body: unknown, headers: Record<string, string> = {}) => postGraphQL(edge().edge, body, headers);
 
 /** What no refusal may reveal: stack frames, source paths, SQL, hosts, product versions. */
 function expectNoInternals(text: string) {
@@ -39,15 +21,12 @@ function expectNoInternals(text: string) {
 }
 
 /** The one refusal a response carries, checked against the documented status, code and limit. */
-function expectRefused(
-  response: { status: number; text: string; body: GraphQLBody },
-  expected: { status: number; code: string; limit?: string },
-) {
+function expectRefused(response: GraphQLResponse, expected: { status: number; code: string; limit?: string }) {
   expect(response.status).toBe(expected.status);
-  expect(response.body.data ?? undefined).toBeUndefined();
+  expect(response.data ?? undefined).toBeUndefined();
   const error = expected.limit
-    ? response.body.errors?.find((e) => e.extensions?.limit === expected.limit)
-    : response.body.errors?.[0];
+    ? response.errors?.find((e) => e.extensions?.limit === expected.limit)
+    : response.errors?.[0];
   expect(error?.extensions?.code).toBe(expected.code);
   expectNoInternals(response.text);
   return error;
@@ -127,7 +106,7 @@ test('a misspelt field in production is refused without a "Did you mean" suggest
 test('a malformed JSON body is refused: 400 BAD_REQUEST, without the parser error', async () => {
   const response = await post('{"query": "{ me { id } }"');
   expectRefused(response, { status: 400, code: 'BAD_REQUEST' });
-  expect(response.body.errors).toEqual([{ message: 'Malformed request body', extensions: { code: 'BAD_REQUEST' } }]);
+  expect(response.errors).toEqual([{ message: 'Malformed request body', extensions: { code: 'BAD_REQUEST' } }]);
 });
 
 test('a mutation over GET is refused: 405 BAD_REQUEST with Allow: POST (and 400 CSRF without a preflight header)', async () => {
@@ -135,12 +114,16 @@ test('a mutation over GET is refused: 405 BAD_REQUEST with Allow: POST (and 400 
   const preflighted = await send({ search, headers: { 'apollo-require-preflight': 'true' } });
   expect(preflighted.status).toBe(405);
   expect(preflighted.headers.get('allow')).toBe('POST');
-  expect((JSON.parse(preflighted.text) as GraphQLBody).errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+  expect((JSON.parse(preflighted.text) as Pick<GraphQLResponse, 'errors'>).errors?.[0]?.extensions?.code).toBe(
+    'BAD_REQUEST',
+  );
   expectNoInternals(preflighted.text);
 
   const simple = await send({ search });
   expect(simple.status).toBe(400);
-  expect((JSON.parse(simple.text) as GraphQLBody).errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+  expect((JSON.parse(simple.text) as Pick<GraphQLResponse, 'errors'>).errors?.[0]?.extensions?.code).toBe(
+    'BAD_REQUEST',
+  );
 });
 
 test('a batched (array) request is refused: 400 BAD_REQUEST', async () => {
@@ -151,23 +134,15 @@ test('a batched (array) request is refused: 400 BAD_REQUEST', async () => {
 test('the same edge answers a well-formed query within the limits', async () => {
   const response = await post({ query: '{ me { id } }' }, { accept: 'application/graphql-response+json' });
   expect(response.status).toBe(200);
-  expect(response.body).toEqual({ data: { me: null } });
+  expect(JSON.parse(response.text)).toEqual({ data: { me: null } });
 });
 
 test.each(['users', 'patients'] as const)(
   'the %s subgraph refuses on its own too (its looser limits; no introspection nor _service sdl in production)',
   async (name) => {
-    const url = edge.stack.urls.subgraphs[name];
+    const url = edge().stack.urls.subgraphs[name];
     expect(url).toBeDefined();
-    const direct = async (query: string) => {
-      const response = await fetch(String(url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query }),
-      });
-      const text = await response.text();
-      return { status: response.status, text, body: JSON.parse(text) as GraphQLBody };
-    };
+    const direct = (query: string) => postGraphQL(String(url), { query });
     const deep = await direct(`{ ${'a { '.repeat(15)}b${' }'.repeat(15)} }`);
     const error = expectRefused(deep, { status: 400, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'MAX_DEPTH' });
     expect(error?.message).toBe('Query depth limit of 15 exceeded, found 16.');
