@@ -10,7 +10,7 @@ import {
   type RevocationList,
   SUBGRAPH_SECRET_HEADER,
 } from '../src/index.js';
-import { createTestTokenIssuer } from '../src/testing/index.js';
+import { createTestTokenIssuer, forgedAccessTokens } from '../src/testing/index.js';
 
 const USER = '7d1f6a52-6a3c-4c47-9d55-8e0a4a3b2c10';
 
@@ -58,6 +58,26 @@ describe('revocation cache', () => {
     await expect(cache.notBeforeOf(USER)).resolves.toBeUndefined(); // stale but within the minute
     jest.setSystemTime(Date.now() + 20_000);
     await expect(cache.notBeforeOf(USER)).rejects.toThrow('users subgraph away');
+  });
+});
+
+describe('createAccessTokenVerifier against forged tokens', () => {
+  test('refuses every forgery, even once the genuine token with the same claims is remembered', async () => {
+    const issuer = await createTestTokenIssuer();
+    const { genuine, attacks } = await forgedAccessTokens(issuer.signingKey, { userId: USER });
+    await expect(issuer.verifier(genuine)).resolves.toEqual({ userId: USER, role: 'ADMIN' });
+    const accepted: string[] = [];
+    for (const [attack, token] of Object.entries(attacks)) {
+      await issuer.verifier(token).then(
+        () => accepted.push(attack),
+        (error: unknown) =>
+          expect([attack, error]).toEqual([
+            attack,
+            expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } }),
+          ]),
+      );
+    }
+    expect(accepted).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_TOKEN_ISSUER,
   type Role,
 } from '../auth/tokens.js';
+import type { AttackSigningKey } from './token-attacks.js';
 
 export interface TestTokenClaims {
   userId?: string;
@@ -26,13 +27,16 @@ export interface TestTokenIssuer {
   keys: JWTVerifyGetKey;
   /** Verifies with the production verifier (default issuer and audience) against this key set. */
   verifier: AccessTokenVerifier;
+  /** Its private key, for `forgedAccessTokens`. */
+  signingKey: AttackSigningKey;
   sign(claims?: TestTokenClaims): Promise<string>;
 }
 
 export async function createTestTokenIssuer(): Promise<TestTokenIssuer> {
   const { privateKey, publicKey } = await generateKeyPair(ACCESS_TOKEN_ALGORITHM, { crv: 'Ed25519' });
   const kid = `test-${randomUUID()}`;
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' }] };
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' };
+  const jwks = { keys: [publicJwk] };
   const keys = createLocalJWKSet(jwks);
   const sign = async (claims: TestTokenClaims = {}) => {
     const now = Math.floor(Date.now() / 1000);
@@ -47,7 +51,7 @@ export async function createTestTokenIssuer(): Promise<TestTokenIssuer> {
       .sign(privateKey);
   };
   const verifier = createAccessTokenVerifier({ keys, issuer: DEFAULT_TOKEN_ISSUER, audience: DEFAULT_TOKEN_AUDIENCE });
-  return { jwks, keys, verifier, sign };
+  return { jwks, keys, verifier, signingKey: { privateKey, publicJwk, kid }, sign };
 }
 
 let shared: Promise<TestTokenIssuer> | undefined;
