@@ -9,8 +9,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
-import { findNginx, writeNginxConfig } from '../src/stack/nginx.js';
-import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
+import { findNginx, runNginx, writeNginxConfig } from '../src/stack/nginx.js';
+import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
 import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
@@ -57,14 +57,7 @@ function startBenchNginx(bin: string, prefix: string, edgePort: number, gatewayP
   const raised = original.replace(/rate=\d+r\/s/, 'rate=1000000r/s');
   if (raised === original) throw new Error('nginx template: no limit_req_zone rate to raise for the benchmark');
   writeFileSync(site, raised);
-  return spawnChild({
-    name: 'nginx',
-    command: bin,
-    args: ['-p', prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'],
-    cwd: prefix,
-    env: { PATH: process.env.PATH ?? '' },
-    output: 'quiet',
-  });
+  return runNginx({ bin, prefix, conf, output: 'quiet' });
 }
 
 runMain(async () => {

@@ -81,20 +81,24 @@ export function writeNginxConfig(prefix: string, variables: NginxVariables): str
   return conf;
 }
 
-/** Runs nginx in the foreground (`daemon off`) under `prefix`; SIGQUIT is its graceful stop. */
+/** Runs nginx in the foreground (`daemon off`) on `conf` under `prefix`; SIGQUIT is its graceful stop. */
+export function runNginx(options: { bin: string; prefix: string; conf: string; output: ChildOutput }): ManagedChild {
+  return spawnChild({
+    name: 'nginx',
+    command: options.bin,
+    args: ['-p', options.prefix, '-c', options.conf, '-e', 'stderr', '-g', 'daemon off;'],
+    cwd: options.prefix,
+    env: { PATH: process.env.PATH ?? '' },
+    output: options.output,
+  });
+}
+
+/** nginx on the project's template, rendered with `variables` under `prefix`. */
 export function startNginx(options: {
   bin: string;
   prefix: string;
   variables: NginxVariables;
   output: ChildOutput;
 }): ManagedChild {
-  const conf = writeNginxConfig(options.prefix, options.variables);
-  return spawnChild({
-    name: 'nginx',
-    command: options.bin,
-    args: ['-p', options.prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'],
-    cwd: options.prefix,
-    env: { PATH: process.env.PATH ?? '' },
-    output: options.output,
-  });
+  return runNginx({ ...options, conf: writeNginxConfig(options.prefix, options.variables) });
 }
