@@ -64,8 +64,8 @@ async function lookUp(em: EntityManager, patients: ImportedPatient[]) {
   ]);
   const patientIdByKey = new Map(identifiers.map((row) => [keyOf(row.system, row.value), row.patient.id]));
   const patientIdByMrn = new Map(byMrn.map((patient) => [patient.mrn, patient.id]));
-  const ids = [...new Set([...patientIdByKey.values()])].filter((id) => !byMrn.some((patient) => patient.id === id));
   const byId = new Map(byMrn.map((patient) => [patient.id, patient]));
+  const ids = [...new Set(patientIdByKey.values())].filter((id) => !byId.has(id));
   if (ids.length) for (const patient of await em.find(Patient, { id: { $in: ids } })) byId.set(patient.id, patient);
   return { patientIdByKey, patientIdByMrn, byId };
 }
@@ -236,10 +236,7 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
       } catch (error) {
         // Another import created the same identifier meanwhile: look again, then update it.
         if (error instanceof ConflictError && attempt === 1 && error.message.startsWith('identifiers')) {
-          const again = await lookUp(deps.em, [patient]);
-          for (const [key, id] of again.patientIdByKey) known.patientIdByKey.set(key, id);
-          for (const [key, id] of again.patientIdByMrn) known.patientIdByMrn.set(key, id);
-          for (const [id, found] of again.byId) known.byId.set(id, found);
+          for (const found of (await lookUp(deps.em, [patient])).byId.values()) remember(known, found);
           continue;
         }
         if (error instanceof AppError) {
