@@ -4,10 +4,10 @@ import { pino } from 'pino';
 import { createErrorFormatter, withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { timeOrderedId } from '../src/audit.js';
-import { createPatientsHarness, type TestCaller } from './harness.js';
+import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
 let database: TestDatabase;
-let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let harness: PatientsHarness;
 let clinician: TestCaller;
 let viewer: TestCaller;
 let admin: TestCaller;

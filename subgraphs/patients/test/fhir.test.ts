@@ -1,9 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { fhirSchemaErrors } from './fhir-schema.js';
-import { createPatientsHarness, type TestCaller } from './harness.js';
+import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
 let database: TestDatabase;
-let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let harness: PatientsHarness;
 let clinician: TestCaller;
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -91,3 +91,4 @@ export async function createPatientsHarness(database: TestDatabase) {
   };
   return { config, services, orm, statements, execute, lastRequestId, caller, createTestPatient, stop };
 }
+export type PatientsHarness = Awaited<ReturnType<typeof createPatientsHarness>>;

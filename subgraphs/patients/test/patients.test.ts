@@ -1,9 +1,9 @@
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, createTestTokenIssuer, type TestDatabase, testTokenIssuer } from '@healthsync/orm/testing';
-import { createPatientsHarness, type TestCaller } from './harness.js';
+import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
 let database: TestDatabase;
-let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let harness: PatientsHarness;
 let clinician: TestCaller;
 let viewer: TestCaller;
 let admin: TestCaller;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { EXACT_COUNT_LIMIT, pageQuery } from '../src/patients/list.js';
-import { createPatientsHarness, type TestCaller } from './harness.js';
+import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
 const PATIENTS = 100_000;
 const GIVEN = ['Ada', 'Élise', 'João', 'Karim', 'Maria', 'Søren', 'Wei', 'Zoë', 'Hannah', 'Tomás', 'Olga'];
@@ -15,7 +15,7 @@ const FAMILY = ['Müller', 'Williams', 'Fernández', 'Hernández', 'Smith', 'Ngu
 const RARE = 500;
 
 let database: TestDatabase;
-let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let harness: PatientsHarness;
 let viewer: TestCaller;
 const authors = Array.from({ length: 7 }, () => randomUUID());
 

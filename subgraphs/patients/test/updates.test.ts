@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { createPatientsHarness, type TestCaller } from './harness.js';
+import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
 let database: TestDatabase;
-let harness: Awaited<ReturnType<typeof createPatientsHarness>>;
+let harness: PatientsHarness;
 let clinician: TestCaller;
 let other: TestCaller;
 beforeAll(async () => {
