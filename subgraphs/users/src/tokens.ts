@@ -96,30 +96,30 @@ export async function rotateRefreshToken(
 ): Promise<IssuedTokens> {
   const session = await em.findOne(RefreshSession, { tokenHash: hashRefreshToken(presented) }, { populate: ['user'] });
   if (!session) throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
-  // A family is over once any of its tokens was revoked: a token added by a refresh that raced
-  // the revocation is refused too.
-  if (session.revokedAt || (await em.count(RefreshSession, { familyId: session.familyId, revokedAt: { $ne: null } }))) {
-    await revokeFamily(em, session.familyId);
-    throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
-  }
   const now = Date.now();
   const user = session.user as unknown as User;
   const idle = now - session.createdAt.getTime() > config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
-  if (session.usedAt || idle || session.familyExpiresAt.getTime() <= now || !user.active) {
+  if (session.revokedAt || session.usedAt || idle || session.familyExpiresAt.getTime() <= now || !user.active) {
     await revokeFamily(em, session.familyId);
     if (session.usedAt)
       logger.warn({ userId: user.id, familyId: session.familyId }, 'refresh token reused: session revoked');
     throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
   }
-  // Two concurrent refreshes with one token: only one claims it; the other is a reuse.
-  const claimed = await em.nativeUpdate(
-    RefreshSession,
-    { id: session.id, usedAt: null, revokedAt: null },
-    { usedAt: new Date(now) },
-  );
-  if (claimed !== 1) {
+  // Two concurrent refreshes with one token: only one claims it; the other is a reuse. A family is
+  // over once any of its tokens was revoked: a token added by a refresh that raced the revocation
+  // is refused too (checked in the same statement).
+  const revokedInFamily = em
+    .createQueryBuilder(RefreshSession, 'f')
+    .select('f.familyId')
+    .where({ familyId: session.familyId, revokedAt: { $ne: null } });
+  const claimed = await em
+    .createQueryBuilder(RefreshSession)
+    .update({ usedAt: new Date(now) })
+    .where({ id: session.id, usedAt: null, revokedAt: null, familyId: { $nin: revokedInFamily.getKnexQuery() } })
+    .execute('run');
+  if (claimed.affectedRows !== 1) {
     await revokeFamily(em, session.familyId);
-    logger.warn({ userId: user.id, familyId: session.familyId }, 'refresh token reused: session revoked');
+    logger.warn({ userId: user.id, familyId: session.familyId }, 'refresh token reused or revoked: session revoked');
     throw new SignInRequiredError(INVALID_REFRESH_TOKEN);
   }
   const refreshToken = addRefreshToken(em, user, session.familyId, session.familyExpiresAt);
