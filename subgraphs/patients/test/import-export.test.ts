@@ -3,7 +3,7 @@
  * PostgreSQL), over HTTP through the public edge only.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -199,6 +199,5 @@ describe('npm run export', () => {
       unchanged: lines.length,
       rejected: [],
     });
-    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(lines.length);
   });
 });
