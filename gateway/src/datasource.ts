@@ -13,18 +13,6 @@ type Fetcher = RemoteGraphQLDataSource['fetcher'];
  */
 export const FORWARDED_HEADERS = ['authorization', 'x-request-id', CLIENT_ADDRESS_HEADER] as const;
 
-export interface SubgraphAgentOptions {
-  /** Open connections per subgraph host, busy or idle. */
-  maxSockets?: number;
-  /** Idle connections kept per subgraph host. */
-  maxFreeSockets?: number;
-  /**
-   * How long an idle connection is kept. Below the subgraphs' 75 s server keepAliveTimeout
-   * (orm/src/http/service.ts), so the gateway drops an idle socket before the server would.
-   */
-  idleTimeoutMs?: number;
-}
-
 /**
  * The fetcher the gateway uses for every subgraph request: node-fetch 2 over Node's own agents
  * with keep-alive, so a query plan's fetches reuse warm TCP connections instead of paying a
@@ -32,14 +20,15 @@ export interface SubgraphAgentOptions {
  * and retry needs we do not have) and over the global fetch (undici, whose pool cannot be tuned
  * without the undici package): one small, explicit pool per process whose limits are ours.
  */
-export function createSubgraphFetcher(options: SubgraphAgentOptions = {}): { fetcher: Fetcher; destroy(): void } {
-  const agentOptions = {
+export function createSubgraphFetcher(): { fetcher: Fetcher; destroy(): void } {
+  const agentOptions: http.AgentOptions = {
     keepAlive: true,
-    maxSockets: options.maxSockets ?? 64,
-    maxFreeSockets: options.maxFreeSockets ?? 16,
-    // On an idle pooled socket Node's agent turns this timeout into closing the socket.
-    timeout: options.idleTimeoutMs ?? 30_000,
-    scheduling: 'lifo' as const, // reuse the warmest socket; surplus ones idle out
+    maxSockets: 64, // open connections per subgraph host, busy or idle
+    maxFreeSockets: 16,
+    // On an idle pooled socket Node's agent turns this timeout into closing the socket: below the
+    // subgraphs' 75 s server keepAliveTimeout (orm/src/http/service.ts), so we drop it first.
+    timeout: 30_000,
+    scheduling: 'lifo', // reuse the warmest socket; surplus ones idle out
   };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
