@@ -8,9 +8,9 @@ import { type Gender, Patient } from '../entities.js';
 import { isUuid } from './ids.js';
 
 export const MAX_PAGE_SIZE = 100;
-export const MAX_SEARCH_LENGTH = 100;
+const MAX_SEARCH_LENGTH = 100;
 /** pg_trgm word similarity from which a search word counts as a (misspelt) name: "smiht" ~ "smith" is 0.5, "joao" ~ "john" 0.4. */
-export const SEARCH_SIMILARITY = 0.5;
+const SEARCH_SIMILARITY = 0.5;
 /**
  * `totalCount` is exact up to this many matches; beyond it, the planner's estimate. Counting every
  * match of a large result would cost a scan of all of them on every page (FHIR's `_total=estimate`).
@@ -153,7 +153,7 @@ function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } 
 }
 
 /** Checks the arguments a client controls; BAD_USER_INPUT names the first bad one. */
-export function validateListArgs(args: PatientListArgs): void {
+function validateListArgs(args: PatientListArgs): void {
   if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE)
     throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
   const search = args.filter.search?.trim() ?? '';
