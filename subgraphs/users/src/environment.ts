@@ -51,7 +51,7 @@ export function loadUsersConfig(source: Record<string, string | undefined> = pro
 }
 
 /** Settings of the admin CLI (`npm run users:create-admin`): like `npm run migrate`, plus the password. */
-export const AdminCliEnvironment = z.object({
+const AdminCliEnvironment = z.object({
   DATABASE_URL: env.url().optional(),
   ADMIN_PASSWORD: z.string().optional(),
 });
@@ -61,7 +61,7 @@ export function loadAdminCliConfig(source: Record<string, string | undefined> = 
 }
 
 /** Settings of the key rotation command (`npm run users:rotate-keys`). */
-export const RotateKeysEnvironment = UsersEnvironment.pick({
+const RotateKeysEnvironment = UsersEnvironment.pick({
   KEYS_DIR: true,
   JWT_PRIVATE_KEY: true,
   JWT_PREVIOUS_PUBLIC_KEY: true,

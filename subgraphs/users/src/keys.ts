@@ -36,7 +36,7 @@ function parseJwk(json: string, what: string): JWK {
 }
 
 /** A new Ed25519 private JWK with a fresh `kid`. */
-export async function generateSigningJwk(): Promise<JWK> {
+async function generateSigningJwk(): Promise<JWK> {
   const { privateKey } = await generateKeyPair(ACCESS_TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
   return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: ACCESS_TOKEN_ALGORITHM };
 }
@@ -92,7 +92,7 @@ export interface RotatedKeys {
  * tokens it signed); the old previous is dropped. Rotate at most once per access token lifetime,
  * or tokens signed two keys ago are refused before they expire.
  */
-export async function rotateKeys(current: JWK, previous: JWK | undefined): Promise<RotatedKeys> {
+async function rotateKeys(current: JWK, previous: JWK | undefined): Promise<RotatedKeys> {
   return { current: await generateSigningJwk(), previous: publicPart(current), removedKid: previous?.kid };
 }
 

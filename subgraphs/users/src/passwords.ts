@@ -6,8 +6,8 @@ import { BadUserInputError } from '@healthsync/orm';
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 128;
+const PASSWORD_MIN_LENGTH = 12;
+const PASSWORD_MAX_LENGTH = 128;
 
 // zxcvbn's list of the ~30,000 most used passwords; only the long enough ones can reach the check.
 const COMMON_PASSWORDS = new Set(dictionary.passwords.filter((word) => word.length >= PASSWORD_MIN_LENGTH));
@@ -34,7 +34,7 @@ export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPT
  * sign-ins would keep every core hashing (19 MiB, tens of ms each) and starve the other requests
  * of this process and its neighbours. Half the cores, at least one; the rest of the burst waits.
  */
-export const ARGON2_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
+const ARGON2_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
 
 /** Runs at most `concurrency` of the tasks given to it at once, the others in arrival order. */
 export function createLimiter(concurrency: number) {

@@ -21,7 +21,7 @@ export const hashRefreshToken = (token: string) => createHash('sha256').update(t
  * seconds: every token issued up to the cut-off's second is refused, and tokens issued after it
  * within that same second get this `iat` (see signAccessToken), so they are not.
  */
-export const firstValidIat = (at: Date) => Math.floor(at.getTime() / 1000) + 1;
+const firstValidIat = (at: Date) => Math.floor(at.getTime() / 1000) + 1;
 
 /** Signs an access token for `user` (DESIGN.md §4 claims). */
 export async function signAccessToken(user: User, keys: SigningKeys, config: UsersConfig): Promise<string> {
@@ -72,7 +72,7 @@ export async function issueTokens(
 const INVALID_REFRESH_TOKEN = 'Invalid or expired refresh token';
 
 /** Revokes every still-live token of a session family, at once (not part of the unit of work). */
-export async function revokeFamily(em: EntityManager, familyId: string): Promise<void> {
+async function revokeFamily(em: EntityManager, familyId: string): Promise<void> {
   await em.nativeUpdate(RefreshSession, { familyId, revokedAt: null }, { revokedAt: new Date() });
 }
 
