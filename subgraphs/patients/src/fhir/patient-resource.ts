@@ -6,7 +6,7 @@
 import { BadUserInputError } from '@healthsync/orm';
 import type { Gender, PatientIdentifierValue } from '../entities.js';
 import { MRN_SYSTEM } from '../patients/fhir.js';
-import type { AddressDraft } from '../patients/validation.js';
+import { type AddressDraft, isCalendarDate } from '../patients/validation.js';
 
 /** Per call, so one request stays a bounded amount of work (the body limit bounds bytes). */
 export const IMPORT_LIMITS = {
@@ -37,7 +37,6 @@ export interface ImportedPatient {
 
 const BUNDLE_TYPES = new Set(['transaction', 'batch', 'collection', 'searchset']);
 const FHIR_GENDERS: Record<string, Gender> = { male: 'MALE', female: 'FEMALE', other: 'OTHER', unknown: 'UNKNOWN' };
-const FHIR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const FHIR_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -112,15 +111,6 @@ function listOf(value: unknown, path: string): unknown[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) fail(path, 'must be an array');
   return value;
-}
-
-/** A calendar date that exists: 1990-02-30 does not (JavaScript's Date would roll it over). */
-export function isCalendarDate(value: string): boolean {
-  const match = FHIR_DATE.exec(value);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 function birthDateOf(value: unknown): string | null {

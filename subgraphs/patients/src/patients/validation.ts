@@ -88,7 +88,7 @@ export function normaliseMrn(value: string, field = 'mrn'): string {
 }
 
 /** YYYY-MM-DD naming a real day: Date.parse alone rolls 1990-02-30 over to March. */
-function isCalendarDate(value: string): boolean {
+export function isCalendarDate(value: string): boolean {
   if (!LOCAL_DATE.test(value)) return false;
   const parsed = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
