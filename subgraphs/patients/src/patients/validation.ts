@@ -96,8 +96,7 @@ export function isCalendarDate(value: string): boolean {
 
 function birthDate(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
-  if (!isCalendarDate(value))
-    throw new BadUserInputError('birthDate must be a date (YYYY-MM-DD)', 'birthDate');
+  if (!isCalendarDate(value)) throw new BadUserInputError('birthDate must be a date (YYYY-MM-DD)', 'birthDate');
   if (value > latestToday()) throw new BadUserInputError('birthDate must not be in the future', 'birthDate');
   if (value < EARLIEST_BIRTH_DATE)
     throw new BadUserInputError(`birthDate must not be before ${EARLIEST_BIRTH_DATE}`, 'birthDate');
