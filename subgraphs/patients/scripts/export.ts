@@ -12,11 +12,11 @@ import { type ApiClient, connect, credentialsOf, rate } from './api.js';
 import { CliError, isMain, loadDataCliConfig, runCli } from './environment.js';
 import { createProgress, type ProgressMode, progressMode } from './progress.js';
 
-const PAGE = `query DataCliExport($after: String, $includeInactive: Boolean) {
+const PAGE = `query DataCliExport($after: String, $includeInactive: Boolean, $withTotal: Boolean!) {
   patients(first: 100, after: $after, filter: { includeInactive: $includeInactive }, orderBy: { field: CREATED_AT, direction: ASC }) {
     edges { node { fhir } }
     pageInfo { hasNextPage endCursor }
-    totalCount
+    totalCount @include(if: $withTotal)
   }
 }`;
 
@@ -24,7 +24,8 @@ interface Page {
   patients: {
     edges: { node: { fhir: Record<string, unknown> } }[];
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    totalCount: number;
+    /** Only on the first page: counting is a query of its own. */
+    totalCount?: number;
   };
 }
 
@@ -42,17 +43,19 @@ export async function runExport(options: ExportOptions): Promise<{ count: number
   const includeInactive = client.role === 'ADMIN';
   let count = 0;
   let after: string | null = null;
+  let total: number | undefined;
   let progress: ReturnType<typeof createProgress> | undefined;
   try {
     for (;;) {
-      const { patients }: Page = await client.request<Page>(PAGE, { after, includeInactive });
-      progress ??= createProgress('export', patients.totalCount, options.progress ?? 'none');
+      const { patients }: Page = await client.request<Page>(PAGE, { after, includeInactive, withTotal: !progress });
+      total ??= patients.totalCount ?? 0;
+      progress ??= createProgress('export', total, options.progress ?? 'none');
       for (const { node } of patients.edges) {
         // Backpressure: a slow disk or pipe holds the next page back instead of filling memory.
         if (!out.write(`${JSON.stringify(node.fhir)}\n`)) await once(out, 'drain');
         count++;
       }
-      progress.update(count, `${count} of ${patients.totalCount} patients`);
+      progress.update(count, `${count} of ${total} patients`);
       if (!patients.pageInfo.hasNextPage) break;
       after = patients.pageInfo.endCursor;
     }
