@@ -14,6 +14,7 @@ import { type ApiClient, connect } from '../scripts/api.js';
 import { CliError } from '../scripts/environment.js';
 import { runExport } from '../scripts/export.js';
 import { runImport } from '../scripts/import.js';
+import { seedPatients } from '../scripts/seed.js';
 import { SYNTHEA_SYSTEM } from '../scripts/synthea.js';
 import { fhirSchemaErrors } from './fhir-schema.js';
 import { STACK_ADMIN, startDataStack } from './import-stack.js';
@@ -199,5 +200,15 @@ describe('npm run export', () => {
       unchanged: lines.length,
       rejected: [],
     });
+  });
+
+  test('pages past the first 100 patients, each exported once', async () => {
+    const file = path.join(tmp, 'many.ndjson');
+    writeFileSync(file, [...seedPatients(21, 120)].map((patient) => JSON.stringify(patient)).join('\n'));
+    expect(await runImport({ client: admin, paths: [file] })).toMatchObject({ created: 120, rejected: [] });
+    const ids = (await exportAll()).map((resource) => resource.id);
+    expect(ids.length).toBeGreaterThan(100);
+    expect(ids).toHaveLength(await patientCount());
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
