@@ -9,7 +9,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createDatabaseIfMissing,
   type EmbeddedDatabase,
@@ -20,7 +19,7 @@ import {
   startEmbeddedPostgres,
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
-import { type ManagedChild, spawnChild } from '../src/stack/processes.js';
+import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
 import { graphql } from './edge.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-faults-'));
@@ -29,6 +28,7 @@ const dataDir = path.join(folder, 'postgres');
 let cluster: EmbeddedDatabase;
 let pgPort: number;
 const children: ManagedChild[] = [];
+let users: ManagedChild;
 let usersUrl: string;
 let gatewayUrl: string;
 
@@ -43,22 +43,6 @@ function startService(name: string, entry: string, env: Record<string, string>):
   });
   children.push(child);
   return child;
-}
-
-/** Polls `url` until it answers `status`; fails with the last answer after about 20 s. */
-async function waitForStatus(url: string, status: number, child?: ManagedChild): Promise<void> {
-  let last = 'no answer';
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (child?.hasExited()) throw new Error(`${child.name} exited:\n${child.lastLines()}`);
-    const answer = await fetch(url).then(
-      (response) => response.status,
-      (error: unknown) => String(error),
-    );
-    if (answer === status) return;
-    last = String(answer);
-    await sleep(200);
-  }
-  throw new Error(`${url} never answered ${status} (last: ${last})`);
 }
 
 /** What a masked error may not reveal: addresses, ports, driver or SQL details, stacks. */
@@ -85,7 +69,7 @@ beforeAll(async () => {
   const [usersPort, gatewayPort, closedPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
   usersUrl = `http://127.0.0.1:${usersPort}/graphql`;
   gatewayUrl = `http://127.0.0.1:${gatewayPort}/graphql`;
-  const users = startService('users', 'subgraphs/users/src/index.ts', {
+  users = startService('users', 'subgraphs/users/src/index.ts', {
     PORT: String(usersPort),
     USERS_DATABASE_URL: subgraphDatabaseUrl(adminUrl, 'users', passwords.users),
     KEYS_DIR: path.join(folder, 'keys'),
@@ -97,7 +81,7 @@ beforeAll(async () => {
     PATIENTS_URL: `http://127.0.0.1:${closedPort}/graphql`,
     JWKS_URL: new URL('/.well-known/jwks.json', usersUrl).toString(),
   });
-  await Promise.all([waitForStatus(readyUrl(usersUrl), 200, users), waitForStatus(readyUrl(gatewayUrl), 200, gateway)]);
+  await Promise.all([waitUntilReady(users, readyUrl(usersUrl)), waitUntilReady(gateway, readyUrl(gatewayUrl))]);
 }, 120_000);
 
 afterAll(async () => {
@@ -151,7 +135,7 @@ test('PostgreSQL stopped: masked errors and readiness 503; back: recovery withou
   ]);
 
   cluster = await startEmbeddedPostgres({ dataDir, port: pgPort });
-  await waitForStatus(readyUrl(usersUrl), 200);
+  await waitUntilReady(users, readyUrl(usersUrl), 20_000);
   const again = await graphql(gatewayUrl, LOGIN, { input: { email, password } });
   expect(again.errors).toBeUndefined();
   expect(again.data).toEqual({ login: { accessToken: expect.any(String) } });
