@@ -6,7 +6,7 @@ import { withClient } from '@healthsync/orm';
 
 // Names from several languages, accents included, so that accent-free and typo-tolerant search
 // have something to do. Every combination of a given and a family name occurs.
-export const GIVEN_NAMES = [
+const GIVEN_NAMES = [
   'Ada',
   'Adèle',
   'Ahmed',
@@ -244,7 +244,7 @@ export const FAMILY_NAMES = [
   'Zimmermann',
 ];
 
-export const BENCH_IDENTIFIER_SYSTEM = 'urn:healthsync:bench:national-id';
+const BENCH_IDENTIFIER_SYSTEM = 'urn:healthsync:bench:national-id';
 
 /**
  * Inserts `count` patients (2% archived, created over the last `count` minutes by `userIds` in

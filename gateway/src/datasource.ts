@@ -11,7 +11,7 @@ type Fetcher = RemoteGraphQLDataSource['fetcher'];
  * Headers a subgraph needs from the client's request: it re-verifies the token, logs the same id
  * and throttles sign-ins by the client's address.
  */
-export const FORWARDED_HEADERS = ['authorization', 'x-request-id', CLIENT_ADDRESS_HEADER] as const;
+const FORWARDED_HEADERS = ['authorization', 'x-request-id', CLIENT_ADDRESS_HEADER] as const;
 
 /**
  * The fetcher the gateway uses for every subgraph request: node-fetch 2 over Node's own agents

@@ -6,7 +6,7 @@ import { parse } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-export const ROVER_CONFIG_FILE = path.join(REPO_ROOT, 'rover.yaml');
+const ROVER_CONFIG_FILE = path.join(REPO_ROOT, 'rover.yaml');
 /** The committed, composed supergraph the gateway serves. */
 export const SUPERGRAPH_FILE = path.join(REPO_ROOT, 'gateway', 'supergraph.graphql');
 
