@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import type { ImportResult } from '../src/fhir/import.js';
 import { IMPORT_LIMITS } from '../src/fhir/patient-resource.js';
 import { createPatientsHarness, type TestCaller } from './harness.js';
 
@@ -31,19 +32,11 @@ const SEARCH = `query Search($search: String!) {
 const SYNTHEA = 'https://github.com/synthetichealth/synthea';
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
-const importAs = async (resources: unknown, by: TestCaller = clinician) => {
-  const result = await harness.execute(IMPORT, { resources }, by);
-  return result;
-};
+const importAs = (resources: unknown, by: TestCaller = clinician) => harness.execute(IMPORT, { resources }, by);
 const imported = async (resources: unknown) => {
   const result = await importAs(resources);
   expect(result.errors).toBeUndefined();
-  return result.data?.importPatients as {
-    created: number;
-    updated: number;
-    unchanged: number;
-    failed: { index: number; message: string }[];
-  };
+  return result.data?.importPatients as ImportResult;
 };
 const search = async (text: string) => {
   const result = await harness.execute(SEARCH, { search: text }, clinician);
