@@ -9,6 +9,9 @@ import {
 } from '@healthsync/orm';
 import { z } from 'zod';
 
+/** The committed, composed supergraph (`npm run compose`): what the gateway serves by default. */
+export const SUPERGRAPH_FILE = path.join(REPO_ROOT, 'gateway', 'supergraph.graphql');
+
 /** Every setting of the gateway process; nothing else in this workspace's services reads process.env. */
 export const GatewayEnvironment = z.object({
   ...serviceEnvironment({ port: 4000, limits: GATEWAY_LIMITS }),
@@ -18,7 +21,7 @@ export const GatewayEnvironment = z.object({
   /** The users subgraph's public keys; the gateway checks every bearer token against them. */
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
   /** The composed supergraph (`npm run compose`); a container may mount another one. */
-  SUPERGRAPH_FILE: z.string().default(path.join(REPO_ROOT, 'gateway', 'supergraph.graphql')),
+  SUPERGRAPH_FILE: z.string().default(SUPERGRAPH_FILE),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnvironment>;
 

@@ -2,12 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  CompositionFailedError,
-  composeSupergraph,
-  readSupergraphConfig,
-  SUPERGRAPH_FILE,
-} from '../src/supergraph/compose.js';
+import { SUPERGRAPH_FILE } from '../src/environment.js';
+import { CompositionFailedError, composeSupergraph, readSupergraphConfig } from '../src/supergraph/compose.js';
 
 describe('rover.yaml and the committed supergraph', () => {
   test('the committed supergraph is what composing rover.yaml gives now (else: npm run compose)', () => {

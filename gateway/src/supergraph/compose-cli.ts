@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, runMain } from '@healthsync/orm';
-import { composeSupergraph, SUPERGRAPH_FILE } from './compose.js';
+import { SUPERGRAPH_FILE } from '../environment.js';
+import { composeSupergraph } from './compose.js';
 
 runMain(async () => {
   const check = process.argv.includes('--check');
