@@ -136,7 +136,7 @@ describe('npm run import', () => {
         cwd: REPO_ROOT,
         env: {
           ...process.env,
-          HEALTHSYNC_URL: data.url,
+          HEALTHSYNC_URL: data.edge,
           HEALTHSYNC_EMAIL: STACK_ADMIN.email,
           HEALTHSYNC_PASSWORD: STACK_ADMIN.password,
         },
@@ -149,7 +149,7 @@ describe('npm run import', () => {
   });
 
   test('bad credentials are one clear error naming who was refused', async () => {
-    const refused = connect({ url: data.url, credentials: { email: STACK_ADMIN.email, password: 'wrong password!' } });
+    const refused = connect({ url: data.edge, credentials: { email: STACK_ADMIN.email, password: 'wrong password!' } });
     await expect(refused).rejects.toThrow(CliError);
     await expect(refused).rejects.toThrow(/^sign-in as data-admin@example.org refused: /);
   });

@@ -14,5 +14,5 @@ export async function startDataStack() {
     env: { ADMIN_EMAIL: STACK_ADMIN.email, ADMIN_PASSWORD: STACK_ADMIN.password },
   });
   const admin = (): Promise<ApiClient> => connect({ url: testStack.edge, credentials: STACK_ADMIN });
-  return { ...testStack, url: testStack.edge, admin };
+  return { ...testStack, admin };
 }
