@@ -10,7 +10,7 @@ import { createProgress, type ProgressMode, progressMode } from './progress.js';
 import { listSources, readSource, type SourceRecord } from './sources.js';
 
 /** Under the API's 200 patients per call, and well under the 100 kB body limit of the edge. */
-export const BATCH = { records: 100, bytes: 90 * 1024 } as const;
+const BATCH = { records: 100, bytes: 90 * 1024 } as const;
 
 export interface ImportSummary {
   records: number;

@@ -39,9 +39,9 @@ const FORMATS: Record<string, SourceFormat> = {
  * (`npm run import` caps it at 256 MB, which keeps V8 from letting garbage pile up on a long
  * stream); NDJSON and CSV have no size limit.
  */
-export const MAX_JSON_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_JSON_FILE_BYTES = 32 * 1024 * 1024;
 /** One record, as sent: the API's body limit is 100 kB for a whole batch. */
-export const MAX_RECORD_BYTES = 32 * 1024;
+const MAX_RECORD_BYTES = 32 * 1024;
 /** What the API models: the rest (extensions, text, contained resources…) is not sent. */
 const MODELLED = [
   'resourceType',
@@ -81,7 +81,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Only the modelled elements of a Patient; anything else is passed through for the API to judge. */
-export function slim(value: unknown): unknown {
+function slim(value: unknown): unknown {
   if (!isObject(value) || value.resourceType !== 'Patient') return value;
   return Object.fromEntries(MODELLED.filter((key) => key in value).map((key) => [key, value[key]]));
 }

@@ -11,7 +11,7 @@ const DRIVERS_SYSTEM = 'urn:oid:2.16.840.1.113883.4.3.25';
 const PASSPORT_SYSTEM = 'http://standardhealthrecord.org/fhir/StructureDefinition/passport';
 
 /** Without these a row says nothing we can store; every other column may be missing. */
-export const REQUIRED_COLUMNS = ['Id', 'FIRST', 'LAST'] as const;
+const REQUIRED_COLUMNS = ['Id', 'FIRST', 'LAST'] as const;
 const GENDERS: Record<string, string> = { M: 'male', F: 'female' };
 
 /** A CSV cell that Synthea left empty (it writes "false" for some absent documents). */
