@@ -115,8 +115,8 @@ export type PatientIdentifier = InferEntity<typeof PatientIdentifier>;
 export const PatientVersion = defineEntity({
   name: 'PatientVersion',
   tableName: 'patient_version',
+  // Its index also serves a patient's history newest first (scanned backwards).
   uniques: [{ properties: ['patient', 'version'] }],
-  indexes: handWrittenIndexes('patient_version', ['patient_version_patient_id_version_desc']),
   properties: {
     id: p
       .uuid()
