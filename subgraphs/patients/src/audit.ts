@@ -6,6 +6,7 @@ import { BadUserInputError, type Logger, type Viewer } from '@healthsync/orm';
 import type { FilterQuery } from '@mikro-orm/core';
 import { type AuditAction, AuditEvent, type AuditOutcome } from './entities.js';
 import { isUuid } from './patients/ids.js';
+import { MAX_PAGE_SIZE } from './patients/list.js';
 
 /** Who did it and in which request: everything an audit row needs besides the action. */
 export interface AuditScope {
@@ -112,8 +113,8 @@ export async function listAuditEvents(
   args: { filter: AuditEventFilter; first: number; after?: string | null },
 ) {
   const { filter, first } = args;
-  if (!Number.isInteger(first) || first < 1 || first > 100)
-    throw new BadUserInputError('first must be between 1 and 100', 'first');
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE)
+    throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
   for (const field of ['patientId', 'actorId'] as const) {
     const value = filter[field];
     if (value !== null && value !== undefined && !isUuid(value))
