@@ -1,15 +1,12 @@
 import {
   type AccessTokenVerifier,
-  bearerToken,
   CLIENT_ADDRESS_HEADER,
-  type HasViewer,
-  type Logger,
+  createRequestContext,
+  type RequestContext,
   type RequestScope,
 } from '@healthsync/orm';
 
-export interface GatewayContext extends HasViewer {
-  requestId: string;
-  logger: Logger;
+export interface GatewayContext extends RequestContext {
   /** What SubgraphDataSource passes on to every subgraph fetch of this request. */
   forwardedHeaders: { authorization?: string; 'x-request-id': string; [CLIENT_ADDRESS_HEADER]?: string };
 }
@@ -23,15 +20,13 @@ export async function createGatewayContext(
   scope: RequestScope,
   verifyAccessToken: AccessTokenVerifier,
 ): Promise<GatewayContext> {
-  const authorization = scope.req.headers.authorization;
-  const token = bearerToken(authorization);
-  const viewer = token ? await verifyAccessToken(token) : null;
+  const context = await createRequestContext(scope, verifyAccessToken);
+  // A viewer means the header held a bearer token that verified: pass it on as it came.
+  const authorization = context.viewer ? scope.req.headers.authorization?.trim() : undefined;
   return {
-    viewer,
-    requestId: scope.requestId,
-    logger: scope.logger,
+    ...context,
     forwardedHeaders: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(authorization ? { authorization } : {}),
       'x-request-id': scope.requestId,
       // The users subgraph throttles sign-ins per client address; it would see only ours.
       ...(scope.req.ip ? { [CLIENT_ADDRESS_HEADER]: scope.req.ip } : {}),

@@ -7,10 +7,9 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { MikroORM } from '@mikro-orm/postgresql';
 import {
   AppError,
-  createOrmOptions,
+  initSubgraphOrm,
   migrateAll,
   openDatabase,
   provisionDatabase,
@@ -54,9 +53,7 @@ runMain(async () => {
   try {
     await provisionDatabase(database.adminUrl);
     await migrateAll(database.adminUrl);
-    const orm = await MikroORM.init(
-      createOrmOptions({ subgraph: SUBGRAPH_DATABASES.users, clientUrl: database.adminUrl, entities }),
-    );
+    const orm = await initSubgraphOrm({ subgraph: SUBGRAPH_DATABASES.users, clientUrl: database.adminUrl, entities });
     try {
       const { user, created } = await createAdmin(orm.em.fork(), {
         email: values.email,
