@@ -9,7 +9,7 @@ import {
   type RequestScope,
   type RevocationSource,
 } from '@healthsync/orm';
-import { User } from './entities.js';
+import { User, USER_PROFILE_FIELDS, type UserProfile } from './entities.js';
 import type { UsersConfig } from './environment.js';
 import type { SigningKeys } from './keys.js';
 import type { LoginThrottle } from './throttle.js';
@@ -29,14 +29,22 @@ export interface UsersContext extends RequestContext {
   clientAddress: string;
   /** A fork of the global entity manager: one unit of work per request. */
   em: EntityManager;
-  loaders: { userById: DataLoader<string, User | null> };
+  loaders: { userById: DataLoader<string, UserProfile | null> };
   services: UsersServices;
 }
 
-/** Loads a page of users with one SQL statement, whatever the page size. */
+/**
+ * Loads a page of users with one SQL statement, whatever the page size. Read-only, so the rows
+ * come back as plain objects (column names mapped to properties) rather than managed entities:
+ * building and registering entities was a third of this subgraph's CPU on `_entities` requests.
+ */
 function userLoader(em: EntityManager) {
-  return new DataLoader<string, User | null>(async (ids) => {
-    const users = await em.find(User, { id: { $in: [...ids] } });
+  return new DataLoader<string, UserProfile | null>(async (ids) => {
+    const users = await em
+      .createQueryBuilder(User)
+      .select([...USER_PROFILE_FIELDS])
+      .where({ id: { $in: [...ids] } })
+      .execute<UserProfile[]>('all', true);
     const byId = new Map(users.map((user) => [user.id, user]));
     return ids.map((id) => byId.get(id) ?? null);
   });

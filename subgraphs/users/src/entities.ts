@@ -31,6 +31,11 @@ export const User = defineEntity({
 });
 export type User = InferEntity<typeof User>;
 
+/** The columns of an account the GraphQL `User` type shows (never the password hash). */
+export const USER_PROFILE_FIELDS = ['id', 'email', 'name', 'role', 'active', 'createdAt', 'lastLoginAt'] as const;
+/** An account as GraphQL reads it: a managed `User` entity, or a plain row of USER_PROFILE_FIELDS. */
+export type UserProfile = Pick<User, (typeof USER_PROFILE_FIELDS)[number]>;
+
 /**
  * One refresh token of a session family. Only its SHA-256 is stored; each use replaces it with a
  * new one in the same family, so a replayed (already used) token exposes the family.
