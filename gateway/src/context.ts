@@ -9,6 +9,13 @@ import {
 export interface GatewayContext extends RequestContext {
   /** What SubgraphDataSource passes on to every subgraph fetch of this request. */
   forwardedHeaders: { authorization?: string; 'x-request-id': string; [CLIENT_ADDRESS_HEADER]?: string };
+  /** The client sent `Cache-Control: no-cache` (or `Pragma: no-cache`): every entity comes fresh from its subgraph. */
+  wantsFreshEntities: boolean;
+}
+
+/** Whether the request's headers ask for an answer made afresh (RFC 9111 `no-cache`). */
+function asksForFreshAnswer(headers: RequestScope['req']['headers']): boolean {
+  return /\bno-(cache|store)\b/i.test(`${headers['cache-control'] ?? ''} ${headers.pragma ?? ''}`);
 }
 
 /**
@@ -31,5 +38,6 @@ export async function createGatewayContext(
       // The users subgraph throttles sign-ins per client address; it would see only ours.
       ...(scope.req.ip ? { [CLIENT_ADDRESS_HEADER]: scope.req.ip } : {}),
     },
+    wantsFreshEntities: asksForFreshAnswer(scope.req.headers),
   };
 }

@@ -22,6 +22,13 @@ export const GatewayEnvironment = z.object({
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
   /** The composed supergraph (`npm run compose`); a container may mount another one. */
   SUPERGRAPH_FILE: z.string().default(SUPERGRAPH_FILE),
+  /**
+   * How long the gateway keeps a viewer's `User` entities from the users subgraph (seconds; the
+   * staleness bound of a user's name, email or role in other subgraphs' answers); 0 turns it off.
+   */
+  ENTITY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  /** Most `User` entities kept across viewers (least recently used go first). */
+  ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
 });
 export type GatewayConfig = z.infer<typeof GatewayEnvironment>;
 

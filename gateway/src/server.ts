@@ -22,7 +22,8 @@ import {
   startGraphQLService,
 } from '@healthsync/orm';
 import { createGatewayContext, type GatewayContext } from './context.js';
-import { createSubgraphFetcher, SubgraphDataSource } from './datasource.js';
+import { createSubgraphAgent, SubgraphDataSource } from './datasource.js';
+import { EntityCache } from './entity-cache.js';
 import type { GatewayConfig } from './environment.js';
 
 export { type GatewayConfig, loadGatewayConfig } from './environment.js';
@@ -38,7 +39,13 @@ function subgraphUrlOverrides(config: GatewayConfig): Record<string, string | un
  */
 export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
   const overrides = subgraphUrlOverrides(config);
-  const { fetcher, destroy } = createSubgraphFetcher();
+  const agent = createSubgraphAgent();
+  // Only the users subgraph's entities (accounts: who created or changed a record) are kept; a
+  // patient record is read through its own subgraph on every request, where each read is audited.
+  const userEntities =
+    config.ENTITY_CACHE_TTL_SECONDS > 0
+      ? new EntityCache({ ttlSeconds: config.ENTITY_CACHE_TTL_SECONDS, maxEntries: config.ENTITY_CACHE_MAX_ENTRIES })
+      : undefined;
   /** Where each subgraph is called, as the gateway resolved it: what readiness probes. */
   const routingUrls = new Map<string, string>();
   const gateway = new ApolloGateway({
@@ -47,7 +54,12 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       const routingUrl = overrides[name] ?? url;
       if (!routingUrl) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
       routingUrls.set(name, routingUrl);
-      return new SubgraphDataSource({ url: routingUrl, fetcher, subgraphSecret: config.SUBGRAPH_SECRET });
+      return new SubgraphDataSource({
+        url: routingUrl,
+        agent,
+        subgraphSecret: config.SUBGRAPH_SECRET,
+        entityCache: name === 'users' ? userEntities : undefined,
+      });
     },
     logger,
     // Query plans are kept per operation in an in-memory LRU of about this many MiB (Apollo's
@@ -75,7 +87,7 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });
-  return { apollo, closeConnections: destroy, routingUrls };
+  return { apollo, closeConnections: () => agent.close(), routingUrls };
 }
 
 /** Each subgraph's own readiness (its database included), asked with a short timeout. */

@@ -226,6 +226,42 @@ describe('roles through the gateway', () => {
   });
 });
 
+describe("the gateway's entity cache (users only, private to each viewer)", () => {
+  const CREATOR = 'query Creator($id: ID!) { patient(id: $id) { createdBy { id role } } }';
+
+  test('a viewer is shown a User from memory within the TTL; no-cache, and any other viewer, get it fresh', async () => {
+    const author = await signUp('author');
+    const reader = await signUp('reader');
+    const other = await signUp('other-reader');
+    const created = await graphql(
+      urls.gateway,
+      CREATE_PATIENT,
+      { input: { givenName: 'Mary', familyName: 'Cached', gender: 'FEMALE' } },
+      bearer(author.accessToken),
+    );
+    expect(created.errors).toBeUndefined();
+    const id = created.data?.createPatient.id;
+    const roleSeenBy = async (token: string, headers: Record<string, string> = {}) => {
+      const result = await graphql(urls.gateway, CREATOR, { id }, { ...bearer(token), ...headers });
+      expect(result.errors).toBeUndefined();
+      return result.data?.patient.createdBy.role;
+    };
+    expect(await roleSeenBy(reader.accessToken)).toBe('CLINICIAN');
+
+    const admin = await adminToken();
+    const changed = await graphql(urls.gateway, SET_ROLE, { id: author.user.id, role: 'VIEWER' }, bearer(admin));
+    expect(changed.errors).toBeUndefined();
+
+    // Another viewer never gets what is kept for the reader…
+    expect(await roleSeenBy(other.accessToken)).toBe('VIEWER');
+    // …while within the TTL (10 s by default) the reader is shown what it was shown before,
+    expect(await roleSeenBy(reader.accessToken)).toBe('CLINICIAN');
+    // unless it asks for a fresh answer, which then replaces what is kept for it.
+    expect(await roleSeenBy(reader.accessToken, { 'cache-control': 'no-cache' })).toBe('VIEWER');
+    expect(await roleSeenBy(reader.accessToken)).toBe('VIEWER');
+  });
+});
+
 describe('sign-in through the gateway', () => {
   test('unknown email and wrong password get identical answers', async () => {
     const user = await signUp('enumeration');
