@@ -35,26 +35,38 @@ export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPT
  * of this process and its neighbours. Half the cores, at least one; the rest of the burst waits.
  */
 const ARGON2_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
+/**
+ * While sign-ins queue, a slot rests as long as its hash took before the next one starts: hashing
+ * takes at most half of those cores' time during a burst (about 12 sign-ins a second per core
+ * here), and the other requests keep the rest. A sign-in with nobody waiting starts at once.
+ */
+const ARGON2_REST_RATIO = 1;
 
-/** Runs at most `concurrency` of the tasks given to it at once, the others in arrival order. */
-export function createLimiter(concurrency: number) {
+/**
+ * Runs at most `concurrency` of the tasks given to it at once, the others in arrival order. With
+ * `restRatio`, a slot freed while tasks wait is handed on only after `restRatio` times the
+ * duration of the task that held it.
+ */
+export function createLimiter(concurrency: number, { restRatio = 0 }: { restRatio?: number } = {}) {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async <T>(work: () => Promise<T>): Promise<T> => {
     if (running < concurrency) running++;
     else await new Promise<void>((resolve) => waiting.push(resolve));
+    const started = performance.now();
     try {
       return await work();
     } finally {
-      // The slot goes straight to the next in line, or back to the pool.
+      // The slot goes to the next in line (after its rest), or back to the pool.
       const next = waiting.shift();
-      if (next) next();
-      else running--;
+      if (!next) running--;
+      else if (restRatio > 0) setTimeout(next, (performance.now() - started) * restRatio);
+      else next();
     }
   };
 }
 
-const limited = createLimiter(ARGON2_CONCURRENCY);
+const limited = createLimiter(ARGON2_CONCURRENCY, { restRatio: ARGON2_REST_RATIO });
 
 export const hashPassword = (password: string) => limited(() => argon2.hash(password, ARGON2_OPTIONS));
 

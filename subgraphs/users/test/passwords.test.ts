@@ -38,6 +38,24 @@ describe('argon2 concurrency bound', () => {
     expect(state.peak).toBe(2);
   });
 
+  test('with a rest ratio, a queued task starts only after the slot rested; a lone task starts at once', async () => {
+    const limit = createLimiter(1, { restRatio: 1 });
+    const busy = (ms: number) => async () => {
+      const started = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return started;
+    };
+    const first = limit(busy(60));
+    const second = limit(busy(10));
+    const [firstStarted, secondStarted] = await Promise.all([first, second]);
+    // 60 ms of work, then 60 ms of rest before the waiting task gets the slot.
+    expect(secondStarted - firstStarted).toBeGreaterThanOrEqual(115);
+    // Nobody waited when the second finished: the slot is free at once.
+    const idle = performance.now();
+    const lone = await limit(busy(1));
+    expect(lone - idle).toBeLessThan(20);
+  });
+
   test('a burst of verifications all complete with the right answers', async () => {
     const hash = await hashPassword('a burst of sign-ins');
     const answers = await Promise.all(
