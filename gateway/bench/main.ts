@@ -12,9 +12,10 @@ import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEAD
 import { findNginx, runNginx, writeNginxConfig } from '../src/stack/nginx.js';
 import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
+import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
-import { describeMachine, loadAverage, markdownTable, type Row } from './report.js';
+import { cpuTable, describeMachine, loadAverage, markdownTable, type Row } from './report.js';
 import { FAMILY_NAMES, samplePatientIds, seedPatients } from './seed.js';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
@@ -182,6 +183,18 @@ runMain(async () => {
       },
     ];
 
+    // Whose CPU time each measurement of (a)–(c) accounts (a process and its descendants).
+    const processes: Record<string, number | undefined> = {
+      'patients subgraph': stack.pids['patients subgraph'],
+      'users subgraph': stack.pids['users subgraph'],
+      gateway: stack.pids.gateway,
+      nginx: nginx?.pid,
+      PostgreSQL: config.DATABASE_URL ? undefined : postmasterPid(path.join(workDir, 'postgres')),
+      'load generator': process.pid,
+    };
+    const roots = Object.fromEntries(
+      Object.entries(processes).filter((entry): entry is [string, number] => entry[1] !== undefined),
+    );
     const measure = async (
       url: string,
       headers: Record<string, string>,
@@ -192,7 +205,9 @@ runMain(async () => {
       // Every body once, checked, so that a broken operation fails the bench instead of timing errors.
       for (const body of new Set(bodies.slice(0, 3))) await graphqlRequest(url, body, headers);
       await runLoad({ url, headers, bodies, connections, durationSeconds: Math.min(3, seconds) }); // warm-up
-      return runLoad({ url, headers, bodies, connections, durationSeconds: seconds });
+      const before = cpuSeconds(roots);
+      const result = await runLoad({ url, headers, bodies, connections, durationSeconds: seconds });
+      return { ...result, cpu: cpuPerRequest(before, cpuSeconds(roots), result.requests) };
     };
 
     const rows: Row[] = [];
@@ -221,6 +236,7 @@ runMain(async () => {
           connections: config.BENCH_CONNECTIONS,
           result,
           baseline,
+          cpu: result.cpu,
         });
       }
     }
@@ -308,6 +324,13 @@ runMain(async () => {
       '',
       markdownTable(rows),
     ];
+    if (rows.length)
+      sections.push(
+        '',
+        'CPU per request (ms of user + system time, each process with its children, during the timed 10 s):',
+        '',
+        cpuTable(rows),
+      );
     if (searchRows.length) sections.push('', 'Search latency (one client):', '', markdownTable(searchRows));
     if (loginRows.length || burstRows.length)
       sections.push('', `Sign-in (${argon2}):`, '', markdownTable([...loginRows, ...burstRows]));

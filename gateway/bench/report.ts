@@ -9,6 +9,8 @@ export interface Row {
   result: LoadResult;
   /** What the ratio columns compare with: the direct subgraph's run, or the same traffic alone. */
   baseline?: LoadResult;
+  /** CPU milliseconds per request, by process (cpu.ts). */
+  cpu?: Record<string, number>;
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
@@ -26,6 +28,24 @@ export function markdownTable(rows: Row[]): string {
   for (const { operation, path, connections, result, baseline } of rows) {
     lines.push(
       `| ${operation} | ${path} | ${connections} | ${result.requestsPerSecond.toFixed(0)} | ${ms(result.p50)} | ${ms(result.p95)} | ${ms(result.p99)} | ${failures(result)} | ${ratio(result.requestsPerSecond, baseline?.requestsPerSecond)} | ${ratio(result.p50, baseline?.p50)} | ${ratio(result.p99, baseline?.p99)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Where each path's CPU went, per request: one column per process, then their sum. */
+export function cpuTable(rows: Row[]): string {
+  const names = [...new Set(rows.flatMap((row) => Object.keys(row.cpu ?? {})))];
+  const lines = [
+    `| operation | path | ${names.join(' | ')} | total |`,
+    `|---|---|${names.map(() => '--:|').join('')}--:|`,
+  ];
+  for (const { operation, path, cpu } of rows) {
+    if (!cpu) continue;
+    const values = names.map((name) => cpu[name] ?? 0);
+    const total = values.reduce((sum, value) => sum + value, 0);
+    lines.push(
+      `| ${operation} | ${path} | ${values.map((value) => value.toFixed(2)).join(' | ')} | ${total.toFixed(2)} |`,
     );
   }
   return lines.join('\n');

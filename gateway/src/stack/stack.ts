@@ -55,6 +55,8 @@ export interface RunningStack {
   urls: { edge: string; gateway: string; subgraphs: Record<SubgraphName, string> };
   /** Whether nginx serves the edge. */
   nginx: boolean;
+  /** Each process the launcher started (services, nginx's master), by name: what the bench accounts CPU to. */
+  pids: Record<string, number>;
   /** Settles with a description when a child stops on its own while the stack is up. */
   crashed: Promise<string>;
   /** Stops nginx, the gateway, the subgraphs, then the embedded PostgreSQL. Idempotent. */
@@ -243,6 +245,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       subgraphs: { users: graphqlUrl(users), patients: graphqlUrl(patients) },
     },
     nginx: nginxBin !== undefined,
+    pids: Object.fromEntries(children.map((child) => [child.name, child.pid])),
     crashed,
     stop: () => {
       stopped ??= stop();
