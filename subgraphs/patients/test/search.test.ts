@@ -55,11 +55,11 @@ async function names(filter: Record<string, unknown>, caller = clinician) {
 }
 
 /** Every page of a list, following endCursor. */
-async function allPages(orderBy: Record<string, string>, first = 2) {
+async function allPages(orderBy: Record<string, string>, first = 2, filter: Record<string, unknown> = {}) {
   const seen: string[] = [];
   let after: string | null = null;
   for (let pages = 0; pages < 50; pages++) {
-    const result = await harness.execute(LIST, { first, after, orderBy }, clinician);
+    const result = await harness.execute(LIST, { filter, first, after, orderBy }, clinician);
     expect(result.errors).toBeUndefined();
     const { edges, pageInfo } = result.data!.patients as {
       edges: { node: { fullName: string } }[];
@@ -158,6 +158,18 @@ describe('keyset pagination', () => {
     [{ field: 'UPDATED_AT', direction: 'ASC' }, () => active],
   ])('orderBy %j', async (orderBy, expected) => {
     expect(await allPages(orderBy)).toEqual(expected());
+  });
+
+  // A search picks its page among narrow rows of the matches, then reads them whole: every order
+  // must page through the matches exactly as the plain list orders them.
+  test.each(
+    ['FAMILY_NAME', 'BIRTH_DATE', 'CREATED_AT', 'UPDATED_AT'].flatMap((field) =>
+      ['ASC', 'DESC'].map((direction) => ({ field, direction })),
+    ),
+  )('a search pages in the list order, orderBy %j', async (orderBy) => {
+    const matches = ['João Silva', 'Anna Smith', 'Li Wang', 'Chidi Okafor', 'Marta Ibáñez']; // names with an "a"
+    const searched = await allPages(orderBy, 2, { search: 'a' });
+    expect(searched).toEqual((await allPages(orderBy)).filter((name) => matches.includes(name)));
   });
 
   test('BIRTH_DATE sorts unknown dates last in both directions, ties by id', async () => {

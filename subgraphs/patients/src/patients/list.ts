@@ -17,8 +17,10 @@ const SEARCH_SIMILARITY = 0.5;
  */
 export const EXACT_COUNT_LIMIT = 1000;
 
-export type PatientOrderField = 'FAMILY_NAME' | 'BIRTH_DATE' | 'CREATED_AT' | 'UPDATED_AT';
-export type OrderDirection = 'ASC' | 'DESC';
+const ORDER_FIELDS = ['FAMILY_NAME', 'BIRTH_DATE', 'CREATED_AT', 'UPDATED_AT'] as const;
+const ORDER_DIRECTIONS = ['ASC', 'DESC'] as const;
+export type PatientOrderField = (typeof ORDER_FIELDS)[number];
+export type OrderDirection = (typeof ORDER_DIRECTIONS)[number];
 
 export interface PatientListFilter {
   search?: string | null;
@@ -47,6 +49,8 @@ export interface PatientPage {
 }
 
 interface SortKey {
+  /** The column of `patient` the key is made of. */
+  column: string;
   /** SQL of the sort expression (its index exists, see the migration). */
   expression: string;
   /** SQL turning the expression into the cursor's text, exactly (timestamps keep microseconds). */
@@ -56,6 +60,7 @@ interface SortKey {
 }
 
 const timestamp = (column: string): SortKey => ({
+  column,
   expression: `p.${column}`,
   asText: `to_char(p.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
   cast: 'timestamptz',
@@ -64,6 +69,7 @@ const timestamp = (column: string): SortKey => ({
 
 /** Unknown birth dates sort last in both directions. */
 const birthDate = (missing: 'infinity' | '-infinity'): SortKey => ({
+  column: 'birth_date',
   expression: `coalesce(p.birth_date, '${missing}'::date)`,
   asText: `coalesce(p.birth_date, '${missing}'::date)::text`,
   cast: 'date',
@@ -73,7 +79,13 @@ const birthDate = (missing: 'infinity' | '-infinity'): SortKey => ({
 function sortKey(field: PatientOrderField, direction: OrderDirection): SortKey {
   switch (field) {
     case 'FAMILY_NAME':
-      return { expression: 'p.family_name', asText: 'p.family_name', cast: 'text', valid: (key) => key.length <= 100 };
+      return {
+        column: 'family_name',
+        expression: 'p.family_name',
+        asText: 'p.family_name',
+        cast: 'text',
+        valid: (key) => key.length <= 100,
+      };
     case 'BIRTH_DATE':
       return birthDate(direction === 'ASC' ? 'infinity' : '-infinity');
     case 'CREATED_AT':
@@ -188,10 +200,15 @@ function matching(filter: PatientListFilter, extra = ''): { from: string; params
 
 /**
  * What a search's matches carry until the page is chosen: the id and every column a sort key
- * reads. Counting and sorting a thousand matches as these narrow rows, and reading the whole row
+ * reads (derived from sortKey, so a new order cannot miss its column). Counting and sorting a thousand matches as these narrow rows, and reading the whole row
  * of the page's 21 only, took a fifth off a partial-name search (14.0 → 10.8 ms, 1,370 matches).
  */
-const SORT_COLUMNS = 'p.id, p.created_at, p.updated_at, p.family_name, p.birth_date';
+const SORT_COLUMNS = [
+  'id',
+  ...new Set(ORDER_FIELDS.flatMap((field) => ORDER_DIRECTIONS.map((direction) => sortKey(field, direction).column))),
+]
+  .map((column) => `p.${column}`)
+  .join(', ');
 
 const countsMatches = (args: PatientListArgs) => Boolean(args.filter.search?.trim()) && !args.after;
 
