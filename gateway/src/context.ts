@@ -13,9 +13,9 @@ export interface GatewayContext extends RequestContext {
   wantsFreshEntities: boolean;
 }
 
-/** Whether the request's headers ask for an answer made afresh (RFC 9111 `no-cache`). */
-function asksForFreshAnswer(headers: RequestScope['req']['headers']): boolean {
-  return /\bno-(cache|store)\b/i.test(`${headers['cache-control'] ?? ''} ${headers.pragma ?? ''}`);
+/** Whether the request's headers ask for an answer made afresh (RFC 9111 `no-cache`, or HTTP/1.0's Pragma). */
+export function asksForFreshAnswer(headers: RequestScope['req']['headers']): boolean {
+  return /(^|[\s,])no-cache($|[\s,=])/i.test(`${headers['cache-control'] ?? ''} ${headers.pragma ?? ''}`);
 }
 
 /**

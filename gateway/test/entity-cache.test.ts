@@ -4,6 +4,7 @@
  * are in auth.test.ts ("the gateway's entity cache").
  */
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { asksForFreshAnswer } from '../src/context.js';
 import { EntityCache, isEntitiesFetch } from '../src/entity-cache.js';
 
 const QUERY = 'query($representations:[_Any!]!){_entities(representations:$representations){...on User{email}}}';
@@ -124,4 +125,13 @@ test('each answer is a copy: changing one does not change what is kept', async (
   (hit.data as { _entities: { email: string }[] })._entities[0] = { email: 'changed@example.org' };
   ((await cache.resolve(fetchOf(['a']), send)).data as { _entities: { email: string }[] })._entities[0]!.email = 'x';
   expect((await cache.resolve(fetchOf(['a']), send)).data).toEqual({ _entities: [email('a')] });
+});
+
+test('a request asks for fresh entities with Cache-Control: no-cache or Pragma: no-cache, and only so', () => {
+  expect(asksForFreshAnswer({ 'cache-control': 'no-cache' })).toBe(true);
+  expect(asksForFreshAnswer({ 'cache-control': 'max-age=0, No-Cache' })).toBe(true);
+  expect(asksForFreshAnswer({ pragma: 'no-cache' })).toBe(true);
+  expect(asksForFreshAnswer({})).toBe(false);
+  expect(asksForFreshAnswer({ 'cache-control': 'no-store' })).toBe(false);
+  expect(asksForFreshAnswer({ 'cache-control': 'max-age=60' })).toBe(false);
 });
