@@ -52,7 +52,7 @@ function parseBody(text: string, contentType: string | string[] | undefined): un
  *
  * Written against Apollo's GraphQLDataSource interface rather than by extending
  * RemoteGraphQLDataSource: that class builds fetch-API Headers, Request and Response objects
- * for every call (node-fetch), which was a tenth of the gateway's CPU under load. Its other
+ * for every call (node-fetch alone: 8% of the gateway's profile samples under load). Its other
  * features are not used here: APQ between gateway and subgraphs is off, and the subgraphs'
  * Cache-Control is not merged into the answer (every HealthSync answer is `no-store`).
  */
@@ -88,8 +88,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (!query) throw new Error('Missing query');
     // Health checks and schema loading run without a client request, hence without a context.
     const incoming = context as Partial<GatewayContext> | undefined;
-    const send = (sentVariables: typeof variables) =>
-      this.send(incoming?.forwardedHeaders, { query, variables: sentVariables, operationName, extensions });
+    const post = (sentVariables: typeof variables) =>
+      this.post(incoming?.forwardedHeaders, { query, variables: sentVariables, operationName, extensions });
     const viewer = incoming?.viewer;
     if (this.entityCache && viewer && isEntitiesFetch(query, variables))
       return this.entityCache.resolve(
@@ -99,12 +99,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           variables: variables as Record<string, unknown>,
           fresh: incoming.wantsFreshEntities,
         },
-        (representations) => send({ ...variables, representations }),
+        (representations) => post({ ...variables, representations }),
       );
-    return send(variables);
+    return post(variables);
   }
 
-  private async send(
+  /** One POST of `operation` to this subgraph, with the forwarded headers. */
+  private async post(
     incoming: GatewayContext['forwardedHeaders'] | undefined,
     operation: { query: string; variables: unknown; operationName: unknown; extensions: unknown },
   ): Promise<GatewayGraphQLResponse> {
