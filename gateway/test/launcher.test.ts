@@ -33,7 +33,12 @@ test('REQUIRE_NGINX without an nginx binary refuses to start', async () => {
 
 describe('the nginx template', () => {
   const template = readFileSync(NGINX_TEMPLATE, 'utf8');
-  const variables = { NGINX_LISTEN: '8000', GATEWAY_UPSTREAM: 'gateway:4000', USERS_UPSTREAM: 'users:4001' };
+  const variables = {
+    NGINX_LISTEN: '8000',
+    GATEWAY_UPSTREAM: 'gateway:4000',
+    USERS_UPSTREAM: 'users:4001',
+    EDGE_TRUSTED_PROXIES: 'unix:',
+  };
 
   test('renders its placeholders and leaves nginx variables alone', () => {
     const rendered = renderTemplate(template, variables);

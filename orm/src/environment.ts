@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/** Thrown when the environment does not satisfy a service's schema; lists every problem at once. */
+/**
+ * Thrown when the environment does not satisfy a service's schema; lists every problem at once
+ * (one problem: one line).
+ */
 export class EnvironmentError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `Invalid environment: ${problems[0]}`
+        : `Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'EnvironmentError';
   }
 }
