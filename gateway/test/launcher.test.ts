@@ -2,9 +2,10 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { describeStartupError } from '@healthsync/orm';
+import { loadStackConfig } from '../src/environment.js';
 import { NGINX_TEMPLATE, renderTemplate } from '../src/stack/nginx.js';
 import { StackStartError } from '../src/stack/processes.js';
-import { type StackOptions, startStack } from '../src/stack/stack.js';
+import { describeSignUp, type StackOptions, startStack } from '../src/stack/stack.js';
 import { testStackOptions } from './edge.js';
 
 /** Options whose database cannot be reached: a refusal that comes first proves nothing started. */
@@ -29,6 +30,37 @@ test('REQUIRE_NGINX without an nginx binary refuses to start', async () => {
   const start = startStack(options({ nginxBin: '/nonexistent/nginx', requireNginx: true }));
   await expect(start).rejects.toThrow(StackStartError);
   await expect(start).rejects.toThrow(/nginx is required/);
+});
+
+test('the sign-up line follows SIGNUP_MODE, and its default follows NODE_ENV', () => {
+  expect(describeSignUp({}, 'development')).toMatch(/^sign-up: open — .* CLINICIAN .*SIGNUP_MODE=approval/);
+  expect(describeSignUp({ SIGNUP_DEFAULT_ROLE: 'VIEWER' }, 'test')).toContain('a VIEWER account');
+  expect(describeSignUp({}, 'production')).toMatch(/^sign-up: approval — /);
+  expect(describeSignUp({ SIGNUP_MODE: 'invite' }, 'production')).toMatch(/^sign-up: invite — /);
+  expect(describeSignUp({ SIGNUP_MODE: 'open' }, 'production')).toMatch(/^sign-up: open — /);
+});
+
+test("the launcher's edge settings: an address to listen on, TLS files in pairs, one trusted balancer", () => {
+  expect(loadStackConfig({}).EDGE_HOST).toBe('127.0.0.1');
+  expect(loadStackConfig({ EDGE_HOST: '::' }).EDGE_HOST).toBe('::');
+  expect(loadStackConfig({ EDGE_TRUSTED_PROXIES: '10.0.0.0/8' }).EDGE_TRUSTED_PROXIES).toBe('10.0.0.0/8');
+  for (const [key, value] of [
+    ['EDGE_HOST', 'example.org'],
+    ['EDGE_TRUSTED_PROXIES', '10.0.0.0/33'],
+    ['EDGE_TRUSTED_PROXIES', '10.0.0.1,10.0.0.2'],
+    ['TLS_KEY_FILE', '/k.pem'],
+  ] as const)
+    expect(() => loadStackConfig({ [key]: value })).toThrow(new RegExp(key === 'TLS_KEY_FILE' ? 'go together' : key));
+  expect(
+    loadStackConfig({ DATABASE_URL: 'postgres://admin@db:5432/healthsync', DATABASE_PASSWORD: 'p@ss' }).DATABASE_URL,
+  ).toBe('postgres://admin:p%40ss@db:5432/healthsync');
+});
+
+test('TLS without nginx refuses to start: the gateway cannot terminate it', async () => {
+  const start = startStack(
+    options({ nginxBin: '/nonexistent/nginx', tls: { certFile: '/c.pem', keyFile: '/k.pem', port: 0 } }),
+  );
+  await expect(start).rejects.toThrow(/TLS_CERT_FILE needs nginx/);
 });
 
 describe('the nginx template', () => {

@@ -67,8 +67,9 @@ function startService(entry: string, env: Record<string, string>): LoggedService
   return service;
 }
 
+/** Polls until ready; the deadline is the launcher's (a cold start on a busy machine takes over 20 s). */
 async function waitUntilReady(url: string, service: LoggedService): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     if (service.child.exitCode !== null) throw new Error(`exited:\n${service.output()}`);
     if (
       await fetch(new URL('/health/ready', url)).then(
