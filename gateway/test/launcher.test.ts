@@ -26,6 +26,28 @@ test('a port already in use is one clear line, before anything starts', async ()
   }
 });
 
+test("without nginx the gateway's fallback edge is checked on EDGE_HOST, 127.0.0.1 unless told otherwise", async () => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    for (const edgeHost of [undefined, '127.0.0.2']) {
+      const error = await startStack(
+        options({
+          nginxBin: '/nonexistent/nginx',
+          ports: { edge: port, gateway: 0, users: 0, patients: 0 },
+          ...(edgeHost ? { edgeHost } : {}),
+        }),
+      ).catch((e: unknown) => e);
+      expect(describeStartupError(error)).toBe(
+        `port already in use: ${edgeHost ?? '127.0.0.1'}:${port} (edge: gateway)`,
+      );
+    }
+  } finally {
+    server.close();
+  }
+});
+
 test('REQUIRE_NGINX without an nginx binary refuses to start', async () => {
   const start = startStack(options({ nginxBin: '/nonexistent/nginx', requireNginx: true }));
   await expect(start).rejects.toThrow(StackStartError);
