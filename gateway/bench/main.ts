@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
-import { findNginx, runNginx, writeNginxConfig } from '../src/stack/nginx.js';
+import { findNginx, runNginx, TRUST_NO_PROXY, writeNginxConfig } from '../src/stack/nginx.js';
 import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
@@ -52,6 +52,7 @@ function startBenchNginx(bin: string, prefix: string, edgePort: number, gatewayP
     NGINX_LISTEN: `127.0.0.1:${edgePort}`,
     GATEWAY_UPSTREAM: `127.0.0.1:${gatewayPort}`,
     USERS_UPSTREAM: `127.0.0.1:${usersPort}`,
+    EDGE_TRUSTED_PROXIES: TRUST_NO_PROXY,
   });
   const site = path.join(prefix, 'conf.d', 'healthsync.conf');
   const original = readFileSync(site, 'utf8');

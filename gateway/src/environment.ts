@@ -1,11 +1,14 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import {
+  databaseUrlWithPassword,
   DEFAULT_DATA_DIR,
   env,
   GATEWAY_LIMITS,
   parseEnvironment,
   REPO_ROOT,
   serviceEnvironment,
+  withServiceChecks,
 } from '@healthsync/orm';
 import { z } from 'zod';
 
@@ -33,7 +36,15 @@ export const GatewayEnvironment = z.object({
 export type GatewayConfig = z.infer<typeof GatewayEnvironment>;
 
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
-  return parseEnvironment(GatewayEnvironment, source);
+  return parseEnvironment(withServiceChecks(GatewayEnvironment), source);
+}
+
+/** One IP address, or a subnet in CIDR notation (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrSubnet(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  const version = isIP(address);
+  if (rest.length || version === 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
 }
 
 /**
@@ -45,9 +56,25 @@ export const StackEnvironment = z.object({
   LOG_LEVEL: env.logLevel(),
   /** Admin connection of an existing PostgreSQL; unset: the embedded one under DATA_DIR. */
   DATABASE_URL: env.url().optional(),
+  /** Its password, when it is not in DATABASE_URL. */
+  DATABASE_PASSWORD: z.string().min(1).optional(),
   DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
+  /** The address the public entry listens on: this machine only, unless told otherwise. */
+  EDGE_HOST: z
+    .string()
+    .refine((value) => isIP(value) !== 0, { message: 'an IP address to listen on (127.0.0.1, 0.0.0.0, ::)' })
+    .default('127.0.0.1'),
   /** The public entry (nginx, or the gateway itself when nginx is not installed). */
   EDGE_PORT: env.port(8000),
+  /** TLS at nginx: a PEM certificate (chain) and its key (both or neither). HTTPS on EDGE_TLS_PORT; EDGE_PORT then only redirects. */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  EDGE_TLS_PORT: env.port(8443),
+  /** The load balancer in front of nginx whose X-Forwarded-For names the client: an address or subnet. */
+  EDGE_TRUSTED_PROXIES: z
+    .string()
+    .refine(isAddressOrSubnet, { message: 'one IP address or subnet (a.b.c.d/n), the load balancer in front of nginx' })
+    .optional(),
   GATEWAY_PORT: env.port(4000),
   USERS_PORT: env.port(4001),
   PATIENTS_PORT: env.port(4002),
@@ -58,6 +85,15 @@ export const StackEnvironment = z.object({
 });
 export type StackConfig = z.infer<typeof StackEnvironment>;
 
+const CheckedStackEnvironment = StackEnvironment.refine((c) => !c.TLS_CERT_FILE === !c.TLS_KEY_FILE, {
+  message: 'TLS_CERT_FILE and TLS_KEY_FILE go together',
+  path: ['TLS_KEY_FILE'],
+});
+
 export function loadStackConfig(source: Record<string, string | undefined> = process.env): StackConfig {
-  return parseEnvironment(StackEnvironment, source);
+  const config = parseEnvironment(CheckedStackEnvironment, source);
+  return {
+    ...config,
+    DATABASE_URL: config.DATABASE_URL && databaseUrlWithPassword(config.DATABASE_URL, config.DATABASE_PASSWORD),
+  };
 }

@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
 import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
 import { GatewayEnvironment } from '../src/environment.js';
-import { NGINX_TEMPLATE } from '../src/stack/nginx.js';
+import { NGINX_TEMPLATE, NGINX_TLS_TEMPLATE } from '../src/stack/nginx.js';
 
 interface ComposeService {
   build?: { context: string; dockerfile: string };
@@ -27,10 +27,12 @@ interface ComposeService {
   healthcheck?: { test: string[] };
   deploy?: { replicas?: number };
   container_name?: string;
+  secrets?: string[];
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 const composeText = readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
@@ -70,6 +72,12 @@ function withoutDraft4Ids(schema: unknown): unknown {
 }
 
 const isRequired = (schema: z.ZodObject, key: string) => !schema.shape[key]?.safeParse(undefined).success;
+
+/** The variable a key sets: `NAME` for both `NAME` and `NAME_FILE` (read from that file). */
+const variableOf = (key: string) => key.replace(/_FILE$/, '');
+
+/** Where Compose mounts a service's secret `name`. */
+const SECRET_PATH = /^\/run\/secrets\/(\w+)$/;
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
@@ -115,20 +123,25 @@ describe('docker-compose.yml', () => {
   describe.each(Object.entries(NODE_SERVICES))('%s', (name, { schema, port }) => {
     const environment = environmentOf(name);
 
-    it('sets only variables its environment.ts reads, and every required one', () => {
+    it('sets only variables its environment.ts reads (as NAME or NAME_FILE), and every required one', () => {
       const known = Object.keys(schema.shape);
-      expect(Object.keys(environment).filter((key) => !known.includes(key))).toEqual([]);
+      expect(Object.keys(environment).filter((key) => !known.includes(variableOf(key)))).toEqual([]);
+      const set = new Set(Object.keys(environment).map(variableOf));
       const required = known.filter((key) => isRequired(schema, key));
-      expect(required.filter((key) => !(key in environment))).toEqual([]);
+      expect(required.filter((key) => !set.has(key))).toEqual([]);
     });
 
-    it('takes passwords, keys and secrets from .env, never from the file', () => {
-      const secret = /PASSWORD|SECRET|PRIVATE_KEY/;
-      for (const [key, value] of Object.entries(services[name]?.environment ?? {})) {
-        if (secret.test(key)) expect(String(value)).toMatch(/^\$\{\w+(:?[-?][^}]*)?\}$/);
+    it('takes passwords, keys and secrets from its Docker secrets, never from the environment', () => {
+      const secrets = services[name]?.secrets ?? [];
+      for (const [key, value] of Object.entries(environment).filter(([key]) =>
+        /PASSWORD|SECRET|PRIVATE_KEY/.test(key),
+      )) {
+        expect([key, key.endsWith('_FILE')]).toEqual([key, true]);
+        const secret = SECRET_PATH.exec(value)?.[1];
+        expect([key, secret && secrets.includes(secret)]).toEqual([key, true]);
       }
       for (const [key, value] of Object.entries(environment).filter(([key]) => key.endsWith('DATABASE_URL'))) {
-        expect([key, new URL(value).password]).toEqual([key, expect.stringMatching(/^(%3C|<)\w+(%3E|>)$/)]);
+        expect([key, new URL(value).password]).toEqual([key, '']);
       }
     });
 
@@ -163,9 +176,13 @@ describe('docker-compose.yml', () => {
       'postgres:5432',
       `/${database}`,
     ]);
-    // The role passwords the migrate job sets are the ones the subgraphs log in with.
-    expect(urls.users).toContain(`:${environmentOf('migrate').USERS_DB_PASSWORD}@`);
-    expect(urls.patients).toContain(`:${environmentOf('migrate').PATIENTS_DB_PASSWORD}@`);
+    // The role passwords the migrate job sets are the ones the subgraphs log in with, and the
+    // admin password it connects with is the one postgres was made with: the same secret files.
+    expect(environmentOf('users').USERS_DB_PASSWORD_FILE).toBe(environmentOf('migrate').USERS_DB_PASSWORD_FILE);
+    expect(environmentOf('patients').PATIENTS_DB_PASSWORD_FILE).toBe(
+      environmentOf('migrate').PATIENTS_DB_PASSWORD_FILE,
+    );
+    expect(environmentOf('migrate').DATABASE_PASSWORD_FILE).toBe(environmentOf('postgres').POSTGRES_PASSWORD_FILE);
   });
 
   it('points every service URL at a service of the file, on the port that service listens on', () => {
@@ -183,16 +200,25 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the gateway and both subgraphs the same subgraph secret', () => {
-    const secrets = ['gateway', 'users', 'patients'].map((name) => services[name]?.environment?.SUBGRAPH_SECRET);
-    expect(secrets[0]).toMatch(/^\$\{SUBGRAPH_SECRET:\?/);
+    const secrets = ['gateway', 'users', 'patients'].map((name) => environmentOf(name).SUBGRAPH_SECRET_FILE);
+    expect(secrets[0]).toMatch(SECRET_PATH);
     expect(new Set(secrets).size).toBe(1);
   });
 
-  it('publishes nginx on 8000, the subgraphs on 127.0.0.1 only, and nothing else', () => {
-    expect(services.nginx?.ports).toEqual(['8000:8000']);
-    expect(services.users?.ports).toEqual(['127.0.0.1:4001:4001']);
-    expect(services.patients?.ports).toEqual(['127.0.0.1:4002:4002']);
-    for (const name of ['postgres', 'migrate', 'gateway'])
+  it('declares every secret once, as a file under the git- and docker-ignored .secrets/, and uses each', () => {
+    const declared = compose.secrets ?? {};
+    const used = new Set(Object.values(services).flatMap((service) => service.secrets ?? []));
+    expect(Object.keys(declared).sort()).toEqual([...used].sort());
+    for (const [name, { file }] of Object.entries(declared))
+      expect([name, file]).toEqual([name, expect.stringMatching(/^\.\/\.secrets\/[\w.]+$/)]);
+    const ignored = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8').split('\n');
+    expect(ignored('.gitignore')).toContain('.secrets/');
+    expect(ignored('.dockerignore')).toContain('.secrets');
+  });
+
+  it('publishes nginx alone: 8000 (plain HTTP, redirected) and 8443 (HTTPS)', () => {
+    expect(services.nginx?.ports).toEqual(['8000:8000', '8443:8443']);
+    for (const name of ['postgres', 'migrate', 'users', 'patients', 'gateway'])
       expect([name, services[name]?.ports]).toEqual([name, undefined]);
   });
 
@@ -204,24 +230,39 @@ describe('docker-compose.yml', () => {
     expect(gateway.ports).toBeUndefined();
   });
 
-  it('renders the nginx template npm start uses, with upstreams at the gateway and users services', () => {
+  it('renders the nginx templates npm start uses, with upstreams at the gateway and users services, and TLS', () => {
     const nginx = services.nginx!;
-    const mount = (nginx.volumes ?? []).find((volume) => volume.includes('/etc/nginx/templates/'));
-    const [source, target] = (mount ?? '').split(':');
-    expect(path.resolve(REPO_ROOT, source ?? '')).toBe(NGINX_TEMPLATE);
-    expect(target).toMatch(/^\/etc\/nginx\/templates\/\w+\.conf\.template$/);
+    const mounts = Object.fromEntries(
+      (nginx.volumes ?? [])
+        .filter((volume) => volume.includes('/etc/nginx/templates/'))
+        .map((volume) => volume.split(':'))
+        .map(([source, target]) => [path.resolve(REPO_ROOT, source ?? ''), target ?? '']),
+    );
+    expect(Object.keys(mounts).sort()).toEqual([NGINX_TLS_TEMPLATE, NGINX_TEMPLATE].sort());
+    expect(mounts[NGINX_TEMPLATE]).toMatch(/^\/etc\/nginx\/templates\/\w+\.conf\.template$/);
+    // The image renders templates/<path>.template into conf.d/<path>, which the site includes.
+    const tlsTarget = mounts[NGINX_TLS_TEMPLATE] ?? '';
+    const rendered = tlsTarget.replace(/^\/etc\/nginx\/templates\//, 'conf.d/').replace(/\.template$/, '');
     const template = readFileSync(NGINX_TEMPLATE, 'utf8');
-    const placeholders = [...new Set([...template.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]))].sort();
+    const include = /^\s*include (conf\.d\/[\w-]+)\/\*\.conf;$/m.exec(template)?.[1];
+    expect(path.dirname(rendered)).toBe(include);
+    expect(rendered).toMatch(/\.conf$/);
+
+    const placeholdersOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]);
+    const placeholders = [...new Set([NGINX_TEMPLATE, NGINX_TLS_TEMPLATE].flatMap(placeholdersOf))].sort();
     const environment = environmentOf('nginx');
     expect(Object.keys(environment).sort()).toEqual(placeholders);
     expect(environment.GATEWAY_UPSTREAM).toBe(`gateway:${environmentOf('gateway').PORT}`);
     expect(environment.USERS_UPSTREAM).toBe(`users:${environmentOf('users').PORT}`);
-    expect(nginx.ports).toEqual([`8000:${environment.NGINX_LISTEN}`]);
-    // The probe asks nginx for /health, which the template routes to the gateway's readiness.
+    expect(nginx.ports).toEqual([`8000:${environment.NGINX_LISTEN}`, `8443:${environment.NGINX_TLS_LISTEN}`]);
+    // The certificate and key are nginx's own Docker secrets.
+    for (const key of ['TLS_CERT_FILE', 'TLS_KEY_FILE'])
+      expect([key, nginx.secrets?.includes(SECRET_PATH.exec(environment[key] ?? '')?.[1] ?? '')]).toEqual([key, true]);
+    // The probe asks nginx for /health over HTTPS, which the template routes to the gateway's summary.
     const probe = (nginx.healthcheck?.test ?? []).join(' ');
-    expect(probe).toContain(`127.0.0.1:${environment.NGINX_LISTEN}/health`);
+    expect(probe).toContain(`https://127.0.0.1:${environment.NGINX_TLS_LISTEN}/health`);
     expect(template).toMatch(
-      new RegExp(`location = /health \\{\\s*proxy_pass http://healthsync_gateway${HEALTH_PATHS.ready};`),
+      new RegExp(`location = /health \\{\\s*proxy_pass http://healthsync_gateway${HEALTH_PATHS.public};`),
     );
   });
 

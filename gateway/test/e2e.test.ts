@@ -79,8 +79,8 @@ test('the edge serves the users subgraph public keys and the health of the stack
   const origin = new URL(stack.urls.edge).origin;
   const jwks = (await (await fetch(`${origin}/.well-known/jwks.json`)).json()) as { keys: { kty: string }[] };
   expect(jwks.keys[0]?.kty).toBe('OKP');
-  const ready = await fetch(`${origin}/health/ready`);
-  expect(ready.status).toBe(200);
+  const health = await fetch(`${origin}/health`);
+  expect([health.status, await health.json()]).toEqual([200, { status: 'up' }]);
 }, 10_000);
 
 test.each([

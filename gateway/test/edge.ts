@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,13 +25,19 @@ export interface TestStackOptions {
   requireNginx?: boolean;
   /** Extra settings for every service (SUBGRAPH_SECRET, ADMIN_EMAIL…). */
   env?: Record<string, string>;
+  /** Launcher options beyond these (TLS, log level, a listener for every child's output…). */
+  launcher?: Partial<StackOptions>;
 }
 
 /**
  * The whole stack on free ports, as `npm start` runs it, nginx on the edge, on a fresh test
  * database: what the end-to-end tests (and the data CLIs' tests) talk to. `stop` removes it all.
  */
-export async function startTestStack({ nodeEnv = 'test', requireNginx = true, env }: TestStackOptions = {}) {
+export async function startTestStack({ nodeEnv = 'test', requireNginx = true, env, launcher }: TestStackOptions = {}) {
+  // Production services require a subgraph secret; a test that calls a subgraph directly sends it.
+  const subgraphSecret =
+    env?.SUBGRAPH_SECRET ?? (nodeEnv === 'production' ? randomBytes(32).toString('hex') : undefined);
+  const serviceEnv = { ...env, ...(subgraphSecret ? { SUBGRAPH_SECRET: subgraphSecret } : {}) };
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-stack-'));
   // nginx workers run unprivileged when we are root: they buffer large bodies (an import batch)
@@ -45,7 +52,8 @@ export async function startTestStack({ nodeEnv = 'test', requireNginx = true, en
         dataDir,
         requireNginx,
         nodeEnv,
-        ...(env ? { env } : {}),
+        env: serviceEnv,
+        ...launcher,
       }),
     );
   } catch (error) {
@@ -58,7 +66,7 @@ export async function startTestStack({ nodeEnv = 'test', requireNginx = true, en
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { stack, database, dataDir, edge: stack.urls.edge, stop };
+  return { stack, database, dataDir, edge: stack.urls.edge, subgraphSecret, stop };
 }
 export type TestStack = Awaited<ReturnType<typeof startTestStack>>;
 

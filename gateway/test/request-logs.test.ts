@@ -4,6 +4,7 @@
  * no line holds the password, the tokens or the variables that went through.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,8 @@ interface LoggedService {
 }
 
 const services: LoggedService[] = [];
+/** Production services refuse to start without one; the gateway sends it, the subgraph checks it. */
+const SECRET = randomBytes(32).toString('hex');
 let database: TestDatabase;
 let keysDir: string;
 let gatewayUrl: string;
@@ -34,7 +37,14 @@ let gateway: LoggedService;
 function startService(entry: string, env: Record<string, string>): LoggedService {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      SUBGRAPH_SECRET: SECRET,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -57,8 +67,9 @@ function startService(entry: string, env: Record<string, string>): LoggedService
   return service;
 }
 
+/** Polls until ready; the deadline is the launcher's (a cold start on a busy machine takes over 20 s). */
 async function waitUntilReady(url: string, service: LoggedService): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     if (service.child.exitCode !== null) throw new Error(`exited:\n${service.output()}`);
     if (
       await fetch(new URL('/health/ready', url)).then(

@@ -3,6 +3,7 @@
  * (nginx, what :8000 is in production) of a whole stack running with NODE_ENV=production. Each is
  * refused with the code the README's Security section documents, and without internal detail.
  */
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import { type GraphQLResponse, postGraphQL, useTestStack } from './edge.js';
 
 const edge = useTestStack({ nodeEnv: 'production' });
@@ -142,7 +143,9 @@ test.each(['users', 'patients'] as const)(
   async (name) => {
     const url = edge().stack.urls.subgraphs[name];
     expect(url).toBeDefined();
-    const direct = (query: string) => postGraphQL(String(url), { query });
+    // With the gateway's secret: what is under test is the subgraph's own limits.
+    const secret = { [SUBGRAPH_SECRET_HEADER]: edge().subgraphSecret ?? '' };
+    const direct = (query: string) => postGraphQL(String(url), { query }, secret);
     const deep = await direct(`{ ${'a { '.repeat(15)}b${' }'.repeat(15)} }`);
     const error = expectRefused(deep, { status: 400, code: 'GRAPHQL_VALIDATION_FAILED', limit: 'MAX_DEPTH' });
     expect(error?.message).toBe('Query depth limit of 15 exceeded, found 16.');

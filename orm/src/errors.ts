@@ -1,4 +1,3 @@
-import { DriverException } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { type Logger, requestLogger } from './logger.js';
 
@@ -85,32 +84,6 @@ const REQUEST_ERROR_CODES = new Set([
 const CLIENT_CODES = new Set<string>(Object.values(ErrorCode));
 
 /**
- * A database error as it may be logged. Its message and the first line of its stack hold patient
- * data: knex writes the SQL with its values into the message, and PostgreSQL quotes the offending
- * value. What was wrong (SQLSTATE, table, constraint, column) and where in our code are kept.
- */
-function loggableError(error: unknown): unknown {
-  const isDatabaseError =
-    error instanceof DriverException || (error instanceof Error && 'severity' in error && 'routine' in error);
-  if (!isDatabaseError) return error;
-  const { code, table, constraint, column, routine } = error as unknown as Record<string, unknown>;
-  const stack = (error as Error).stack
-    ?.split('\n')
-    .filter((line) => line.trim().startsWith('at '))
-    .join('\n');
-  return {
-    type: (error as Error).name,
-    message: 'database error (SQL and values withheld)',
-    code,
-    table,
-    constraint,
-    column,
-    routine,
-    stack,
-  };
-}
-
-/**
  * Apollo `formatError` for every server: our own errors and GraphQL request errors pass through
  * (without stack traces); anything else is logged in full and answered as an opaque internal error.
  */
@@ -142,7 +115,8 @@ export function createErrorFormatter(logger: Logger) {
     }
     // A subgraph's masked error reaches the gateway already opaque: log only what is new.
     if (formatted.message !== 'Internal server error')
-      requestLogger(logger).error({ err: loggableError(original), path: formatted.path }, 'unexpected error');
+      // The logger reduces a database error to its SQLSTATE, table and constraint (orm/src/logger.ts).
+      requestLogger(logger).error({ err: original, path: formatted.path }, 'unexpected error');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

@@ -23,6 +23,10 @@ runMain(async () => {
   setInterval(() => process.ppid !== parent && requestStop('parent process exited'), 1_000).unref();
 
   log(config.DATABASE_URL ? 'using DATABASE_URL' : `using the embedded PostgreSQL under ${config.DATA_DIR}`);
+  if (config.NODE_ENV === 'production' && !config.TLS_CERT_FILE)
+    log(
+      'production without TLS is not supported: set TLS_CERT_FILE and TLS_KEY_FILE, or terminate TLS at a load balancer named in EDGE_TRUSTED_PROXIES',
+    );
   const started = startStack({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -32,6 +36,12 @@ runMain(async () => {
       users: config.USERS_PORT,
       patients: config.PATIENTS_PORT,
     },
+    edgeHost: config.EDGE_HOST,
+    tls:
+      config.TLS_CERT_FILE && config.TLS_KEY_FILE
+        ? { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE, port: config.EDGE_TLS_PORT }
+        : undefined,
+    trustedProxies: config.EDGE_TRUSTED_PROXIES,
     nginxBin: config.NGINX_BIN,
     requireNginx: config.REQUIRE_NGINX,
     nodeEnv: config.NODE_ENV,
@@ -55,14 +65,21 @@ runMain(async () => {
     return;
   }
   const { urls } = stack;
+  const listening = [
+    config.EDGE_HOST === '127.0.0.1'
+      ? '127.0.0.1 only: this machine (EDGE_HOST=0.0.0.0 serves the network)'
+      : config.EDGE_HOST,
+    ...(urls.plainEdge ? [`plain HTTP ${new URL(urls.plainEdge).port} redirects to HTTPS`] : []),
+  ].join('; ');
   console.log(
     [
       '',
       `HealthSync is up: ${urls.edge.replace('127.0.0.1', 'localhost')}  (${stack.nginx ? 'nginx' : 'the gateway itself: no nginx'})`,
+      `  listening on        ${listening}`,
       `  gateway             ${urls.gateway}`,
       `  users subgraph      ${urls.subgraphs.users}  (Sandbox)`,
       `  patients subgraph   ${urls.subgraphs.patients}  (Sandbox)`,
-      `  public keys         ${(stack.nginx ? urls.edge : urls.subgraphs.users).replace('/graphql', '/.well-known/jwks.json')}`,
+      `  public keys         ${(stack.nginx ? urls.edge : urls.subgraphs.users).replace('/graphql', '/.well-known/jwks.json').replace('127.0.0.1', 'localhost')}`,
       `Logs: ${config.LOG_LEVEL}. Ctrl-C stops everything.`,
       '',
     ].join('\n'),

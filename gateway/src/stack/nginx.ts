@@ -1,16 +1,38 @@
-import { accessSync, constants, chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@healthsync/orm';
-import { type ChildOutput, type ManagedChild, spawnChild } from './processes.js';
+import { type ChildOutput, type ChildOutputListener, type ManagedChild, spawnChild } from './processes.js';
 
 /** The one nginx config of the project, shared with Docker Compose's nginx image. */
 export const NGINX_TEMPLATE = path.join(REPO_ROOT, 'nginx', 'healthsync.conf.template');
 
-/** The values of the template's placeholders. */
+/**
+ * TLS for the edge, included by the site template from `conf.d/healthsync-tls/` when that folder
+ * holds it (Docker Compose mounts it into /etc/nginx/templates/healthsync-tls/).
+ */
+export const NGINX_TLS_TEMPLATE = path.join(REPO_ROOT, 'nginx', 'healthsync-tls.conf.template');
+/** Where the rendered TLS settings go, relative to nginx's configuration folder, as the site template includes them. */
+const TLS_FOLDER = path.join('conf.d', 'healthsync-tls');
+
+/** EDGE_TRUSTED_PROXIES when none is set: nginx listens on no UNIX socket, so `unix:` trusts no one. */
+export const TRUST_NO_PROXY = 'unix:';
+
+/** The values of the site template's placeholders. */
 export interface NginxVariables {
   NGINX_LISTEN: string;
   GATEWAY_UPSTREAM: string;
   USERS_UPSTREAM: string;
+  /** The load balancer whose X-Forwarded-For names the client: an address or subnet, or TRUST_NO_PROXY. */
+  EDGE_TRUSTED_PROXIES: string;
+}
+
+/** The values of the TLS template's placeholders. */
+export interface NginxTlsVariables {
+  NGINX_TLS_LISTEN: string;
+  TLS_CERT_FILE: string;
+  TLS_KEY_FILE: string;
+  /** The port clients reach HTTPS on, where plain HTTP is redirected. */
+  TLS_PUBLIC_PORT: string;
 }
 
 /**
@@ -48,10 +70,19 @@ export function findNginx(bin: string, searchPath = process.env.PATH ?? ''): str
 /**
  * Writes `<prefix>/nginx.conf`: the process-level settings the nginx image would otherwise
  * provide, every path under `prefix` (so no root-owned /var paths are touched), and the rendered
- * template included inside `http`.
+ * template included inside `http`; with `tls`, the rendered TLS template beside it (and without,
+ * none left from an earlier run).
  */
-export function writeNginxConfig(prefix: string, variables: NginxVariables): string {
+export function writeNginxConfig(prefix: string, variables: NginxVariables, tls?: NginxTlsVariables): string {
+  rmSync(path.join(prefix, TLS_FOLDER), { recursive: true, force: true });
   for (const dir of ['conf.d', 'logs', 'temp']) mkdirSync(path.join(prefix, dir), { recursive: true });
+  if (tls) {
+    mkdirSync(path.join(prefix, TLS_FOLDER));
+    writeFileSync(
+      path.join(prefix, TLS_FOLDER, 'tls.conf'),
+      renderTemplate(readFileSync(NGINX_TLS_TEMPLATE, 'utf8'), { ...tls }),
+    );
+  }
   // Workers run as an unprivileged user when nginx is started as root: they must reach temp/.
   chmodSync(prefix, 0o755);
   const site = path.join(prefix, 'conf.d', 'healthsync.conf');
@@ -82,7 +113,13 @@ export function writeNginxConfig(prefix: string, variables: NginxVariables): str
 }
 
 /** Runs nginx in the foreground (`daemon off`) on `conf` under `prefix`; SIGQUIT is its graceful stop. */
-export function runNginx(options: { bin: string; prefix: string; conf: string; output: ChildOutput }): ManagedChild {
+export function runNginx(options: {
+  bin: string;
+  prefix: string;
+  conf: string;
+  output: ChildOutput;
+  onOutput?: ChildOutputListener | undefined;
+}): ManagedChild {
   return spawnChild({
     name: 'nginx',
     command: options.bin,
@@ -90,6 +127,7 @@ export function runNginx(options: { bin: string; prefix: string; conf: string; o
     cwd: options.prefix,
     env: { PATH: process.env.PATH ?? '' },
     output: options.output,
+    onOutput: options.onOutput,
   });
 }
 
@@ -98,7 +136,9 @@ export function startNginx(options: {
   bin: string;
   prefix: string;
   variables: NginxVariables;
+  tls?: NginxTlsVariables | undefined;
   output: ChildOutput;
+  onOutput?: ChildOutputListener | undefined;
 }): ManagedChild {
-  return runNginx({ ...options, conf: writeNginxConfig(options.prefix, options.variables) });
+  return runNginx({ ...options, conf: writeNginxConfig(options.prefix, options.variables, options.tls) });
 }

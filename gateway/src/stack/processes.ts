@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import https from 'node:https';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -9,6 +10,8 @@ export class StackStartError extends Error {
 
 /** How a child's stdout/stderr are handled: shown in the terminal, or kept for error messages only. */
 export type ChildOutput = 'inherit' | 'quiet';
+/** Hears every chunk a quiet child writes (to stdout or stderr), by the child's name. */
+export type ChildOutputListener = (child: string, text: string) => void;
 
 export interface ChildExit {
   code: number | null;
@@ -40,6 +43,7 @@ export function spawnChild(options: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   output: ChildOutput;
+  onOutput?: ChildOutputListener | undefined;
 }): ManagedChild {
   const child: ChildProcess = spawn(options.command, options.args, {
     cwd: options.cwd,
@@ -53,7 +57,9 @@ export function spawnChild(options: {
     tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
   };
   child.stderr?.on('data', keep);
-  child.stdout?.on('data', () => {}); // drained, so a chatty child never blocks on a full pipe
+  // Drained either way, so a chatty child never blocks on a full pipe.
+  child.stdout?.on('data', (chunk: Buffer) => options.onOutput?.(options.name, chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => options.onOutput?.(options.name, chunk.toString('utf8')));
 
   let exit: ChildExit | undefined;
   const exited = new Promise<ChildExit>((resolve) => {
@@ -99,6 +105,30 @@ export function describeExit({ code, signal }: ChildExit): string {
 }
 
 /**
+ * Whether `url` answers 2xx (false while nothing listens). Over HTTPS the certificate is not
+ * checked: this probes our own child on this machine, whose certificate names the public host.
+ */
+function answersOk(url: string): Promise<boolean> {
+  if (!url.startsWith('https:'))
+    return fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+      async (response) => {
+        await response.body?.cancel();
+        return response.ok;
+      },
+      () => false,
+    );
+  return new Promise((resolve) => {
+    const request = https.get(url, { rejectUnauthorized: false, timeout: 2_000 }, (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      resolve(status >= 200 && status < 300);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
+}
+
+/**
  * Polls `url` until it answers 200. Fails early, with the child's last stderr lines, when the
  * child exits first (bad environment, port taken, database refused…).
  */
@@ -110,13 +140,7 @@ export async function waitUntilReady(child: ManagedChild, url: string, timeoutMs
       const output = child.lastLines();
       throw new StackStartError(`${child.name} stopped before it was ready (${how})${output ? `:\n${output}` : ''}`);
     }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await response.body?.cancel();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (await answersOk(url)) return;
     await sleep(100);
   }
   throw new StackStartError(`${child.name} was not ready at ${url} after ${timeoutMs / 1000} s`);

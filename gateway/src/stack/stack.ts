@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
+import net, { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   findFreePort,
+  HEALTH_PATHS,
   migrateAll,
   openDatabase,
   provisionDatabase,
@@ -14,10 +15,11 @@ import {
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
 import { readSupergraphConfig } from '../supergraph/compose.js';
-import { findNginx, startNginx } from './nginx.js';
+import { findNginx, startNginx, TRUST_NO_PROXY } from './nginx.js';
 import {
   assertPortFree,
   type ChildOutput,
+  type ChildOutputListener,
   describeExit,
   type ManagedChild,
   StackStartError,
@@ -37,12 +39,23 @@ export interface StackOptions {
   dataDir: string;
   /** 0 picks a free port. */
   ports: { edge: number; gateway: number; users: number; patients: number };
+  /** The address the edge listens on (EDGE_HOST); the services behind it are on 127.0.0.1 only. Default 127.0.0.1. */
+  edgeHost?: string;
+  /**
+   * TLS at nginx (TLS_CERT_FILE, TLS_KEY_FILE): the edge serves HTTPS on `port` and its plain port
+   * only redirects there. 0 picks a free port.
+   */
+  tls?: { certFile: string; keyFile: string; port: number } | undefined;
+  /** The load balancer in front of nginx whose X-Forwarded-For nginx believes (EDGE_TRUSTED_PROXIES): an address or subnet. */
+  trustedProxies?: string | undefined;
   nginxBin: string;
   requireNginx: boolean;
   nodeEnv: string;
   logLevel: string;
   /** The services' own JSON logs in this terminal, or kept quiet (tests). */
   output: ChildOutput;
+  /** Every chunk each child (services, nginx) writes, when quiet: what a test greps the logs in. */
+  onOutput?: ChildOutputListener | undefined;
   log: (line: string) => void;
   /** Shortens process start-up failures in tests; the default suits a cold `npm start`. */
   readyTimeoutMs?: number;
@@ -51,8 +64,11 @@ export interface StackOptions {
 }
 
 export interface RunningStack {
-  /** GraphQL endpoints: `edge` is the public one (nginx, or the gateway itself without nginx). */
-  urls: { edge: string; gateway: string; subgraphs: Record<SubgraphName, string> };
+  /**
+   * GraphQL endpoints: `edge` is the public one (nginx, or the gateway itself without nginx; HTTPS
+   * with TLS on, when `plainEdge` is the plain port that only redirects to it).
+   */
+  urls: { edge: string; plainEdge?: string; gateway: string; subgraphs: Record<SubgraphName, string> };
   /** Whether nginx serves the edge. */
   nginx: boolean;
   /** Each process the launcher started (services, nginx's master), by name: what the bench accounts CPU to. */
@@ -64,10 +80,36 @@ export interface RunningStack {
 }
 
 const LOCALHOST = '127.0.0.1';
-const ANY = '0.0.0.0';
 
-const graphqlUrl = (port: number) => `http://${LOCALHOST}:${port}/graphql`;
-const readyUrl = (port: number) => `http://${LOCALHOST}:${port}/health/ready`;
+const graphqlUrl = (port: number, host = LOCALHOST, scheme = 'http') => `${scheme}://${host}:${port}/graphql`;
+const readyUrl = (port: number, host = LOCALHOST) => `http://${host}:${port}${HEALTH_PATHS.ready}`;
+/** The edge's public health: what nginx answers from the gateway's summary. */
+const edgeHealthUrl = (port: number, host: string, scheme = 'http') =>
+  `${scheme}://${host}:${port}${HEALTH_PATHS.public}`;
+
+/** The connection settings the launcher makes for itself and each service, never inherited (nor their _FILE forms). */
+const LAUNCHER_OWNED = /^(DATABASE_URL|DATABASE_PASSWORD|[A-Z]+_DATABASE_URL|[A-Z]+_DB_PASSWORD)$/;
+
+/** `host` as it goes before `:port` (IPv6 in brackets). */
+const hostForPort = (host: string) => (isIPv6(host) ? `[${host}]` : host);
+
+/** Where this machine reaches a listener bound to `host` (the wildcard addresses are reached on loopback). */
+const reachableHost = (host: string) => (host === '0.0.0.0' ? LOCALHOST : host === '::' ? '[::1]' : hostForPort(host));
+
+/**
+ * The launcher's one line on who may create an account (SIGNUP_MODE, read by the users subgraph;
+ * its default follows NODE_ENV there too).
+ */
+export function describeSignUp(environment: Record<string, string | undefined>, nodeEnv: string): string {
+  const mode = environment.SIGNUP_MODE || (nodeEnv === 'production' ? 'approval' : 'open');
+  const role = environment.SIGNUP_DEFAULT_ROLE || 'CLINICIAN';
+  if (mode === 'open')
+    return `sign-up: open — anyone who reaches the edge gets a ${role} account at once; SIGNUP_MODE=approval or SIGNUP_MODE=invite closes it`;
+  if (mode === 'approval')
+    return 'sign-up: approval — a new account reads and writes nothing until an ADMIN approves it (SIGNUP_MODE)';
+  if (mode === 'invite') return "sign-up: invite — only an ADMIN's invitation opens an account (SIGNUP_MODE)";
+  return `sign-up: SIGNUP_MODE=${mode}`;
+}
 
 const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -120,8 +162,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   if (!nginxBin && options.requireNginx)
     throw new StackStartError(`nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found`);
 
+  if (options.tls && !nginxBin)
+    throw new StackStartError(`TLS_CERT_FILE needs nginx to terminate TLS, but "${options.nginxBin}" was not found`);
+
   // Every port is checked before anything starts, so a taken one costs nothing to report.
-  const edge = await resolvePort(options.ports.edge, ANY, nginxBin ? 'edge: nginx' : 'edge: gateway');
+  const edgeHost = options.edgeHost ?? LOCALHOST;
+  const edge = await resolvePort(options.ports.edge, edgeHost, nginxBin ? 'edge: nginx' : 'edge: gateway');
+  const tlsPort = options.tls ? await resolvePort(options.tls.port, edgeHost, 'edge: nginx, TLS') : undefined;
   const gateway = nginxBin ? await resolvePort(options.ports.gateway, LOCALHOST, 'gateway') : edge;
   const users = await resolvePort(options.ports.users, LOCALHOST, 'users subgraph');
   const patients = await resolvePort(options.ports.patients, LOCALHOST, 'patients subgraph');
@@ -162,16 +209,29 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await migrateAll(database.adminUrl, (line) => log(`migrations: ${line}`));
 
     const jwksUrl = `http://${LOCALHOST}:${users}/.well-known/jwks.json`;
-    // Inherited settings (JWT keys, pool sizes…) pass through; the admin URL does not.
-    const { DATABASE_URL: _admin, ...inherited } = process.env;
-    const common = { ...inherited, ...options.env, NODE_ENV: options.nodeEnv, LOG_LEVEL: options.logLevel };
+    // Inherited settings (JWT keys, pool sizes…) pass through; the database connections do not:
+    // the admin one stays here, and each service gets its own role's, set below.
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !LAUNCHER_OWNED.test(key.replace(/_FILE$/, ''))),
+    );
+    const common: Record<string, string | undefined> = {
+      ...inherited,
+      ...options.env,
+      NODE_ENV: options.nodeEnv,
+      LOG_LEVEL: options.logLevel,
+    };
+    // A production service refuses to start without a subgraph secret; the launcher starts them
+    // all, so a fresh one for this run is known to them only (as the role passwords are).
+    if (options.nodeEnv === 'production' && !common.SUBGRAPH_SECRET && !common.SUBGRAPH_SECRET_FILE)
+      common.SUBGRAPH_SECRET = randomBytes(32).toString('base64url');
+    log(describeSignUp(common, options.nodeEnv));
     const services = [
       ...subgraphs.map((name) => ({
         name: `${name} subgraph`,
         entry: `subgraphs/${name}/src/index.ts`,
         port: subgraphPorts[name],
+        host: LOCALHOST,
         env: {
-          HOST: LOCALHOST,
           [`${name.toUpperCase()}_DATABASE_URL`]: subgraphDatabaseUrl(database.adminUrl, name, passwords[name]),
           // Read by the users subgraph (dev signing keys) and by the others (token verification).
           KEYS_DIR: path.join(options.dataDir, 'keys'),
@@ -182,8 +242,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         name: 'gateway',
         entry: 'gateway/src/index.ts',
         port: gateway,
+        host: nginxBin ? LOCALHOST : edgeHost,
         env: {
-          HOST: nginxBin ? LOCALHOST : ANY,
           ...Object.fromEntries(
             subgraphs.map((name) => [`${name.toUpperCase()}_URL`, graphqlUrl(subgraphPorts[name])]),
           ),
@@ -200,14 +260,19 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           command: process.execPath,
           args: ['--import', 'tsx', service.entry],
           cwd: REPO_ROOT,
-          env: { ...common, ...service.env, PORT: String(service.port) },
+          env: { ...common, ...service.env, HOST: service.host, PORT: String(service.port) },
           output: options.output,
+          onOutput: options.onOutput,
         }),
       );
     }
     await Promise.all(
       services.map((service, index) =>
-        waitUntilReady(children[index] as ManagedChild, readyUrl(service.port), options.readyTimeoutMs),
+        waitUntilReady(
+          children[index] as ManagedChild,
+          readyUrl(service.port, reachableHost(service.host)),
+          options.readyTimeoutMs,
+        ),
       ),
     );
 
@@ -217,14 +282,31 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         // nginx's workers (nobody, when we are root) write request bodies under the prefix.
         prefix: resolveDataDir(path.join(options.dataDir, 'nginx'), log, "nginx's workers"),
         variables: {
-          NGINX_LISTEN: String(edge),
+          NGINX_LISTEN: `${hostForPort(edgeHost)}:${edge}`,
           GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
           USERS_UPSTREAM: `${LOCALHOST}:${users}`,
+          EDGE_TRUSTED_PROXIES: options.trustedProxies ?? TRUST_NO_PROXY,
         },
+        tls:
+          options.tls && tlsPort !== undefined
+            ? {
+                NGINX_TLS_LISTEN: `${hostForPort(edgeHost)}:${tlsPort}`,
+                TLS_CERT_FILE: options.tls.certFile,
+                TLS_KEY_FILE: options.tls.keyFile,
+                TLS_PUBLIC_PORT: String(tlsPort),
+              }
+            : undefined,
         output: options.output,
+        onOutput: options.onOutput,
       });
       children.push(nginx);
-      await waitUntilReady(nginx, readyUrl(edge), options.readyTimeoutMs);
+      await waitUntilReady(
+        nginx,
+        tlsPort !== undefined
+          ? edgeHealthUrl(tlsPort, reachableHost(edgeHost), 'https')
+          : edgeHealthUrl(edge, reachableHost(edgeHost)),
+        options.readyTimeoutMs,
+      );
     }
   } catch (error) {
     await stop();
@@ -240,8 +322,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   let stopped: Promise<void> | undefined;
   return {
     urls: {
-      edge: graphqlUrl(edge),
-      gateway: graphqlUrl(gateway),
+      ...(tlsPort !== undefined
+        ? {
+            edge: graphqlUrl(tlsPort, reachableHost(edgeHost), 'https'),
+            plainEdge: graphqlUrl(edge, reachableHost(edgeHost)),
+          }
+        : { edge: graphqlUrl(edge, reachableHost(edgeHost)) }),
+      gateway: graphqlUrl(gateway, nginxBin ? LOCALHOST : reachableHost(edgeHost)),
       subgraphs: { users: graphqlUrl(users), patients: graphqlUrl(patients) },
     },
     nginx: nginxBin !== undefined,

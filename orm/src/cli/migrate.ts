@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../database/open.js';
-import { provisionDatabase } from '../database/bootstrap.js';
+import { databaseUrlWithPassword, provisionDatabase } from '../database/bootstrap.js';
 import { createMigration, migrateAll } from '../database/migrate.js';
 import { SUBGRAPH_DATABASES, type SubgraphName } from '../database/subgraphs.js';
 import { parseEnvironment } from '../environment.js';
@@ -20,7 +20,10 @@ runMain(async () => {
   });
   const [command = 'up', name] = positionals;
   const log = (line: string) => console.log(line);
-  const database = await openDatabase({ databaseUrl: environment.DATABASE_URL, log });
+  const databaseUrl = environment.DATABASE_URL
+    ? databaseUrlWithPassword(environment.DATABASE_URL, environment.DATABASE_PASSWORD)
+    : undefined;
+  const database = await openDatabase({ databaseUrl, log });
   try {
     await provisionDatabase(database.adminUrl, {
       ...(environment.USERS_DB_PASSWORD ? { users: environment.USERS_DB_PASSWORD } : {}),

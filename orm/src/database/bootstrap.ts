@@ -94,6 +94,17 @@ export async function provisionDatabase(
 }
 
 /** The connection URL a subgraph uses: same server and database, its own role. */
+/**
+ * `url` with `password` as its password when one is given: a password kept apart from its URL
+ * (`USERS_DB_PASSWORD`, a Docker secret shared with the migrate job that sets it).
+ */
+export function databaseUrlWithPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const withPassword = new URL(url);
+  withPassword.password = password;
+  return withPassword.toString();
+}
+
 export function subgraphDatabaseUrl(adminUrl: string, subgraph: SubgraphName, password?: string): string {
   const url = new URL(adminUrl);
   url.username = SUBGRAPH_DATABASES[subgraph].role;

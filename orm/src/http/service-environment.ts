@@ -56,3 +56,23 @@ export function serviceEnvironment(defaults: { port: number; limits: GraphQLLimi
     SUBGRAPH_SECRET: z.string().min(32).optional(),
   };
 }
+
+/** The settings the production check reads, whatever else a service's schema holds. */
+type ServiceSettings = { NODE_ENV: string; SUBGRAPH_SECRET?: string | undefined };
+
+/**
+ * A service's environment schema with the checks across its variables: in production the
+ * subgraph secret is required, since without it a subgraph answers anyone who reaches its port,
+ * past the gateway's checks. Each service's load function parses with it.
+ */
+export function withServiceChecks<T extends z.ZodType<ServiceSettings>>(schema: T): T {
+  return schema.superRefine((config, context) => {
+    if (config.NODE_ENV === 'production' && !config.SUBGRAPH_SECRET)
+      context.addIssue({
+        code: 'custom',
+        path: ['SUBGRAPH_SECRET'],
+        message:
+          'required when NODE_ENV=production (32+ characters, the same in the gateway and every subgraph; or SUBGRAPH_SECRET_FILE)',
+      });
+  });
+}

@@ -63,8 +63,11 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Where every service answers its health probes (Dockerfiles and nginx probe these). */
-export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready' } as const;
+/**
+ * Where every service answers its health probes (Dockerfiles and the launcher probe these).
+ * `public` is what nginx serves as /health: readiness's status alone, naming no dependency.
+ */
+export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready', public: '/health' } as const;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -159,7 +162,7 @@ export async function startGraphQLService<TContext extends BaseContext>(
   app.get(HEALTH_PATHS.live, (_req, res) => {
     res.json({ status: 'up' });
   });
-  app.get(HEALTH_PATHS.ready, async (_req, res) => {
+  const readiness = async () => {
     const [required, reported] = stopping
       ? [{}, {}]
       : await Promise.all([
@@ -169,7 +172,15 @@ export async function startGraphQLService<TContext extends BaseContext>(
     const isUp = (states: Record<string, DependencyState>) => Object.values(states).every((state) => state === 'up');
     const ready = !stopping && isUp(required);
     const status = !ready ? 'down' : isUp(reported) ? 'up' : 'degraded';
-    res.status(ready ? 200 : 503).json({ status, stopping, dependencies: { ...required, ...reported } });
+    return { ready, status, dependencies: { ...required, ...reported } };
+  };
+  app.get(HEALTH_PATHS.ready, async (_req, res) => {
+    const { ready, status, dependencies } = await readiness();
+    res.status(ready ? 200 : 503).json({ status, stopping, dependencies });
+  });
+  app.get(HEALTH_PATHS.public, async (_req, res) => {
+    const { ready, status } = await readiness();
+    res.status(ready ? 200 : 503).json({ status });
   });
   if (options.subgraphSecret) {
     app.use(['/graphql', '/internal'], requireSubgraphSecret(options.subgraphSecret));

@@ -1,10 +1,19 @@
-import { env, parseEnvironment, SUBGRAPH_LIMITS, serviceEnvironment } from '@healthsync/orm';
+import {
+  databaseUrlWithPassword,
+  env,
+  parseEnvironment,
+  SUBGRAPH_LIMITS,
+  serviceEnvironment,
+  withServiceChecks,
+} from '@healthsync/orm';
 import { z } from 'zod';
 
 /** Every setting of the patients subgraph; nothing else reads process.env. */
 export const PatientsEnvironment = z.object({
   ...serviceEnvironment({ port: 4002, limits: SUBGRAPH_LIMITS }),
   PATIENTS_DATABASE_URL: env.url(),
+  /** The role's password, when it is not in PATIENTS_DATABASE_URL (a secret shared with the migrate job). */
+  PATIENTS_DB_PASSWORD: z.string().min(12).optional(),
   DATABASE_POOL_SIZE: env.poolSize(),
   /** Where the users subgraph publishes the public keys of access tokens (and its revocation list). */
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
@@ -12,5 +21,9 @@ export const PatientsEnvironment = z.object({
 export type PatientsConfig = z.infer<typeof PatientsEnvironment>;
 
 export function loadPatientsConfig(source: Record<string, string | undefined> = process.env): PatientsConfig {
-  return parseEnvironment(PatientsEnvironment, source);
+  const config = parseEnvironment(withServiceChecks(PatientsEnvironment), source);
+  return {
+    ...config,
+    PATIENTS_DATABASE_URL: databaseUrlWithPassword(config.PATIENTS_DATABASE_URL, config.PATIENTS_DB_PASSWORD),
+  };
 }

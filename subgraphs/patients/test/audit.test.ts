@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { GraphQLError } from 'graphql';
-import { pino } from 'pino';
-import { createErrorFormatter, withClient } from '@healthsync/orm';
+import { createErrorFormatter, createLogger, withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { timeOrderedId } from '../src/audit.js';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
@@ -230,7 +229,7 @@ test('an unexpected database error is logged without the SQL values or the quote
     );
   expect(String((error as Error).message)).toMatch(/Secretname/); // what would have leaked
   const lines: string[] = [];
-  const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+  const logger = createLogger('patients', 'error', { write: (line: string) => lines.push(line) });
   const formatted = createErrorFormatter(logger)(
     { message: (error as Error).message, extensions: { code: 'INTERNAL_SERVER_ERROR' } },
     new GraphQLError((error as Error).message, { originalError: error as Error }),

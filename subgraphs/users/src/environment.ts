@@ -1,11 +1,22 @@
 import path from 'node:path';
-import { DEFAULT_DATA_DIR, env, parseEnvironment, ROLES, SUBGRAPH_LIMITS, serviceEnvironment } from '@healthsync/orm';
+import {
+  databaseUrlWithPassword,
+  DEFAULT_DATA_DIR,
+  env,
+  parseEnvironment,
+  ROLES,
+  SUBGRAPH_LIMITS,
+  serviceEnvironment,
+  withServiceChecks,
+} from '@healthsync/orm';
 import { z } from 'zod';
 
 /** Every setting of the users subgraph; nothing else reads process.env. */
 export const UsersEnvironment = z.object({
   ...serviceEnvironment({ port: 4001, limits: SUBGRAPH_LIMITS }),
   USERS_DATABASE_URL: env.url(),
+  /** The role's password, when it is not in USERS_DATABASE_URL (a secret shared with the migrate job). */
+  USERS_DB_PASSWORD: z.string().min(12).optional(),
   DATABASE_POOL_SIZE: env.poolSize(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
   /** Absolute lifetime of a session family, however often it is refreshed. */
@@ -41,13 +52,20 @@ export const UsersEnvironment = z.object({
 });
 export type UsersConfig = z.infer<typeof UsersEnvironment>;
 
-const CheckedUsersEnvironment = UsersEnvironment.refine((c) => !c.ADMIN_EMAIL === !c.ADMIN_PASSWORD, {
-  message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together',
-  path: ['ADMIN_PASSWORD'],
-});
+const CheckedUsersEnvironment = withServiceChecks(UsersEnvironment).refine(
+  (c) => !c.ADMIN_EMAIL === !c.ADMIN_PASSWORD,
+  {
+    message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together',
+    path: ['ADMIN_PASSWORD'],
+  },
+);
 
 export function loadUsersConfig(source: Record<string, string | undefined> = process.env): UsersConfig {
-  return parseEnvironment(CheckedUsersEnvironment, source);
+  const config = parseEnvironment(CheckedUsersEnvironment, source);
+  return {
+    ...config,
+    USERS_DATABASE_URL: databaseUrlWithPassword(config.USERS_DATABASE_URL, config.USERS_DB_PASSWORD),
+  };
 }
 
 /** Settings of the admin CLI (`npm run users:create-admin`): like `npm run migrate`, plus the password. */
