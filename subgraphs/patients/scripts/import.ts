@@ -73,8 +73,8 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   };
   const byType = new Map<string, ResourceTypeCounts>([['Patient', emptyCounts('Patient')]]);
   const countsOf = (type: string) => {
-    let counts = byType.get(type);
-    if (!counts) byType.set(type, (counts = emptyCounts(type)));
+    const counts = byType.get(type) ?? emptyCounts(type);
+    byType.set(type, counts);
     return counts;
   };
   const totalBytes = sources.reduce((sum, source) => sum + source.size, 0);

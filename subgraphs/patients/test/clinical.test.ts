@@ -516,7 +516,10 @@ describe('patients(filter: { condition })', () => {
         viewer,
       );
       expect(
-        [first.data?.patients.edges[0].node.id, ...next.data?.patients.edges.map((edge: Any) => edge.node.id)].sort(),
+        [
+          first.data?.patients.edges[0].node.id,
+          ...(next.data?.patients.edges ?? []).map((edge: Any) => edge.node.id),
+        ].sort(),
       ).toEqual(ids);
     }
     const none = await harness.execute(FIND, { condition: 'no such illness', first: 100 }, viewer);
