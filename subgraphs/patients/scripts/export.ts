@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { CLINICAL_TYPES } from '../src/clinical/types.js';
 import { type ApiClient, connect, credentialsOf, rate } from './api.js';
 import { CliError, isMain, loadDataCliConfig, runCli } from './environment.js';
 import { createProgress, type ProgressMode, progressMode } from './progress.js';
@@ -84,16 +85,7 @@ const BULK_PAGE = `query DataCliBulkExport($after: String, $includeInactive: Boo
 }`;
 
 /** The files a bulk export writes (FHIR Bulk Data: one per resource type). */
-export const BULK_TYPES = [
-  'Patient',
-  'Encounter',
-  'Condition',
-  'Observation',
-  'MedicationRequest',
-  'AllergyIntolerance',
-  'Immunization',
-  'Procedure',
-] as const;
+export const BULK_TYPES = ['Patient', ...CLINICAL_TYPES] as const;
 
 interface BulkPage {
   patients: {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { CLINICAL_TYPES } from '../src/clinical/types.js';
 import { CliError } from './environment.js';
 import {
   clinicalFromSyntheaRow,
@@ -35,16 +36,7 @@ export interface Source {
 }
 
 /** The resource types HealthSync models; the CLI sends only these (others are counted as skipped). */
-export const MODELLED_TYPES = new Set([
-  'Patient',
-  'Encounter',
-  'Condition',
-  'Observation',
-  'MedicationRequest',
-  'AllergyIntolerance',
-  'Immunization',
-  'Procedure',
-]);
+export const MODELLED_TYPES: ReadonlySet<string> = new Set(['Patient', ...CLINICAL_TYPES]);
 
 /**
  * One record of a source: a resource to send (with its size as JSON, measured once), or why it

@@ -7,6 +7,7 @@
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { syntheaPeople } from '../scripts/synthea-fixtures.js';
+import { CLINICAL_TYPES } from '../src/clinical/types.js';
 import { fhirSchemaErrors } from './fhir-schema.js';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
@@ -290,16 +291,7 @@ describe('reading the record', () => {
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 1 });
     expect(bundle.entry[0].resource).toMatchObject({ resourceType: 'Patient', id: patientId });
     const modelled = Object.entries(bundleTypes(alice!.bundle)).filter(([type]) =>
-      [
-        'Patient',
-        'Encounter',
-        'Condition',
-        'Observation',
-        'MedicationRequest',
-        'AllergyIntolerance',
-        'Immunization',
-        'Procedure',
-      ].includes(type),
+      ['Patient', ...CLINICAL_TYPES].includes(type as never),
     );
     expect(bundleTypes(bundle)).toEqual(Object.fromEntries(modelled));
 
@@ -327,16 +319,7 @@ describe('reading the record', () => {
         'Patient', // patient(id)
         'Condition', // conditions
         ...['Condition', 'MedicationRequest', 'AllergyIntolerance', 'Observation', 'Encounter'], // summary
-        ...[
-          'Patient',
-          'Encounter',
-          'Condition',
-          'Observation',
-          'MedicationRequest',
-          'AllergyIntolerance',
-          'Immunization',
-          'Procedure',
-        ], // everything
+        ...['Patient', ...CLINICAL_TYPES], // everything
       ].sort(),
     );
     expect(
