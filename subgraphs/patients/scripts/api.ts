@@ -158,15 +158,29 @@ export async function connect(options: ConnectOptions): Promise<ApiClient> {
 }
 
 const IMPORT = `mutation DataCliImport($resources: JSON!) {
-  importPatients(resources: $resources) { created updated unchanged failed { index message } }
+  importPatients(resources: $resources) {
+    created updated unchanged failed { index message }
+    resources { resourceType created updated unchanged failed skipped }
+  }
 }`;
 
+export interface ResourceTypeCounts {
+  resourceType: string;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  skipped: number;
+}
+
 export interface ImportBatchResult {
+  /** Patients (every type's counts are in `resources`). */
   created: number;
   updated: number;
   unchanged: number;
   /** `index` is the position in the batch sent. */
   failed: { index: number; message: string }[];
+  resources: ResourceTypeCounts[];
 }
 
 /** One importPatients call: the seed and import CLIs send their batches through it. */

@@ -1,9 +1,12 @@
 /**
  * `npm run bench:import`: boots the real stack (subgraphs, gateway, nginx when installed) on free
  * ports against a database of its own, imports BENCH_IMPORT_PATIENTS generated patients (NDJSON)
- * through nginx + gateway with the import CLI's code and prints patients/s; then runs the import
- * CLI as its own process on a generated Synthea patients.csv of BENCH_IMPORT_CSV_MB MB and prints
- * its peak resident memory. A benchmark, not a test: nothing is asserted.
+ * through nginx + gateway with the import CLI's code and prints patients/s; imports
+ * BENCH_IMPORT_SYNTHEA_PEOPLE generated Synthea Bundles (whole records) and prints resources/s;
+ * copies those records until BENCH_SUMMARY_PATIENTS patients have one and times Patient.summary
+ * through nginx + gateway (p50/p95/p99); then runs the import CLI as its own process on a
+ * generated Synthea patients.csv of BENCH_IMPORT_CSV_MB MB and prints its peak resident memory.
+ * A benchmark, not a test: nothing is asserted.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,7 @@ import { connect, rate } from './api.js';
 import { loadBenchImportConfig, runCli } from './environment.js';
 import { runImport } from './import.js';
 import { seedPatients } from './seed.js';
+import { syntheaPeople, writeSyntheaOutput } from './synthea-fixtures.js';
 
 const log = (line: string) => console.error(`[bench:import] ${line}`);
 const ADMIN = { email: 'bench-import@example.org', password: 'benchmark import admin passphrase' };
@@ -83,6 +87,108 @@ async function writeSyntheaCsv(file: string, megabytes: number, firstRow: number
   return rows;
 }
 
+const CLINICAL_TABLES = [
+  'encounter',
+  'condition',
+  'observation',
+  'medication_request',
+  'allergy_intolerance',
+  'immunization',
+  'procedure',
+];
+
+/**
+ * Copies the imported Synthea patients and their records (new ids, references rewritten) until
+ * `BENCH_SUMMARY_PATIENTS` patients have one, straight in SQL (importing millions of resources
+ * through the API would take the bench an hour); then times Patient.summary of random patients
+ * through the edge, one request after the other.
+ */
+async function benchSummary(
+  adminUrl: string,
+  signIn: () => ReturnType<typeof connect>,
+  config: ReturnType<typeof loadBenchImportConfig>,
+  imported: { resourceType: string; created: number }[],
+): Promise<string> {
+  const observations = imported.find((counts) => counts.resourceType === 'Observation')?.created ?? 0;
+  const people = imported.find((counts) => counts.resourceType === 'Patient')?.created ?? 1;
+  const sampleIds = await withClient(adminUrl, async (db) => {
+    const started = Date.now();
+    await db.query(`CREATE TEMP TABLE bench_source AS
+      SELECT DISTINCT patient_id AS id FROM patients.encounter`);
+    const sources = Number((await db.query('SELECT count(*) AS n FROM bench_source')).rows[0].n);
+    const copies = Math.max(0, Math.ceil((config.BENCH_SUMMARY_PATIENTS - sources) / Math.max(sources, 1)));
+    log(`copying the records of ${sources} patients ${copies} times (${sources * (copies + 1)} patients)`);
+    await db.query(
+      `CREATE TEMP TABLE bench_copy AS SELECT s.id AS source, gen_random_uuid() AS id, n
+       FROM bench_source s CROSS JOIN generate_series(1, $1::int) AS n`,
+      [copies],
+    );
+    await db.query(`INSERT INTO patients.patient (id, mrn, version, given_name, family_name, gender, birth_date, identifiers, active, created_at, updated_at)
+      SELECT c.id, 'BENCH-' || substr(replace(c.id::text, '-', ''), 1, 20), 1, p.given_name, p.family_name, p.gender, p.birth_date, '[]', true, now(), now()
+      FROM bench_copy c JOIN patients.patient p ON p.id = c.source`);
+    for (const table of CLINICAL_TABLES) {
+      const { rows } = await db.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'patients' AND table_name = $1 ORDER BY ordinal_position`,
+        [table],
+      );
+      const columns = rows.map((row) => row.column_name);
+      const values = columns.map((column) => {
+        if (column === 'id') return `t.id || '-' || c.n`;
+        if (column === 'patient_id') return 'c.id';
+        if (column === 'encounter_id') return `t.encounter_id || '-' || c.n`;
+        if (column === 'resource')
+          return `jsonb_set(jsonb_set(jsonb_set(t.resource, '{id}', to_jsonb(t.id || '-' || c.n)), '{subject,reference}', to_jsonb('Patient/' || c.id), false), '{patient,reference}', to_jsonb('Patient/' || c.id), false)`;
+        return `t.${column}`;
+      });
+      await db.query(
+        `INSERT INTO patients.${table} (${columns.join(', ')}) SELECT ${values.join(', ')} FROM bench_copy c JOIN patients.${table} t ON t.patient_id = c.source`,
+      );
+    }
+    for (const table of ['patient', ...CLINICAL_TABLES]) await db.query(`VACUUM ANALYZE patients.${table}`);
+    await db.query('CHECKPOINT');
+    log(`copied in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const { rows } = await db.query<{ id: string }>(
+      'SELECT patient_id AS id FROM patients.encounter GROUP BY patient_id ORDER BY random() LIMIT 1000',
+    );
+    return rows.map((row) => row.id);
+  });
+  const counts = await withClient(adminUrl, async (db) => {
+    const row = (
+      await db.query(
+        `SELECT (SELECT count(*) FROM patients.patient) AS patients, (SELECT count(*) FROM patients.observation) AS observations,
+                (SELECT count(*) FROM patients.encounter) + (SELECT count(*) FROM patients.condition) + (SELECT count(*) FROM patients.observation)
+                + (SELECT count(*) FROM patients.medication_request) + (SELECT count(*) FROM patients.allergy_intolerance)
+                + (SELECT count(*) FROM patients.immunization) + (SELECT count(*) FROM patients.procedure) AS resources`,
+      )
+    ).rows[0];
+    return { patients: Number(row.patients), observations: Number(row.observations), resources: Number(row.resources) };
+  });
+  // The copy takes minutes: a fresh sign-in, so no token expires while the requests are timed.
+  const client = await signIn();
+  const SUMMARY = `query BenchSummary($id: ID!) { patient(id: $id) { id summary {
+    activeConditions { code { system code display } onsetAt }
+    activeMedications { medication { code display } dosage authoredAt }
+    allergies { code { display } criticality }
+    latestVitals { code { code display } value { value unit } components { code { code } value { value unit } } effectiveAt }
+    lastEncounter { type { display } class period { start end } }
+  } } }`;
+  const one = async (i: number) => {
+    const started = performance.now();
+    await client.request(SUMMARY, { id: sampleIds[i % sampleIds.length] });
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 100; i++) await one(i);
+  const times: number[] = [];
+  for (let i = 0; i < config.BENCH_SUMMARY_REQUESTS; i++) times.push(await one(i + 100));
+  times.sort((a, b) => a - b);
+  const at = (q: number) => (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
+  return (
+    `- Patient.summary through the edge at ${counts.patients} patients (${counts.resources} clinical resources, ${counts.observations} observations, ` +
+    `about ${Math.round(observations / people)} observations per patient): ${times.length} requests one after the other, ` +
+    `p50 ${at(0.5)} ms, **p95 ${at(0.95)} ms**, p99 ${at(0.99)} ms`
+  );
+}
+
 runCli(async () => {
   const config = loadBenchImportConfig();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-bench-import-'));
@@ -135,6 +241,36 @@ runCli(async () => {
     const created = await runImport({ client, paths: [ndjson], concurrency: config.BENCH_IMPORT_CONCURRENCY });
     log(`re-importing the same ${config.BENCH_IMPORT_PATIENTS} (all unchanged)`);
     const again = await runImport({ client, paths: [ndjson], concurrency: config.BENCH_IMPORT_CONCURRENCY });
+
+    const clinical: string[] = [];
+    if (config.BENCH_IMPORT_SYNTHEA_PEOPLE > 0) {
+      const synthea = path.join(workDir, 'synthea');
+      const written = writeSyntheaOutput(synthea, syntheaPeople(2027, config.BENCH_IMPORT_SYNTHEA_PEOPLE), false);
+      log(`importing ${written.people} Synthea Bundles (${written.resources} entries) through ${edge}`);
+      const bundles = await runImport({
+        client,
+        paths: [path.join(synthea, 'fhir')],
+        concurrency: config.BENCH_IMPORT_CONCURRENCY,
+      });
+      const stored = bundles.created + bundles.updated + bundles.unchanged;
+      clinical.push(
+        `- import of ${written.people} Synthea Bundles (${written.resources} entries, ${bundles.skipped} of types not modelled) through ${nginx ? 'nginx + gateway' : 'the gateway'}: ` +
+          `**${rate(stored, bundles.milliseconds)} resources stored** (${bundles.created} created, ${bundles.rejected.length} rejected, ` +
+          `${(bundles.milliseconds / 1000).toFixed(1)} s; ${rate(written.resources, bundles.milliseconds)} Bundle entries read)`,
+      );
+      const again = await runImport({
+        client,
+        paths: [path.join(synthea, 'fhir')],
+        concurrency: config.BENCH_IMPORT_CONCURRENCY,
+      });
+      clinical.push(
+        `- re-import of the same Bundles: ${rate(again.unchanged, again.milliseconds)} resources (${again.unchanged} unchanged, ${again.updated} updated, ${again.created} created)`,
+      );
+      clinical.push(
+        await benchSummary(adminUrl, () => connect({ url: edge, credentials: ADMIN }), config, bundles.resources),
+      );
+      for (const line of clinical) log(`measured: ${line}`);
+    }
 
     // Exactly what `npm run import` runs (its node flags included), without npm in between.
     const importCommand = () => {
@@ -189,6 +325,7 @@ runCli(async () => {
     console.log(
       `- re-import of the same ${again.records}: ${rate(again.records, again.milliseconds)} (${again.unchanged} unchanged, ${again.updated} updated, ${again.created} created)`,
     );
+    for (const line of clinical) console.log(line);
     for (const line of memory) console.log(`- import CLI process, ${line}`);
     return 0;
   } finally {

@@ -52,6 +52,12 @@ export const BenchImportEnvironment = z.object({
   BENCH_IMPORT_PATIENTS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   /** Batches the import CLI keeps in flight. */
   BENCH_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(8),
+  /** People of generated Synthea Bundles (a few hundred resources each) imported to measure resources/s; 0 skips it and the summary. */
+  BENCH_IMPORT_SYNTHEA_PEOPLE: z.coerce.number().int().min(0).max(100_000).default(200),
+  /** Patients the database holds (copies of those people's records) when Patient.summary is timed. */
+  BENCH_SUMMARY_PATIENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Patient.summary requests timed, one after the other. */
+  BENCH_SUMMARY_REQUESTS: z.coerce.number().int().min(10).max(100_000).default(1000),
   /** Size of the generated Synthea CSV whose import measures the CLI's peak memory; 0 skips it. */
   BENCH_IMPORT_CSV_MB: z.coerce.number().int().min(0).max(2000).default(100),
   NGINX_BIN: z.string().default('nginx'),

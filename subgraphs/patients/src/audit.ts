@@ -22,6 +22,8 @@ export interface AuditEventData {
   actorRole: Viewer['role'] | null;
   action: AuditAction;
   patientId: string | null;
+  /** The FHIR resource type the event is about (Patient, Condition, Observation…). */
+  resourceType: string | null;
   outcome: AuditOutcome;
   requestId: string;
   operationName: string | null;
@@ -70,6 +72,7 @@ export function auditEvent(
   action: AuditAction,
   outcome: AuditOutcome,
   patientId?: string | null,
+  resourceType = 'Patient',
 ): AuditEventData {
   return {
     ...timeOrderedId(),
@@ -77,6 +80,7 @@ export function auditEvent(
     actorRole: scope.viewer?.role ?? null,
     action,
     patientId: isUuid(patientId) ? patientId : null,
+    resourceType,
     outcome,
     requestId: scope.requestId,
     operationName: scope.operationName?.slice(0, 200) ?? null,

@@ -7,6 +7,7 @@ import {
   type RequestScope,
 } from '@healthsync/orm';
 import { type AuditEventData, createAuditWriter } from './audit.js';
+import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
 import { Patient, PatientVersion } from './entities.js';
 import type { PatientsConfig } from './environment.js';
 import { isUuid } from './patients/ids.js';
@@ -23,6 +24,7 @@ export interface PatientsContext extends RequestContext {
   loaders: {
     patientById: DataLoader<string, Patient | null>;
     historyByPatientId: DataLoader<string, PatientVersion[]>;
+    clinical: ClinicalLoaders;
   };
   /** Writes audit events outside any write transaction (reads, denials, failures), batched. */
   audit: DataLoader<AuditEventData, true>;
@@ -64,7 +66,11 @@ export async function createPatientsContext(
   return {
     ...(await createRequestContext(scope, services.verifyAccessToken)),
     em,
-    loaders: { patientById: patientLoader(em), historyByPatientId: historyLoader(em) },
+    loaders: {
+      patientById: patientLoader(em),
+      historyByPatientId: historyLoader(em),
+      clinical: createClinicalLoaders(em),
+    },
     audit: createAuditWriter(em),
     services,
   };

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 import { ROLES } from '@healthsync/orm';
+import { clinicalEntities } from './clinical/entities.js';
+import { handWrittenIndexes } from './hand-written-indexes.js';
 
 export const GENDERS = ['MALE', 'FEMALE', 'OTHER', 'UNKNOWN'] as const;
 export type Gender = (typeof GENDERS)[number];
@@ -27,14 +29,6 @@ export interface PatientAddress {
 export interface PatientIdentifierValue {
   system: string;
   value: string;
-}
-
-/**
- * Indexes the first migration creates by hand. MikroORM compares expression indexes by name only,
- * so naming them here is enough for the migration generator to leave them alone.
- */
-function handWrittenIndexes(table: string, names: string[]) {
-  return names.map((name) => ({ name, expression: `-- created by hand in the migrations, on ${table}` }));
 }
 
 export const Patient = defineEntity({
@@ -151,6 +145,8 @@ export const AuditEvent = defineEntity({
     action: p.enum([...AUDIT_ACTIONS]),
     /** No foreign key: denied attempts name ids that may not exist, and the log outlives records. */
     patientId: p.uuid().nullable().index(),
+    /** The FHIR resource type read or written (Patient, Condition, Observation…). */
+    resourceType: p.string().length(64).nullable(),
     outcome: p.enum([...AUDIT_OUTCOMES]),
     requestId: p.string().length(128),
     operationName: p.string().length(200).nullable(),
@@ -159,4 +155,4 @@ export const AuditEvent = defineEntity({
 export type AuditEvent = InferEntity<typeof AuditEvent>;
 
 /** Every entity of the patients subgraph (what its ORM and its migrations know). */
-export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent];
+export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent, ...clinicalEntities];

@@ -3,7 +3,7 @@
  * PostgreSQL), over HTTP through the public edge only.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,9 +12,11 @@ import { promisify } from 'node:util';
 import { REPO_ROOT, withClient } from '@healthsync/orm';
 import { type ApiClient, connect } from '../scripts/api.js';
 import { CliError } from '../scripts/environment.js';
-import { runExport } from '../scripts/export.js';
+import { BULK_TYPES, runBulkExport, runExport } from '../scripts/export.js';
 import { runImport } from '../scripts/import.js';
 import { seedPatients } from '../scripts/seed.js';
+import { MODELLED_TYPES } from '../scripts/sources.js';
+import { syntheaPeople, writeSyntheaOutput } from '../scripts/synthea-fixtures.js';
 import { SYNTHEA_SYSTEM } from '../scripts/synthea.js';
 import { fhirSchemaErrors } from './fhir-schema.js';
 import { STACK_ADMIN, startDataStack } from './import-stack.js';
@@ -61,7 +63,7 @@ describe('npm run import', () => {
     expect(summary.rejected).toEqual([
       {
         where: where('patients.ndjson', ':3'),
-        message: expect.stringMatching(/expected a FHIR Patient resource, got a Observation/),
+        message: 'Observation.subject.reference is required (the patient it is about)',
       },
       { where: where('patients.ndjson', ':4'), message: expect.stringMatching(/^malformed JSON/) },
       {
@@ -75,8 +77,8 @@ describe('npm run import', () => {
       },
       { where: where('synthea-bad.csv', ':6'), message: expect.stringMatching(/name.given is required/) },
     ]);
-    // 3 NDJSON patients, 1 Bundle patient, 4 + 2 CSV rows.
-    expect(summary).toMatchObject({ records: 16, created: 10, updated: 0, unchanged: 0 });
+    // 3 NDJSON patients, 1 Bundle patient with an encounter, a condition and an observation, 4 + 2 CSV rows.
+    expect(summary).toMatchObject({ records: 19, created: 13, updated: 0, unchanged: 0 });
     expect(await patientCount()).toBe(10);
   });
 
@@ -210,5 +212,132 @@ describe('npm run export', () => {
     expect(ids.length).toBeGreaterThan(100);
     expect(ids).toHaveLength(await patientCount());
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('the clinical record in and out (Synthea output, Bulk Data export)', () => {
+  const CLINICAL_TABLES = [
+    'encounter',
+    'condition',
+    'observation',
+    'medication_request',
+    'allergy_intolerance',
+    'immunization',
+    'procedure',
+  ];
+  const tableCounts = () =>
+    withClient(data.database.adminUrl, async (client) => {
+      const counts: Record<string, number> & {
+        patient: number;
+        encounter: number;
+        observation: number;
+        condition: number;
+      } = { patient: 0, encounter: 0, observation: 0, condition: 0 };
+      for (const table of ['patient', ...CLINICAL_TABLES])
+        counts[table] = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM patients.${table}`))
+          .rows[0]!.n;
+      return counts;
+    });
+  let synthea: string;
+  let people: ReturnType<typeof syntheaPeople> extends Generator<infer P> ? P[] : never;
+  beforeAll(() => {
+    synthea = path.join(tmp, 'synthea');
+    people = [...syntheaPeople(31, 3, { encounters: [10, 14] })];
+    writeSyntheaOutput(synthea, people, false);
+    writeSyntheaOutput(path.join(tmp, 'synthea-csv'), syntheaPeople(32, 2, { encounters: [3, 5] }), true);
+  });
+
+  test("Synthea's Bundles (over the body limit each): every modelled resource stored with its patient, the rest skipped", async () => {
+    const before = await tableCounts();
+    const summary = await runImport({ client: admin, paths: [path.join(synthea, 'fhir')] });
+    expect(summary.rejected).toEqual([]);
+    const expected: Record<string, number> = {};
+    let skipped = 0;
+    for (const { bundle } of people)
+      for (const { resource } of bundle.entry as { resource: { resourceType: string } }[]) {
+        if (MODELLED_TYPES.has(resource.resourceType))
+          expected[resource.resourceType] = (expected[resource.resourceType] ?? 0) + 1;
+        else skipped++;
+      }
+    expect(summary.skipped).toBe(skipped);
+    for (const counts of summary.resources.filter((c) => MODELLED_TYPES.has(c.resourceType)))
+      expect(counts).toEqual({
+        resourceType: counts.resourceType,
+        created: expected[counts.resourceType],
+        updated: 0,
+        unchanged: 0,
+        failed: 0,
+        skipped: 0,
+      });
+    const after = await tableCounts();
+    expect(after.patient - before.patient).toBe(3);
+    expect(after.observation - before.observation).toBe(expected.Observation);
+    expect(after.encounter - before.encounter).toBe(expected.Encounter);
+
+    const again = await runImport({ client: admin, paths: [path.join(synthea, 'fhir')] });
+    expect(again).toMatchObject({ created: 0, updated: 0, rejected: [] });
+    expect(await tableCounts()).toEqual(after);
+  });
+
+  test("Synthea's CSVs: patients.csv first, then encounters.csv, then the rest, linked by PATIENT and ENCOUNTER", async () => {
+    const dir = path.join(tmp, 'synthea-csv', 'csv');
+    const before = await tableCounts();
+    const summary = await runImport({ client: admin, paths: [dir] });
+    expect(summary.rejected).toEqual([]);
+    const lines = (file: string) => readFileSync(path.join(dir, file), 'utf8').trim().split('\n').length - 1;
+    const after = await tableCounts();
+    expect(after.patient - before.patient).toBe(lines('patients.csv'));
+    expect(after.encounter - before.encounter).toBe(lines('encounters.csv'));
+    expect(after.observation - before.observation).toBe(lines('observations.csv'));
+    expect(after.condition - before.condition).toBe(lines('conditions.csv'));
+    const again = await runImport({ client: admin, paths: [dir] });
+    expect(again).toMatchObject({ created: 0, updated: 0, rejected: [] });
+    expect(await tableCounts()).toEqual(after);
+  });
+
+  test('--out-dir writes one NDJSON per type, each line valid FHIR R4; imported back it changes nothing', async () => {
+    const dir = path.join(tmp, 'bulk');
+    const { counts } = await runBulkExport({ client: admin, dir });
+    const stored = await tableCounts();
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(BULK_TYPES.map((type) => `${type}.ndjson`).sort());
+    const table: Record<string, string> = {
+      Patient: 'patient',
+      MedicationRequest: 'medication_request',
+      AllergyIntolerance: 'allergy_intolerance',
+    };
+    for (const type of BULK_TYPES) {
+      const resources = readFileSync(path.join(dir, `${type}.ndjson`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect([type, resources.length]).toEqual([type, stored[table[type] ?? type.toLowerCase()]]);
+      expect(counts[type]).toBe(resources.length);
+      for (const resource of resources.slice(0, 50))
+        expect([type, fhirSchemaErrors(resource, type)]).toEqual([type, []]);
+    }
+
+    const summary = await runImport({ client: admin, paths: [dir] });
+    expect(summary).toMatchObject({ created: 0, updated: 0, rejected: [] });
+    expect(summary.unchanged).toBe(Object.values(counts).reduce((a, b) => a + b, 0));
+    expect(await tableCounts()).toEqual(stored);
+  });
+
+  test('--since exports only what changed after the instant', async () => {
+    const cut = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const bundle = structuredClone(people[0]!.bundle) as { entry: { resource: Record<string, unknown> }[] };
+    const condition = bundle.entry.find((entry) => entry.resource.resourceType === 'Condition')!.resource;
+    condition.note = [{ text: 'reviewed' }];
+    const file = path.join(tmp, 'changed.json');
+    writeFileSync(file, JSON.stringify(bundle));
+    expect(await runImport({ client: admin, paths: [file] })).toMatchObject({ updated: 1, rejected: [] });
+    const dir = path.join(tmp, 'since');
+    const { counts } = await runBulkExport({ client: admin, dir, since: cut });
+    expect(counts).toEqual({ Condition: 1 });
+    expect(JSON.parse(readFileSync(path.join(dir, 'Condition.ndjson'), 'utf8'))).toMatchObject({
+      id: condition.id,
+      meta: { versionId: '2' },
+    });
   });
 });

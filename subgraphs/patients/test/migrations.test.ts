@@ -30,11 +30,18 @@ const inventory = () =>
 test('the patients migrations go down to nothing and up again, search function, trigger and revokes included', async () => {
   const up = await inventory();
   expect(up.tables).toEqual([
+    'allergy_intolerance',
     'audit_event',
+    'condition',
+    'encounter',
+    'immunization',
+    'medication_request',
     'mikro_orm_migrations',
+    'observation',
     'patient',
     'patient_identifier',
     'patient_version',
+    'procedure',
   ]);
   expect(up.functions).toEqual(expect.arrayContaining(['audit_event_append_only', 'search_normalize']));
   expect(up.triggers).toEqual(['audit_event_append_only']);

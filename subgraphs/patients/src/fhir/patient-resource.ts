@@ -1,7 +1,7 @@
 /**
- * FHIR R4 in: which Patient resources a request carries, and what each one says in our model's
- * terms. Only what the model holds is read; extensions (race, ethnicity, birthplace…), other
- * resource types in a Bundle and unknown fields are ignored, never fatal.
+ * FHIR R4 in: which resources a request carries, and what each Patient says in our model's terms.
+ * Only what the model holds is read; extensions (race, ethnicity, birthplace…) and unknown fields
+ * are ignored, never fatal. (The clinical resource types are read by src/clinical/fhir-in.ts.)
  */
 import { BadUserInputError } from '@healthsync/orm';
 import type { Gender, PatientIdentifierValue } from '../entities.js';
@@ -12,12 +12,17 @@ import { type AddressDraft, isCalendarDate } from '../patients/validation.js';
 export const IMPORT_LIMITS = {
   /** Patient resources per importPatients call. */
   patients: 200,
-  /** Entries of one Bundle, of any resource type. */
-  bundleEntries: 1000,
+  /** Resources of one call (array items or Bundle entries), of any type. */
+  resources: 1000,
 } as const;
 
-/** One Patient resource of the request, or why the record at `index` cannot be one. */
-export type ImportRecord = { index: number; resource: Record<string, unknown> } | { index: number; error: string };
+/**
+ * One resource of the request (with the Bundle entry's fullUrl, which `urn:uuid:` references
+ * name), or why the record at `index` cannot be one.
+ */
+export type ImportRecord =
+  | { index: number; resource: Record<string, unknown>; fullUrl?: string | undefined }
+  | { index: number; error: string };
 
 /** What a Patient resource says, in the model's terms. `undefined`: the resource does not say. */
 export interface ImportedPatient {
@@ -48,20 +53,21 @@ function describe(value: unknown): string {
   return value === null ? 'null' : `a ${typeof value}`;
 }
 
-function patientOrError(index: number, value: unknown): ImportRecord {
-  if (isObject(value) && value.resourceType === 'Patient') return { index, resource: value };
-  return { index, error: `expected a FHIR Patient resource, got ${describe(value)}` };
+function recordOf(index: number, value: unknown, fullUrl?: unknown): ImportRecord {
+  if (isObject(value) && typeof value.resourceType === 'string')
+    return { index, resource: value, ...(typeof fullUrl === 'string' ? { fullUrl } : {}) };
+  return { index, error: `expected a FHIR resource, got ${describe(value)}` };
 }
 
 /**
- * The records of `resources`: a Patient (index 0), an array of Patients (array index) or a Bundle
- * of type transaction, batch, collection or searchset (entry index; entries of other resource
- * types are skipped). Anything else, or more than IMPORT_LIMITS allow, refuses the whole call.
+ * The records of `resources`: one resource (index 0), an array of them (array index) or a Bundle
+ * of type transaction, batch, collection or searchset (entry index). Anything else, or more than
+ * IMPORT_LIMITS allow, refuses the whole call.
  */
 export function importRecordsOf(resources: unknown): ImportRecord[] {
   let records: ImportRecord[];
   if (Array.isArray(resources)) {
-    records = resources.map((value, index) => patientOrError(index, value));
+    records = resources.map((value, index) => recordOf(index, value));
   } else if (isObject(resources) && resources.resourceType === 'Bundle') {
     if (typeof resources.type !== 'string' || !BUNDLE_TYPES.has(resources.type))
       throw new BadUserInputError(
@@ -70,28 +76,26 @@ export function importRecordsOf(resources: unknown): ImportRecord[] {
       );
     const entries = resources.entry ?? [];
     if (!Array.isArray(entries)) throw new BadUserInputError('resources: Bundle.entry must be an array', 'resources');
-    if (entries.length > IMPORT_LIMITS.bundleEntries)
-      throw new BadUserInputError(
-        `resources: a Bundle may have at most ${IMPORT_LIMITS.bundleEntries} entries per call (got ${entries.length})`,
-        'resources',
-      );
-    records = [];
-    entries.forEach((entry, index) => {
-      const resource = isObject(entry) ? entry.resource : undefined;
-      if (isObject(resource) && resource.resourceType !== 'Patient') return;
-      records.push(patientOrError(index, resource));
-    });
-  } else if (isObject(resources) && resources.resourceType === 'Patient') {
+    records = entries.map((entry, index) =>
+      isObject(entry) ? recordOf(index, entry.resource, entry.fullUrl) : recordOf(index, entry),
+    );
+  } else if (isObject(resources) && typeof resources.resourceType === 'string') {
     records = [{ index: 0, resource: resources }];
   } else {
     throw new BadUserInputError(
-      `resources: expected a FHIR Patient, an array of them or a Bundle, got ${describe(resources)}`,
+      `resources: expected a FHIR resource, an array of them or a Bundle, got ${describe(resources)}`,
       'resources',
     );
   }
-  if (records.length > IMPORT_LIMITS.patients)
+  if (records.length > IMPORT_LIMITS.resources)
     throw new BadUserInputError(
-      `resources: at most ${IMPORT_LIMITS.patients} patients per call (got ${records.length}); split the import`,
+      `resources: at most ${IMPORT_LIMITS.resources} resources per call (got ${records.length}); split the import`,
+      'resources',
+    );
+  const patients = records.filter((record) => 'resource' in record && record.resource.resourceType === 'Patient');
+  if (patients.length > IMPORT_LIMITS.patients)
+    throw new BadUserInputError(
+      `resources: at most ${IMPORT_LIMITS.patients} patients per call (got ${patients.length}); split the import`,
       'resources',
     );
   return records;

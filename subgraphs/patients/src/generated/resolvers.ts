@@ -1,6 +1,9 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Patient as PatientEntity, PatientVersion as PatientVersionEntity, AuditEvent as AuditEventEntity, UserReference as UserReferenceEntity } from '../entities.js';
 import type { PatientPage as PatientPageEntity } from '../patients/list.js';
+import type { Condition as ConditionEntity, Observation as ObservationEntity, ObservationComponentValue as ObservationComponentValueEntity, MedicationRequest as MedicationRequestEntity, AllergyIntolerance as AllergyIntoleranceEntity, Immunization as ImmunizationEntity, Procedure as ProcedureEntity, Encounter as EncounterEntity, CodingValue as CodingValueEntity, QuantityValue as QuantityValueEntity } from '../clinical/entities.js';
+import type { ClinicalPage as ClinicalPageEntity } from '../clinical/read.js';
+import type { SummaryOf as SummaryOfEntity } from '../clinical/summary.js';
 import type { PatientsContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -43,6 +46,23 @@ export type AddressInput = {
   state?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** An allergy or intolerance (FHIR R4 AllergyIntolerance). */
+export type AllergyIntolerance = {
+  __typename?: 'AllergyIntolerance';
+  /** food, medication, environment or biologic. */
+  category?: Maybe<Scalars['String']['output']>;
+  clinicalStatus?: Maybe<Scalars['String']['output']>;
+  code: Coding;
+  /** low, high or unable-to-assess. */
+  criticality?: Maybe<Scalars['String']['output']>;
+  fhir: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  lastUpdated: Scalars['DateTime']['output'];
+  recordedAt?: Maybe<Scalars['DateTime']['output']>;
+  verificationStatus?: Maybe<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+};
+
 export type AuditAction =
   | 'ARCHIVE'
   | 'CREATE'
@@ -67,6 +87,8 @@ export type AuditEvent = {
   outcome: AuditOutcome;
   patientId?: Maybe<Scalars['ID']['output']>;
   requestId: Scalars['String']['output'];
+  /** The FHIR resource type read or written: Patient, Condition, Observation… */
+  resourceType?: Maybe<Scalars['String']['output']>;
 };
 
 export type AuditEventConnection = {
@@ -96,6 +118,37 @@ export type AuditOutcome =
   | 'FAILED'
   | 'SUCCESS';
 
+/** A code from a code system (FHIR R4 `Coding`): SNOMED CT, LOINC, RxNorm, CVX… */
+export type Coding = {
+  __typename?: 'Coding';
+  code: Scalars['String']['output'];
+  display?: Maybe<Scalars['String']['output']>;
+  /** The code system's URI (`http://snomed.info/sct`, `http://loinc.org`…). */
+  system?: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A problem or diagnosis (FHIR R4 Condition). Every type of the clinical record keeps the FHIR `id`
+ * it was imported with, a `version` (`meta.versionId`) and `lastUpdated`, and has its FHIR resource
+ * in `fhir`.
+ */
+export type Condition = {
+  __typename?: 'Condition';
+  abatedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Unless clinicalStatus is resolved, inactive or remission, or the condition has an abatement. */
+  active: Scalars['Boolean']['output'];
+  /** active, recurrence, relapse, inactive, remission or resolved. */
+  clinicalStatus?: Maybe<Scalars['String']['output']>;
+  code: Coding;
+  fhir: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  lastUpdated: Scalars['DateTime']['output'];
+  onsetAt?: Maybe<Scalars['DateTime']['output']>;
+  recordedAt?: Maybe<Scalars['DateTime']['output']>;
+  verificationStatus?: Maybe<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+};
+
 export type CreatePatientInput = {
   address?: InputMaybe<AddressInput>;
   /** Not in the future. */
@@ -110,6 +163,33 @@ export type CreatePatientInput = {
   /** Generated when not given. */
   mrn?: InputMaybe<Scalars['String']['input']>;
   phone?: InputMaybe<Scalars['PhoneNumber']['input']>;
+};
+
+/** A visit or admission (FHIR R4 Encounter). */
+export type Encounter = {
+  __typename?: 'Encounter';
+  /** class.code: AMB (ambulatory), EMER, IMP (inpatient)… */
+  class?: Maybe<Scalars['String']['output']>;
+  fhir: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  lastUpdated: Scalars['DateTime']['output'];
+  period: Period;
+  reason?: Maybe<Coding>;
+  status: Scalars['String']['output'];
+  type?: Maybe<Coding>;
+  version: Scalars['Int']['output'];
+};
+
+export type EncounterConnection = {
+  __typename?: 'EncounterConnection';
+  edges: Array<EncounterEdge>;
+  pageInfo: PageInfo;
+};
+
+export type EncounterEdge = {
+  __typename?: 'EncounterEdge';
+  cursor: Scalars['String']['output'];
+  node: Encounter;
 };
 
 /** Administrative gender, as FHIR R4 `Patient.gender`. */
@@ -132,6 +212,18 @@ export type IdentifierInput = {
   value: Scalars['String']['input'];
 };
 
+/** A vaccination (FHIR R4 Immunization). */
+export type Immunization = {
+  __typename?: 'Immunization';
+  fhir: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  lastUpdated: Scalars['DateTime']['output'];
+  occurredAt?: Maybe<Scalars['DateTime']['output']>;
+  status: Scalars['String']['output'];
+  vaccine: Coding;
+  version: Scalars['Int']['output'];
+};
+
 /** One record importPatients did not import, and why; nothing of it was written. */
 export type ImportFailure = {
   __typename?: 'ImportFailure';
@@ -140,14 +232,48 @@ export type ImportFailure = {
   message: Scalars['String']['output'];
 };
 
+/** What an importPatients call did to one resource type. */
+export type ImportResourceCount = {
+  __typename?: 'ImportResourceCount';
+  created: Scalars['Int']['output'];
+  failed: Scalars['Int']['output'];
+  resourceType: Scalars['String']['output'];
+  /** Of a type HealthSync does not model (Claim, Organization, Provenance…): read past, not an error. */
+  skipped: Scalars['Int']['output'];
+  /** Already stored with the same content: nothing written. */
+  unchanged: Scalars['Int']['output'];
+  updated: Scalars['Int']['output'];
+};
+
 /** What an importPatients call did, record by record. */
 export type ImportResult = {
   __typename?: 'ImportResult';
+  /** Patients created (every type's counts are in `resources`). */
   created: Scalars['Int']['output'];
   failed: Array<ImportFailure>;
+  /** Per resource type (Patient, Condition, Observation…): the types the call carried. */
+  resources: Array<ImportResourceCount>;
   /** Matched an existing patient that already had these values: nothing written. */
   unchanged: Scalars['Int']['output'];
   updated: Scalars['Int']['output'];
+};
+
+/** A prescription (FHIR R4 MedicationRequest). */
+export type MedicationRequest = {
+  __typename?: 'MedicationRequest';
+  /** status is active. */
+  active: Scalars['Boolean']['output'];
+  authoredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The first dosage instruction, as text. */
+  dosage?: Maybe<Scalars['String']['output']>;
+  fhir: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  intent?: Maybe<Scalars['String']['output']>;
+  lastUpdated: Scalars['DateTime']['output'];
+  medication: Coding;
+  /** active, on-hold, cancelled, completed, stopped… */
+  status: Scalars['String']['output'];
+  version: Scalars['Int']['output'];
 };
 
 export type Mutation = {
@@ -157,10 +283,14 @@ export type Mutation = {
   /** CLINICIAN, ADMIN. */
   createPatient: Patient;
   /**
-   * FHIR R4 Patient resources in: a Patient, an array of them, or a Bundle (transaction, batch,
-   * collection or searchset; entries of other resource types are skipped). Idempotent: a patient
-   * whose MRN or identifier (system + value) already exists is updated, not duplicated. At most 200
-   * patients and 1000 Bundle entries per call. CLINICIAN, ADMIN.
+   * FHIR R4 resources in: a resource, an array of them, or a Bundle (transaction, batch, collection or
+   * searchset). Patients, and their Encounter, Condition, Observation, MedicationRequest,
+   * AllergyIntolerance, Immunization and Procedure resources (written with their patient, in its
+   * transaction); other types are counted as skipped. A clinical resource names its patient by a
+   * Bundle's `urn:uuid:` fullUrl, `Patient/<id>` or `Patient?identifier=system|value`. Idempotent: a
+   * patient whose MRN or identifier (system + value) already exists is updated, not duplicated; a
+   * clinical resource is matched by its FHIR id (unchanged: nothing written; changed: version + 1).
+   * At most 200 patients and 1000 resources per call. CLINICIAN, ADMIN.
    */
   importPatients: ImportResult;
   /** Brings an archived patient back. ADMIN. */
@@ -196,6 +326,44 @@ export type MutationUpdatePatientArgs = {
   input: UpdatePatientInput;
 };
 
+/** A measurement or finding (FHIR R4 Observation). */
+export type Observation = {
+  __typename?: 'Observation';
+  /** The first category's code: vital-signs, laboratory, survey… */
+  category?: Maybe<Scalars['String']['output']>;
+  code: Coding;
+  /** Parts measured together (a blood pressure's systolic and diastolic). */
+  components: Array<ObservationComponent>;
+  effectiveAt: Scalars['DateTime']['output'];
+  fhir: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  lastUpdated: Scalars['DateTime']['output'];
+  status: Scalars['String']['output'];
+  value?: Maybe<Quantity>;
+  /** A value that is not a quantity: a coded answer's display, a string, a boolean. */
+  valueText?: Maybe<Scalars['String']['output']>;
+  version: Scalars['Int']['output'];
+};
+
+export type ObservationComponent = {
+  __typename?: 'ObservationComponent';
+  code: Coding;
+  value?: Maybe<Quantity>;
+  valueText?: Maybe<Scalars['String']['output']>;
+};
+
+export type ObservationConnection = {
+  __typename?: 'ObservationConnection';
+  edges: Array<ObservationEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ObservationEdge = {
+  __typename?: 'ObservationEdge';
+  cursor: Scalars['String']['output'];
+  node: Observation;
+};
+
 export type OrderDirection =
   | 'ASC'
   | 'DESC';
@@ -212,11 +380,21 @@ export type Patient = {
   /** False once archived: hidden from default reads, restorable by an ADMIN. */
   active: Scalars['Boolean']['output'];
   address?: Maybe<Address>;
+  allergies: Array<AllergyIntolerance>;
   birthDate?: Maybe<Scalars['LocalDate']['output']>;
+  /** Conditions (problems, diagnoses), newest onset first. VIEWER, CLINICIAN, ADMIN (as every field of the clinical record). */
+  conditions: Array<Condition>;
   createdAt: Scalars['DateTime']['output'];
   createdBy?: Maybe<User>;
   deceasedAt?: Maybe<Scalars['DateTime']['output']>;
   email?: Maybe<Scalars['EmailAddress']['output']>;
+  /** Encounters (visits, admissions), newest first. `first` at most 100. */
+  encounters: EncounterConnection;
+  /**
+   * A FHIR R4 Bundle (type searchset) of the patient and every resource about them. With `since`,
+   * only what changed after that instant (the Patient only when it changed).
+   */
+  everything: Scalars['JSONObject']['output'];
   familyName: Scalars['String']['output'];
   /** The record as a FHIR R4 Patient resource. */
   fhir: Scalars['JSONObject']['output'];
@@ -228,13 +406,61 @@ export type Patient = {
   history: Array<PatientVersion>;
   id: Scalars['ID']['output'];
   identifiers: Array<Identifier>;
+  immunizations: Array<Immunization>;
+  /** Medication requests (prescriptions), newest first. */
+  medications: Array<MedicationRequest>;
   /** Medical record number: unique, generated when not given at creation. */
   mrn: Scalars['String']['output'];
+  /**
+   * Observations (vital signs, labs, surveys), newest first. `code`: a code (`8302-2`) or a system and
+   * a code (`http://loinc.org|8302-2`); `category`: e.g. `vital-signs`, `laboratory`; `from` (inclusive)
+   * and `to` (exclusive) bound `effectiveAt`. `first` at most 100.
+   */
+  observations: ObservationConnection;
   phone?: Maybe<Scalars['PhoneNumber']['output']>;
+  procedures: Array<Procedure>;
+  /** What a clinician opens first: active problems and medications, allergies, latest vital signs, the last encounter. */
+  summary: PatientSummary;
   updatedAt: Scalars['DateTime']['output'];
   updatedBy?: Maybe<User>;
   /** Increments on every change; pass it as `expectedVersion` to updatePatient. */
   version: Scalars['Int']['output'];
+};
+
+
+/** A patient record. */
+export type PatientConditionsArgs = {
+  activeOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/** A patient record. */
+export type PatientEncountersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A patient record. */
+export type PatientEverythingArgs = {
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/** A patient record. */
+export type PatientMedicationsArgs = {
+  activeOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/** A patient record. */
+export type PatientObservationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  category?: InputMaybe<Scalars['String']['input']>;
+  code?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** What a write did to a patient record. */
@@ -250,9 +476,10 @@ export type PatientConnection = {
   edges: Array<PatientEdge>;
   pageInfo: PageInfo;
   /**
-   * How many patients match the filter, over all pages. Exact when at most 1,000 patients match;
-   * beyond that, PostgreSQL's planner estimate (never below 1,001), so that a page of a large result
-   * does not pay for counting all of it (like FHIR's `_total=estimate`).
+   * How many patients match the filter, over all pages. Exact when at most 1,000 patients match, and
+   * on the first page of a search (which finds every match anyway); otherwise PostgreSQL's planner
+   * estimate (never below 1,001), so that a page of a large result does not pay for counting all of
+   * it (like FHIR's `_total=estimate`).
    */
   totalCount: Scalars['Int']['output'];
 };
@@ -268,6 +495,11 @@ export type PatientFilter = {
   birthDateFrom?: InputMaybe<Scalars['LocalDate']['input']>;
   /** Born on or before this date. */
   birthDateTo?: InputMaybe<Scalars['LocalDate']['input']>;
+  /**
+   * Only patients with an active condition whose code is this (`44054006`, or `http://snomed.info/sct|44054006`)
+   * or whose display text contains it (case- and accent-insensitive: "diabetes").
+   */
+  condition?: InputMaybe<Scalars['String']['input']>;
   gender?: InputMaybe<Gender>;
   /** Also list archived patients (ADMIN only). */
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
@@ -286,6 +518,17 @@ export type PatientOrderField =
   | 'FAMILY_NAME'
   | 'UPDATED_AT';
 
+/** The first screen of a patient's record. */
+export type PatientSummary = {
+  __typename?: 'PatientSummary';
+  activeConditions: Array<Condition>;
+  activeMedications: Array<MedicationRequest>;
+  allergies: Array<AllergyIntolerance>;
+  lastEncounter?: Maybe<Encounter>;
+  /** The latest observation of each vital sign (weight, height, BMI, blood pressure, heart rate…). */
+  latestVitals: Array<Observation>;
+};
+
 /** The state of a patient record after one write. */
 export type PatientVersion = {
   __typename?: 'PatientVersion';
@@ -295,6 +538,34 @@ export type PatientVersion = {
   /** The record's fields as they were after this write. */
   snapshot: Scalars['JSONObject']['output'];
   version: Scalars['Int']['output'];
+};
+
+export type Period = {
+  __typename?: 'Period';
+  end?: Maybe<Scalars['DateTime']['output']>;
+  start?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A procedure performed (FHIR R4 Procedure). */
+export type Procedure = {
+  __typename?: 'Procedure';
+  code: Coding;
+  fhir: Scalars['JSONObject']['output'];
+  id: Scalars['ID']['output'];
+  lastUpdated: Scalars['DateTime']['output'];
+  performedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: Scalars['String']['output'];
+  version: Scalars['Int']['output'];
+};
+
+/** A measured amount (FHIR R4 `Quantity`). */
+export type Quantity = {
+  __typename?: 'Quantity';
+  code?: Maybe<Scalars['String']['output']>;
+  /** The unit's code system, usually UCUM (`http://unitsofmeasure.org`). */
+  system?: Maybe<Scalars['String']['output']>;
+  unit?: Maybe<Scalars['String']['output']>;
+  value?: Maybe<Scalars['Float']['output']>;
 };
 
 export type Query = {
@@ -467,29 +738,42 @@ export type ResolversTypes = ResolversObject<{
   Address: ResolverTypeWrapper<Address>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AddressInput: AddressInput;
+  AllergyIntolerance: ResolverTypeWrapper<AllergyIntoleranceEntity>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditAction: AuditAction;
   AuditEvent: ResolverTypeWrapper<AuditEventEntity>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEventEdge']> }>;
   AuditEventEdge: ResolverTypeWrapper<Omit<AuditEventEdge, 'node'> & { node: ResolversTypes['AuditEvent'] }>;
   AuditEventFilter: AuditEventFilter;
   AuditOutcome: AuditOutcome;
+  Coding: ResolverTypeWrapper<CodingValueEntity>;
+  Condition: ResolverTypeWrapper<ConditionEntity>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreatePatientInput: CreatePatientInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  Encounter: ResolverTypeWrapper<EncounterEntity>;
+  EncounterConnection: ResolverTypeWrapper<ClinicalPageEntity<EncounterEntity>>;
+  EncounterEdge: ResolverTypeWrapper<Omit<EncounterEdge, 'node'> & { node: ResolversTypes['Encounter'] }>;
   Gender: Gender;
   Identifier: ResolverTypeWrapper<Identifier>;
   IdentifierInput: IdentifierInput;
+  Immunization: ResolverTypeWrapper<ImmunizationEntity>;
   ImportFailure: ResolverTypeWrapper<ImportFailure>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ImportResourceCount: ResolverTypeWrapper<ImportResourceCount>;
   ImportResult: ResolverTypeWrapper<ImportResult>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
   LocalDate: ResolverTypeWrapper<Scalars['LocalDate']['output']>;
+  MedicationRequest: ResolverTypeWrapper<MedicationRequestEntity>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Observation: ResolverTypeWrapper<ObservationEntity>;
+  ObservationComponent: ResolverTypeWrapper<ObservationComponentValueEntity>;
+  ObservationConnection: ResolverTypeWrapper<ClinicalPageEntity<ObservationEntity>>;
+  ObservationEdge: ResolverTypeWrapper<Omit<ObservationEdge, 'node'> & { node: ResolversTypes['Observation'] }>;
   OrderDirection: OrderDirection;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Patient: ResolverTypeWrapper<PatientEntity>;
   PatientChange: PatientChange;
   PatientConnection: ResolverTypeWrapper<PatientPageEntity>;
@@ -497,8 +781,13 @@ export type ResolversTypes = ResolversObject<{
   PatientFilter: PatientFilter;
   PatientOrder: PatientOrder;
   PatientOrderField: PatientOrderField;
+  PatientSummary: ResolverTypeWrapper<SummaryOfEntity>;
   PatientVersion: ResolverTypeWrapper<PatientVersionEntity>;
+  Period: ResolverTypeWrapper<Period>;
   PhoneNumber: ResolverTypeWrapper<Scalars['PhoneNumber']['output']>;
+  Procedure: ResolverTypeWrapper<ProcedureEntity>;
+  Quantity: ResolverTypeWrapper<QuantityValueEntity>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   UpdatePatientInput: UpdatePatientInput;
@@ -510,32 +799,50 @@ export type ResolversParentTypes = ResolversObject<{
   Address: Address;
   String: Scalars['String']['output'];
   AddressInput: AddressInput;
-  AuditEvent: AuditEventEntity;
+  AllergyIntolerance: AllergyIntoleranceEntity;
   ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  AuditEvent: AuditEventEntity;
   AuditEventConnection: Omit<AuditEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEventEdge']> };
   AuditEventEdge: Omit<AuditEventEdge, 'node'> & { node: ResolversParentTypes['AuditEvent'] };
   AuditEventFilter: AuditEventFilter;
+  Coding: CodingValueEntity;
+  Condition: ConditionEntity;
+  Boolean: Scalars['Boolean']['output'];
   CreatePatientInput: CreatePatientInput;
   DateTime: Scalars['DateTime']['output'];
   EmailAddress: Scalars['EmailAddress']['output'];
+  Encounter: EncounterEntity;
+  EncounterConnection: ClinicalPageEntity<EncounterEntity>;
+  EncounterEdge: Omit<EncounterEdge, 'node'> & { node: ResolversParentTypes['Encounter'] };
   Identifier: Identifier;
   IdentifierInput: IdentifierInput;
+  Immunization: ImmunizationEntity;
   ImportFailure: ImportFailure;
-  Int: Scalars['Int']['output'];
+  ImportResourceCount: ImportResourceCount;
   ImportResult: ImportResult;
   JSON: Scalars['JSON']['output'];
   JSONObject: Scalars['JSONObject']['output'];
   LocalDate: Scalars['LocalDate']['output'];
+  MedicationRequest: MedicationRequestEntity;
   Mutation: Record<PropertyKey, never>;
+  Observation: ObservationEntity;
+  ObservationComponent: ObservationComponentValueEntity;
+  ObservationConnection: ClinicalPageEntity<ObservationEntity>;
+  ObservationEdge: Omit<ObservationEdge, 'node'> & { node: ResolversParentTypes['Observation'] };
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Patient: PatientEntity;
   PatientConnection: PatientPageEntity;
   PatientEdge: Omit<PatientEdge, 'node'> & { node: ResolversParentTypes['Patient'] };
   PatientFilter: PatientFilter;
   PatientOrder: PatientOrder;
+  PatientSummary: SummaryOfEntity;
   PatientVersion: PatientVersionEntity;
+  Period: Period;
   PhoneNumber: Scalars['PhoneNumber']['output'];
+  Procedure: ProcedureEntity;
+  Quantity: QuantityValueEntity;
+  Float: Scalars['Float']['output'];
   Query: Record<PropertyKey, never>;
   UpdatePatientInput: UpdatePatientInput;
   User: UserReferenceEntity;
@@ -549,6 +856,19 @@ export type AddressResolvers<ContextType = PatientsContext, ParentType extends R
   state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type AllergyIntoleranceResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AllergyIntolerance'] = ResolversParentTypes['AllergyIntolerance']> = ResolversObject<{
+  category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  clinicalStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['Coding'], ParentType, ContextType>;
+  criticality?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  verificationStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type AuditEventResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
   action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
   actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
@@ -560,6 +880,7 @@ export type AuditEventResolvers<ContextType = PatientsContext, ParentType extend
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
   patientId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type AuditEventConnectionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
@@ -572,6 +893,26 @@ export type AuditEventEdgeResolvers<ContextType = PatientsContext, ParentType ex
   node?: Resolver<ResolversTypes['AuditEvent'], ParentType, ContextType>;
 }>;
 
+export type CodingResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Coding'] = ResolversParentTypes['Coding']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  display?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  system?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ConditionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Condition'] = ResolversParentTypes['Condition']> = ResolversObject<{
+  abatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  clinicalStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['Coding'], ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  onsetAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  recordedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  verificationStatus?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -580,9 +921,41 @@ export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<Resolv
   name: 'EmailAddress';
 }
 
+export type EncounterResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Encounter'] = ResolversParentTypes['Encounter']> = ResolversObject<{
+  class?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  period?: Resolver<ResolversTypes['Period'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['Coding']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<Maybe<ResolversTypes['Coding']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type EncounterConnectionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['EncounterConnection'] = ResolversParentTypes['EncounterConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['EncounterEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type EncounterEdgeResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['EncounterEdge'] = ResolversParentTypes['EncounterEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Encounter'], ParentType, ContextType>;
+}>;
+
 export type IdentifierResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Identifier'] = ResolversParentTypes['Identifier']> = ResolversObject<{
   system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ImmunizationResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Immunization'] = ResolversParentTypes['Immunization']> = ResolversObject<{
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  occurredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  vaccine?: Resolver<ResolversTypes['Coding'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type ImportFailureResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ImportFailure'] = ResolversParentTypes['ImportFailure']> = ResolversObject<{
@@ -590,9 +963,19 @@ export type ImportFailureResolvers<ContextType = PatientsContext, ParentType ext
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type ImportResourceCountResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ImportResourceCount'] = ResolversParentTypes['ImportResourceCount']> = ResolversObject<{
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  skipped?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type ImportResultResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = ResolversObject<{
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   failed?: Resolver<Array<ResolversTypes['ImportFailure']>, ParentType, ContextType>;
+  resources?: Resolver<Array<ResolversTypes['ImportResourceCount']>, ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
@@ -609,12 +992,55 @@ export interface LocalDateScalarConfig extends GraphQLScalarTypeConfig<Resolvers
   name: 'LocalDate';
 }
 
+export type MedicationRequestResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['MedicationRequest'] = ResolversParentTypes['MedicationRequest']> = ResolversObject<{
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  authoredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  dosage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  intent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  medication?: Resolver<ResolversTypes['Coding'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   archivePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationArchivePatientArgs, 'id'>>;
   createPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationCreatePatientArgs, 'input'>>;
   importPatients?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportPatientsArgs, 'resources'>>;
   restorePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationRestorePatientArgs, 'id'>>;
   updatePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUpdatePatientArgs, 'expectedVersion' | 'id' | 'input'>>;
+}>;
+
+export type ObservationResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Observation'] = ResolversParentTypes['Observation']> = ResolversObject<{
+  category?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['Coding'], ParentType, ContextType>;
+  components?: Resolver<Array<ResolversTypes['ObservationComponent']>, ParentType, ContextType>;
+  effectiveAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Quantity']>, ParentType, ContextType>;
+  valueText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type ObservationComponentResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ObservationComponent'] = ResolversParentTypes['ObservationComponent']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['Coding'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Quantity']>, ParentType, ContextType>;
+  valueText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type ObservationConnectionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ObservationConnection'] = ResolversParentTypes['ObservationConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['ObservationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type ObservationEdgeResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ObservationEdge'] = ResolversParentTypes['ObservationEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Observation'], ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -626,11 +1052,15 @@ export type PatientResolvers<ContextType = PatientsContext, ParentType extends R
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Patient']> | FederationReferenceType, FederationReferenceType, ContextType>;
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   address?: Resolver<Maybe<ResolversTypes['Address']>, ParentType, ContextType>;
+  allergies?: Resolver<Array<ResolversTypes['AllergyIntolerance']>, ParentType, ContextType>;
   birthDate?: Resolver<Maybe<ResolversTypes['LocalDate']>, ParentType, ContextType>;
+  conditions?: Resolver<Array<ResolversTypes['Condition']>, ParentType, ContextType, RequireFields<PatientConditionsArgs, 'activeOnly'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   deceasedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
+  encounters?: Resolver<ResolversTypes['EncounterConnection'], ParentType, ContextType, RequireFields<PatientEncountersArgs, 'first'>>;
+  everything?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType, Partial<PatientEverythingArgs>>;
   familyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
   fullName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -639,8 +1069,13 @@ export type PatientResolvers<ContextType = PatientsContext, ParentType extends R
   history?: Resolver<Array<ResolversTypes['PatientVersion']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   identifiers?: Resolver<Array<ResolversTypes['Identifier']>, ParentType, ContextType>;
+  immunizations?: Resolver<Array<ResolversTypes['Immunization']>, ParentType, ContextType>;
+  medications?: Resolver<Array<ResolversTypes['MedicationRequest']>, ParentType, ContextType, RequireFields<PatientMedicationsArgs, 'activeOnly'>>;
   mrn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  observations?: Resolver<ResolversTypes['ObservationConnection'], ParentType, ContextType, RequireFields<PatientObservationsArgs, 'first'>>;
   phone?: Resolver<Maybe<ResolversTypes['PhoneNumber']>, ParentType, ContextType>;
+  procedures?: Resolver<Array<ResolversTypes['Procedure']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['PatientSummary'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -657,6 +1092,14 @@ export type PatientEdgeResolvers<ContextType = PatientsContext, ParentType exten
   node?: Resolver<ResolversTypes['Patient'], ParentType, ContextType>;
 }>;
 
+export type PatientSummaryResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PatientSummary'] = ResolversParentTypes['PatientSummary']> = ResolversObject<{
+  activeConditions?: Resolver<Array<ResolversTypes['Condition']>, ParentType, ContextType>;
+  activeMedications?: Resolver<Array<ResolversTypes['MedicationRequest']>, ParentType, ContextType>;
+  allergies?: Resolver<Array<ResolversTypes['AllergyIntolerance']>, ParentType, ContextType>;
+  lastEncounter?: Resolver<Maybe<ResolversTypes['Encounter']>, ParentType, ContextType>;
+  latestVitals?: Resolver<Array<ResolversTypes['Observation']>, ParentType, ContextType>;
+}>;
+
 export type PatientVersionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PatientVersion'] = ResolversParentTypes['PatientVersion']> = ResolversObject<{
   action?: Resolver<ResolversTypes['PatientChange'], ParentType, ContextType>;
   changedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -665,9 +1108,31 @@ export type PatientVersionResolvers<ContextType = PatientsContext, ParentType ex
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type PeriodResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Period'] = ResolversParentTypes['Period']> = ResolversObject<{
+  end?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  start?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
 export interface PhoneNumberScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['PhoneNumber'], any> {
   name: 'PhoneNumber';
 }
+
+export type ProcedureResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Procedure'] = ResolversParentTypes['Procedure']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['Coding'], ParentType, ContextType>;
+  fhir?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  performedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type QuantityResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Quantity'] = ResolversParentTypes['Quantity']> = ResolversObject<{
+  code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  system?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  unit?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+}>;
 
 export type QueryResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
@@ -684,24 +1149,41 @@ export type UserResolvers<ContextType = PatientsContext, ParentType extends Reso
 
 export type Resolvers<ContextType = PatientsContext> = ResolversObject<{
   Address?: AddressResolvers<ContextType>;
+  AllergyIntolerance?: AllergyIntoleranceResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   AuditEventEdge?: AuditEventEdgeResolvers<ContextType>;
+  Coding?: CodingResolvers<ContextType>;
+  Condition?: ConditionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EmailAddress?: GraphQLScalarType;
+  Encounter?: EncounterResolvers<ContextType>;
+  EncounterConnection?: EncounterConnectionResolvers<ContextType>;
+  EncounterEdge?: EncounterEdgeResolvers<ContextType>;
   Identifier?: IdentifierResolvers<ContextType>;
+  Immunization?: ImmunizationResolvers<ContextType>;
   ImportFailure?: ImportFailureResolvers<ContextType>;
+  ImportResourceCount?: ImportResourceCountResolvers<ContextType>;
   ImportResult?: ImportResultResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   JSONObject?: GraphQLScalarType;
   LocalDate?: GraphQLScalarType;
+  MedicationRequest?: MedicationRequestResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Observation?: ObservationResolvers<ContextType>;
+  ObservationComponent?: ObservationComponentResolvers<ContextType>;
+  ObservationConnection?: ObservationConnectionResolvers<ContextType>;
+  ObservationEdge?: ObservationEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Patient?: PatientResolvers<ContextType>;
   PatientConnection?: PatientConnectionResolvers<ContextType>;
   PatientEdge?: PatientEdgeResolvers<ContextType>;
+  PatientSummary?: PatientSummaryResolvers<ContextType>;
   PatientVersion?: PatientVersionResolvers<ContextType>;
+  Period?: PeriodResolvers<ContextType>;
   PhoneNumber?: GraphQLScalarType;
+  Procedure?: ProcedureResolvers<ContextType>;
+  Quantity?: QuantityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '@healthsync/orm';
+import { activeConditionClause, validateConditionFilter } from '../clinical/condition-filter.js';
 import { type Gender, Patient } from '../entities.js';
 import { isUuid } from './ids.js';
 
@@ -30,6 +31,8 @@ export interface PatientListFilter {
   includeInactive?: boolean | null;
   /** Only patients this user created (User.patientsCreated). */
   createdById?: string | null;
+  /** Only patients with an active condition of this code or display text (src/clinical/condition-filter.ts). */
+  condition?: string | null;
 }
 
 export interface PatientListArgs {
@@ -142,6 +145,12 @@ function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } 
     conditions.push(condition);
     params.push(value);
   }
+  const condition = filter.condition?.trim();
+  if (condition) {
+    const clause = activeConditionClause(condition);
+    conditions.push(clause.sql);
+    params.push(...clause.params);
+  }
   const search = filter.search?.trim();
   if (search) {
     // Every word must match the name: as a substring, or as a close (typo-tolerant) word. The
@@ -171,6 +180,7 @@ function validateListArgs(args: PatientListArgs): void {
   const search = args.filter.search?.trim() ?? '';
   if (search.length > MAX_SEARCH_LENGTH)
     throw new BadUserInputError(`filter.search must be at most ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
+  if (args.filter.condition) validateConditionFilter(args.filter.condition.trim());
   const { birthDateFrom, birthDateTo } = args.filter;
   if (birthDateFrom && birthDateTo && birthDateFrom > birthDateTo)
     throw new BadUserInputError('filter.birthDateFrom must not be after filter.birthDateTo', 'filter.birthDateFrom');

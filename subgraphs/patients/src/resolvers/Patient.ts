@@ -2,6 +2,7 @@ import { CAN_READ_PATIENTS } from '@healthsync/orm';
 import { authorize } from '../access.js';
 import type { PatientResolvers } from '../generated/resolvers.js';
 import { toFhirPatient } from '../patients/fhir.js';
+import { patientClinicalFields } from './clinical.js';
 import { readPatient } from './Query.js';
 import { userReference } from './User.js';
 
@@ -19,4 +20,5 @@ export const Patient: PatientResolvers = {
   updatedBy: (patient) => userReference(patient.updatedById),
   history: (patient, _args, context) => context.loaders.historyByPatientId.load(patient.id),
   fhir: (patient) => toFhirPatient(patient),
+  ...patientClinicalFields,
 };

@@ -1,0 +1,82 @@
+/**
+ * Reading a patient's clinical record through the API: who may (the patient's own rules: an
+ * archived patient's record is hidden with them, except from an ADMIN), the audit row of every
+ * resource type disclosed, the summary and the `everything` Bundle.
+ */
+import type { GraphQLResolveInfo } from 'graphql';
+import { CAN_READ_PATIENTS } from '@healthsync/orm';
+import { authorize, canSeeArchived } from '../access.js';
+import { auditEvent, auditScope } from '../audit.js';
+import type { PatientsContext } from '../context.js';
+import type { Patient } from '../entities.js';
+import { toFhirPatient } from '../patients/fhir.js';
+import { type ClinicalRow, fhirOf } from './read.js';
+import { CLINICAL_TYPES, type ClinicalType } from './types.js';
+
+/** What PatientSummary resolves from: the patient it summarises (nothing when it is hidden). */
+export interface SummaryOf {
+  patientId: string | null;
+}
+
+/** The resource types the summary discloses (each gets its audit row). */
+export const SUMMARY_TYPES: ClinicalType[] = [
+  'Condition',
+  'MedicationRequest',
+  'AllergyIntolerance',
+  'Observation',
+  'Encounter',
+];
+
+/**
+ * Runs `read` when the caller may see `patient`'s clinical record, with a READ SUCCESS audit row
+ * per type in `types` written beside it (the rows and the read go out together; an audit failure
+ * fails the field). A hidden record gives `hidden` and FAILED rows.
+ */
+export async function readRecord<T>(
+  context: PatientsContext,
+  info: GraphQLResolveInfo,
+  patient: Patient,
+  types: readonly string[],
+  read: () => Promise<T>,
+  hidden: T,
+): Promise<T> {
+  const viewer = await authorize(context, info, 'READ', CAN_READ_PATIENTS, patient.id);
+  const scope = auditScope(context, info);
+  const visible = patient.active || canSeeArchived(viewer);
+  const audited = Promise.all(
+    types.map((type) =>
+      context.audit.load(auditEvent(scope, 'READ', visible ? 'SUCCESS' : 'FAILED', patient.id, type)),
+    ),
+  );
+  if (!visible) {
+    await audited;
+    return hidden;
+  }
+  const [, value] = await Promise.all([audited, read()]);
+  return value;
+}
+
+/** Patient.everything: the patient and every resource about them (changed after `since`, when given). */
+export async function everythingOf(
+  context: PatientsContext,
+  patient: Patient,
+  since: Date | null,
+): Promise<Record<string, unknown>> {
+  const args = { since: since?.toISOString() ?? null };
+  const lists = await Promise.all(
+    CLINICAL_TYPES.map(
+      (type) => context.loaders.clinical.lists[type].load({ patientId: patient.id, args }) as Promise<ClinicalRow[]>,
+    ),
+  );
+  const includePatient = !since || patient.updatedAt > since;
+  const resources = lists.flat() as ClinicalRow[];
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: includePatient ? 1 : 0,
+    entry: [
+      ...(includePatient ? [{ resource: toFhirPatient(patient), search: { mode: 'match' } }] : []),
+      ...resources.map((row) => ({ resource: fhirOf(row), search: { mode: 'include' } })),
+    ],
+  };
+}
