@@ -5,12 +5,11 @@
  * gateway. Prints a Markdown table for README's Performance section. See README, "Performance".
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
-import { findNginx, runNginx, writeNginxConfig } from '../src/stack/nginx.js';
-import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';
+import { dropDatabase, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
+import { findNginx } from '../src/stack/nginx.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
@@ -42,25 +41,6 @@ function searchTerms() {
   };
 }
 
-/**
- * nginx from the project's own template, with one change: the per-address rate limit (50 r/s)
- * would answer 429 to a load test from one address, so its rate is raised; the limiter itself
- * (zone lookup on every request) stays in the path.
- */
-function startBenchNginx(bin: string, prefix: string, edgePort: number, gatewayPort: number, usersPort: number) {
-  const conf = writeNginxConfig(prefix, {
-    NGINX_LISTEN: `127.0.0.1:${edgePort}`,
-    GATEWAY_UPSTREAM: `127.0.0.1:${gatewayPort}`,
-    USERS_UPSTREAM: `127.0.0.1:${usersPort}`,
-  });
-  const site = path.join(prefix, 'conf.d', 'healthsync.conf');
-  const original = readFileSync(site, 'utf8');
-  const raised = original.replace(/rate=\d+r\/s/, 'rate=1000000r/s');
-  if (raised === original) throw new Error('nginx template: no limit_req_zone rate to raise for the benchmark');
-  writeFileSync(site, raised);
-  return runNginx({ bin, prefix, conf, output: 'quiet' });
-}
-
 runMain(async () => {
   const config = loadBenchConfig();
   const started = performance.now();
@@ -72,7 +52,6 @@ runMain(async () => {
   chmodSync(workDir, 0o755);
   const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
   let stack: RunningStack | undefined;
-  let nginx: ManagedChild | undefined;
 
   try {
     // A database of its own: never the developer's .data/ cluster or a shared database.
@@ -102,9 +81,11 @@ runMain(async () => {
       databaseUrl: adminUrl,
       dataDir: workDir,
       ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-      // nginx is started below with the benchmark's rate limit; the stack gets no nginx of its own.
-      nginxBin: path.join(workDir, 'no-nginx'),
+      nginxBin: config.NGINX_BIN,
       requireNginx: false,
+      // A load test comes from one address: the per-address limit would answer it 429. The
+      // limiter itself (a zone lookup on every request) stays in the path.
+      edgeRate: { limit: 1_000_000, burst: 100 },
       nodeEnv: 'production',
       logLevel: config.BENCH_LOG_LEVEL,
       output: 'quiet',
@@ -120,19 +101,7 @@ runMain(async () => {
       },
     });
     const urls = stack.urls;
-    let edgeUrl = urls.gateway;
-    if (nginxBin) {
-      const edgePort = await findFreePort();
-      nginx = startBenchNginx(
-        nginxBin,
-        path.join(workDir, 'nginx'),
-        edgePort,
-        Number(new URL(urls.gateway).port),
-        Number(new URL(urls.subgraphs.users).port),
-      );
-      await waitUntilReady(nginx, `http://127.0.0.1:${edgePort}/health/ready`);
-      edgeUrl = `http://127.0.0.1:${edgePort}/graphql`;
-    }
+    const edgeUrl = urls.edge;
     log(`stack up: gateway ${urls.gateway}, edge ${edgeUrl}${nginxBin ? ' (nginx)' : ' (no nginx installed)'}`);
 
     // Users through the API (argon2id hashes, real tokens); their ids become createdBy.
@@ -188,7 +157,7 @@ runMain(async () => {
       'patients subgraph': stack.pids['patients subgraph'],
       'users subgraph': stack.pids['users subgraph'],
       gateway: stack.pids.gateway,
-      nginx: nginx?.pid,
+      nginx: stack.pids.nginx,
       PostgreSQL: config.DATABASE_URL ? undefined : postmasterPid(path.join(workDir, 'postgres')),
       'load generator': process.pid,
     };
@@ -341,7 +310,6 @@ runMain(async () => {
     );
     console.log(sections.join('\n'));
   } finally {
-    await nginx?.stop('SIGQUIT');
     await stack?.stop();
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
   }

@@ -51,6 +51,9 @@ export const StackEnvironment = z.object({
   GATEWAY_PORT: env.port(4000),
   USERS_PORT: env.port(4001),
   PATIENTS_PORT: env.port(4002),
+  /** nginx's limit per client address on /graphql: requests per second, and the burst served at once. */
+  EDGE_RATE_LIMIT: z.coerce.number().int().min(1).default(50),
+  EDGE_RATE_BURST: z.coerce.number().int().min(0).default(100),
   /** The nginx binary: a path, or a name looked up on PATH. */
   NGINX_BIN: z.string().default('nginx'),
   /** Fail instead of letting the gateway answer the edge port when nginx is missing (CI). */

@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
 import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
-import { GatewayEnvironment } from '../src/environment.js';
+import { GatewayEnvironment, loadStackConfig } from '../src/environment.js';
 import { NGINX_TEMPLATE } from '../src/stack/nginx.js';
 
 interface ComposeService {
@@ -216,6 +216,11 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(environment).sort()).toEqual(placeholders);
     expect(environment.GATEWAY_UPSTREAM).toBe(`gateway:${environmentOf('gateway').PORT}`);
     expect(environment.USERS_UPSTREAM).toBe(`users:${environmentOf('users').PORT}`);
+    // The edge's rate limit comes from .env, with npm start's defaults.
+    const defaults = loadStackConfig({});
+    const raw = services.nginx?.environment ?? {};
+    expect(raw.EDGE_RATE_LIMIT).toBe(`\${EDGE_RATE_LIMIT:-${defaults.EDGE_RATE_LIMIT}}`);
+    expect(raw.EDGE_RATE_BURST).toBe(`\${EDGE_RATE_BURST:-${defaults.EDGE_RATE_BURST}}`);
     expect(nginx.ports).toEqual([`8000:${environment.NGINX_LISTEN}`]);
     // The probe asks nginx for /health, which the template routes to the gateway's readiness.
     const probe = (nginx.healthcheck?.test ?? []).join(' ');

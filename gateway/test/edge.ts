@@ -24,13 +24,15 @@ export interface TestStackOptions {
   requireNginx?: boolean;
   /** Extra settings for every service (SUBGRAPH_SECRET, ADMIN_EMAIL…). */
   env?: Record<string, string>;
+  /** nginx's per-address limit, when a test sends more than the default allows. */
+  edgeRate?: StackOptions['edgeRate'];
 }
 
 /**
  * The whole stack on free ports, as `npm start` runs it, nginx on the edge, on a fresh test
  * database: what the end-to-end tests (and the data CLIs' tests) talk to. `stop` removes it all.
  */
-export async function startTestStack({ nodeEnv = 'test', requireNginx = true, env }: TestStackOptions = {}) {
+export async function startTestStack({ nodeEnv = 'test', requireNginx = true, env, edgeRate }: TestStackOptions = {}) {
   const database: TestDatabase = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-stack-'));
   // nginx workers run unprivileged when we are root: they buffer large bodies (an import batch)
@@ -46,6 +48,7 @@ export async function startTestStack({ nodeEnv = 'test', requireNginx = true, en
         requireNginx,
         nodeEnv,
         ...(env ? { env } : {}),
+        ...(edgeRate ? { edgeRate } : {}),
       }),
     );
   } catch (error) {

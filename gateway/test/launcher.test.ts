@@ -33,13 +33,21 @@ test('REQUIRE_NGINX without an nginx binary refuses to start', async () => {
 
 describe('the nginx template', () => {
   const template = readFileSync(NGINX_TEMPLATE, 'utf8');
-  const variables = { NGINX_LISTEN: '8000', GATEWAY_UPSTREAM: 'gateway:4000', USERS_UPSTREAM: 'users:4001' };
+  const variables = {
+    NGINX_LISTEN: '8000',
+    GATEWAY_UPSTREAM: 'gateway:4000',
+    USERS_UPSTREAM: 'users:4001',
+    EDGE_RATE_LIMIT: '7',
+    EDGE_RATE_BURST: '11',
+  };
 
   test('renders its placeholders and leaves nginx variables alone', () => {
     const rendered = renderTemplate(template, variables);
     expect(rendered).toContain('server gateway:4000');
     expect(rendered).toContain('server users:4001');
     expect(rendered).toMatch(/listen 8000;/);
+    expect(rendered).toMatch(/limit_req_zone \S+ zone=healthsync_graphql:\S+ rate=7r\/s;/);
+    expect(rendered).toMatch(/limit_req zone=healthsync_graphql burst=11 nodelay;/);
     expect(rendered).toContain('$request_id');
     expect(rendered).not.toMatch(/\$\{/);
   });

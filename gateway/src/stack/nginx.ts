@@ -11,6 +11,9 @@ export interface NginxVariables {
   NGINX_LISTEN: string;
   GATEWAY_UPSTREAM: string;
   USERS_UPSTREAM: string;
+  /** GraphQL requests per second per client address, and how many over it are served at once. */
+  EDGE_RATE_LIMIT: string;
+  EDGE_RATE_BURST: string;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type SubgraphName,
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
+import { loadStackConfig } from '../environment.js';
 import { readSupergraphConfig } from '../supergraph/compose.js';
 import { findNginx, startNginx } from './nginx.js';
 import {
@@ -39,6 +40,8 @@ export interface StackOptions {
   ports: { edge: number; gateway: number; users: number; patients: number };
   nginxBin: string;
   requireNginx: boolean;
+  /** nginx's limit per client address on /graphql; default EDGE_RATE_LIMIT's and EDGE_RATE_BURST's. */
+  edgeRate?: { limit: number; burst: number } | undefined;
   nodeEnv: string;
   logLevel: string;
   /** The services' own JSON logs in this terminal, or kept quiet (tests). */
@@ -63,6 +66,7 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+const STACK_DEFAULTS = loadStackConfig({});
 const LOCALHOST = '127.0.0.1';
 const ANY = '0.0.0.0';
 
@@ -220,6 +224,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           NGINX_LISTEN: String(edge),
           GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
           USERS_UPSTREAM: `${LOCALHOST}:${users}`,
+          EDGE_RATE_LIMIT: String(options.edgeRate?.limit ?? STACK_DEFAULTS.EDGE_RATE_LIMIT),
+          EDGE_RATE_BURST: String(options.edgeRate?.burst ?? STACK_DEFAULTS.EDGE_RATE_BURST),
         },
         output: options.output,
       });
