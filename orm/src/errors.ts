@@ -10,6 +10,7 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -69,6 +70,16 @@ export class RateLimitedError extends AppError {
     super(`Too many attempts; retry in ${retryAfterSeconds} s`, ErrorCode.RATE_LIMITED, {
       retryAfter: retryAfterSeconds,
     });
+  }
+}
+
+/**
+ * A dependency (the database, a subgraph) did not answer in time or at all: the request may
+ * succeed when retried. The message names no host, port or statement.
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(message = 'Service temporarily unavailable; retry shortly') {
+    super(message, ErrorCode.SERVICE_UNAVAILABLE);
   }
 }
 
