@@ -95,6 +95,36 @@ const REQUEST_ERROR_CODES = new Set([
 ]);
 const CLIENT_CODES = new Set<string>(Object.values(ErrorCode));
 
+/** Node's codes for a connection that could not be made or was lost. */
+const CONNECTION_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'ENOTFOUND']);
+
+/**
+ * What an unexpected error says about its cause, when it says anything:
+ * - `client`: PostgreSQL refused a value the client sent (SQLSTATE class 22, "data exception": a
+ *   NUL character, text that is no UUID, a date or number out of range…), which a resolver's own
+ *   checks let through. The client can fix it: BAD_USER_INPUT.
+ * - `unavailable`: the database did not answer in time or at all (no free connection within the
+ *   pool's acquire timeout, a statement past statement_timeout, a refused or lost connection, a
+ *   server shutting down). The request may succeed when retried: SERVICE_UNAVAILABLE.
+ * Duck-typed: the driver's errors may come from another realm (jest), where instanceof fails.
+ */
+function causeOf(error: unknown): 'client' | 'unavailable' | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, name, message, severity } = error as Record<string, unknown>;
+  const isDatabaseError = error instanceof DriverException || severity !== undefined;
+  const state = isDatabaseError && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  if (state?.startsWith('22')) return 'client';
+  // 57014 query_canceled (statement_timeout), 57P0x a server shutting down or starting, 08xxx connection exceptions.
+  if (state && (state === '57014' || state.startsWith('57P') || state.startsWith('08'))) return 'unavailable';
+  if (name === 'KnexTimeoutError' || name === 'ConnectionException' || name === 'DatabaseUnavailableError')
+    return 'unavailable';
+  if (typeof code === 'string' && CONNECTION_FAILURES.has(code)) return 'unavailable';
+  // pg's own words for a connection that broke mid-query or timed out while connecting.
+  if (typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(message))
+    return 'unavailable';
+  return undefined;
+}
+
 /**
  * A database error as it may be logged. Its message and the first line of its stack hold patient
  * data: knex writes the SQL with its values into the message, and PostgreSQL quotes the offending
@@ -150,6 +180,24 @@ export function createErrorFormatter(logger: Logger) {
         ...extensions
       } = formatted.extensions ?? {};
       return { ...formatted, extensions };
+    }
+    const cause = causeOf(original);
+    if (cause) {
+      // Logged for the operator (a resolver should have refused the value; the database may be
+      // away), answered with what the client can do about it.
+      requestLogger(logger).warn(
+        { err: loggableError(original), path: formatted.path },
+        cause === 'client' ? 'value refused by the database' : 'database unavailable',
+      );
+      return {
+        message:
+          cause === 'client'
+            ? 'A value in this request cannot be stored or searched for (an invalid character or format)'
+            : 'The database is not answering; retry shortly',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code: cause === 'client' ? ErrorCode.BAD_USER_INPUT : ErrorCode.SERVICE_UNAVAILABLE },
+      };
     }
     // A subgraph's masked error reaches the gateway already opaque: log only what is new.
     if (formatted.message !== 'Internal server error')
