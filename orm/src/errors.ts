@@ -119,8 +119,12 @@ function causeOf(error: unknown): 'client' | 'unavailable' | undefined {
   if (name === 'KnexTimeoutError' || name === 'ConnectionException' || name === 'DatabaseUnavailableError')
     return 'unavailable';
   if (typeof code === 'string' && CONNECTION_FAILURES.has(code)) return 'unavailable';
-  // pg's own words for a connection that broke mid-query or timed out while connecting.
-  if (typeof message === 'string' && /^(Connection terminated|timeout exceeded when trying to connect)/.test(message))
+  // pg's own words (after the SQL, when MikroORM wrapped them) for a connection that broke, could
+  // not be made in time, or a query the server did not answer within query_timeout.
+  if (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/.test(message)
+  )
     return 'unavailable';
   return undefined;
 }

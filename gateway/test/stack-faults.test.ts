@@ -1,8 +1,14 @@
 /**
- * The launcher as a supervisor, on a stack of its own (embedded PostgreSQL, so the database can be
- * killed too): a process that dies is restarted with a log line while the gateway answers what it
- * can; one that keeps crashing stops the stack with one line; a stop cancels pending restarts.
+ * Faults under a running stack of this file's own (embedded PostgreSQL, so the database can be
+ * killed or frozen too, without touching the run's shared server):
+ * - the launcher as a supervisor: a process that dies is restarted with a log line while the
+ *   gateway answers what it can; one that keeps crashing stops the stack with one line; a stop
+ *   cancels pending restarts;
+ * - hangs (SIGSTOP, then SIGCONT): a frozen database is SERVICE_UNAVAILABLE within seconds and
+ *   readiness 503, a frozen subgraph costs its fields only after SUBGRAPH_TIMEOUT_SECONDS; both
+ *   recover without a restart.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,10 +26,16 @@ let stack: RunningStack;
 let auth: Record<string, string>;
 let patientId: string;
 const email = 'supervised@example.org';
+const SUBGRAPH_TIMEOUT_SECONDS = 2;
 
 beforeAll(async () => {
   stack = await startStack(
-    testStackOptions({ dataDir: folder, requireNginx: REQUIRE_NGINX, log: (line) => lines.push(line) }),
+    testStackOptions({
+      dataDir: folder,
+      requireNginx: REQUIRE_NGINX,
+      log: (line) => lines.push(line),
+      env: { SUBGRAPH_TIMEOUT_SECONDS: String(SUBGRAPH_TIMEOUT_SECONDS) },
+    }),
   );
   const signUp = await graphql(
     stack.urls.edge,
@@ -98,6 +110,86 @@ test('the embedded PostgreSQL killed: SERVICE_UNAVAILABLE meanwhile, restarted, 
   }, 45_000);
   expect(stack.pids['embedded PostgreSQL']).not.toBe(before);
   expect(lines).toContainEqual(expect.stringMatching(/^embedded PostgreSQL stopped unexpectedly/));
+}, 60_000);
+
+/** `pid` and every process below it (a postmaster's backends), from /proc. */
+function processTree(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      // The fourth field of /proc/<pid>/stat, after the parenthesised command name.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index++)
+    for (const [child, parent] of parents) if (parent === tree[index]) tree.push(child);
+  return tree;
+}
+
+/** Runs `during` with the processes frozen (SIGSTOP), then thaws them (SIGCONT) whatever happens. */
+async function frozen<T>(pids: number[], during: () => Promise<T>): Promise<T> {
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  try {
+    return await during();
+  } finally {
+    for (const pid of pids) process.kill(pid, 'SIGCONT');
+  }
+}
+
+test('a frozen database: SERVICE_UNAVAILABLE within seconds, readiness 503; thawed: answers again, no restart', async () => {
+  const patients = stack.urls.subgraphs.patients;
+  const postmaster = stack.pids['embedded PostgreSQL'] as number;
+  const servicePids = { ...stack.pids };
+  await frozen(processTree(postmaster), async () => {
+    // The subgraph's own answer (the gateway, with its 2 s SUBGRAPH_TIMEOUT_SECONDS here, would give up first).
+    const started = performance.now();
+    const direct = await graphql(patients, 'query($id: ID!) { patient(id: $id) { id } }', { id: patientId }, auth);
+    expect(performance.now() - started).toBeLessThan(9_000);
+    expect(direct.errors).toEqual([
+      expect.objectContaining({
+        message: 'The database is not answering; retry shortly',
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      }),
+    ]);
+    const during = await graphql(stack.urls.edge, MIXED, { id: patientId }, auth);
+    expect(during.status).toBe(200);
+    expect(during.errors?.map((error) => error.extensions?.code)).toContain('SERVICE_UNAVAILABLE');
+    expect(during.errors?.map((error) => error.extensions?.code)).not.toContain('INTERNAL_SERVER_ERROR');
+    for (const answer of [direct, during])
+      expect(answer.text).not.toMatch(/127\.0\.0\.1|:\d{4,5}\b|SELECT|postgres|timeout/i);
+    const ready = await fetch(new URL('/health/ready', patients), { signal: AbortSignal.timeout(5_000) });
+    expect([ready.status, ((await ready.json()) as { dependencies: unknown }).dependencies]).toEqual([
+      503,
+      { database: 'down' },
+    ]);
+  });
+  await eventually(async () => {
+    const again = await graphql(stack.urls.edge, MIXED, { id: patientId }, auth);
+    return again.data?.patient?.id === patientId && again.data?.me?.email === email;
+  });
+  expect(stack.pids).toEqual(servicePids);
+}, 60_000);
+
+test('a frozen subgraph: the gateway gives up on it after SUBGRAPH_TIMEOUT_SECONDS and answers the rest', async () => {
+  const subgraph = stack.pids['patients subgraph'] as number;
+  await frozen([subgraph], async () => {
+    const started = performance.now();
+    const during = await graphql(stack.urls.edge, MIXED, { id: patientId }, auth);
+    const seconds = (performance.now() - started) / 1000;
+    expect(seconds).toBeGreaterThanOrEqual(SUBGRAPH_TIMEOUT_SECONDS - 0.1);
+    expect(seconds).toBeLessThan(SUBGRAPH_TIMEOUT_SECONDS + 3);
+    expect([during.status, during.data]).toEqual([200, { me: { email }, patient: null }]);
+    expect(during.errors?.map((error) => error.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+  });
+  await eventually(async () => {
+    const again = await graphql(stack.urls.edge, MIXED, { id: patientId }, auth);
+    return again.data?.patient?.id === patientId;
+  });
+  expect(stack.pids['patients subgraph']).toBe(subgraph);
 }, 60_000);
 
 describe('the restart policy', () => {
