@@ -19,7 +19,9 @@ test('a port already in use is one clear line, before anything starts', async ()
     const error = await startStack(options({ ports: { edge: 0, gateway: 0, users: port, patients: 0 } })).catch(
       (e: unknown) => e,
     );
-    expect(describeStartupError(error)).toBe(`port already in use: 127.0.0.1:${port} (users subgraph)`);
+    expect(describeStartupError(error)).toBe(
+      `port already in use: 127.0.0.1:${port} (users subgraph); stop what listens there or choose another port`,
+    );
   } finally {
     server.close();
   }

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StartupError } from '@healthsync/orm';
 
-/** A start failure whose message says all an operator needs (no stack trace). */
-export class StackStartError extends Error {
+/** A start failure of the stack whose message says all an operator needs (no stack trace). */
+export class StackStartError extends StartupError {
   override name = 'StackStartError';
 }
 
@@ -216,9 +217,10 @@ export async function waitUntilReady(child: ManagedChild, url: string, timeoutMs
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.hasExited()) {
+      // A service that fails to start says why in its last line (runMain's one line).
       const how = describeExit(await child.exited);
-      const output = child.lastLines();
-      throw new StackStartError(`${child.name} stopped before it was ready (${how})${output ? `:\n${output}` : ''}`);
+      const last = child.lastLines().split('\n').at(-1);
+      throw new StackStartError(`${child.name} stopped before it was ready (${how})${last ? `: ${last}` : ''}`);
     }
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });

@@ -15,7 +15,7 @@ import {
 } from '@healthsync/orm';
 import { loadStackConfig } from '../environment.js';
 import { readSupergraphConfig } from '../supergraph/compose.js';
-import { findNginx, startNginx } from './nginx.js';
+import { checkNginxConfig, findNginx, runNginx, writeNginxConfig } from './nginx.js';
 import {
   assertPortFree,
   type ChildOutput,
@@ -130,7 +130,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { log } = options;
   const nginxBin = findNginx(options.nginxBin);
   if (!nginxBin && options.requireNginx)
-    throw new StackStartError(`nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found`);
+    throw new StackStartError(
+      `nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found or cannot be run; install nginx or set NGINX_BIN`,
+    );
 
   // Every port is checked before anything starts, so a taken one costs nothing to report.
   const edge = await resolvePort(options.ports.edge, ANY, nginxBin ? 'edge: nginx' : 'edge: gateway');
@@ -139,6 +141,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const patients = await resolvePort(options.ports.patients, LOCALHOST, 'patients subgraph');
   if (!nginxBin)
     log(`nginx not found: the gateway itself answers the edge port ${edge} (install nginx for the real edge)`);
+  // nginx's configuration is written and checked before anything starts: a refusal costs nothing.
+  let nginxConfig: { bin: string; prefix: string; conf: string } | undefined;
+  if (nginxBin) {
+    // nginx's workers (nobody, when we are root) write request bodies under the prefix.
+    const prefix = resolveDataDir(path.join(options.dataDir, 'nginx'), log, "nginx's workers");
+    const conf = writeNginxConfig(prefix, {
+      NGINX_LISTEN: String(edge),
+      GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
+      USERS_UPSTREAM: `${LOCALHOST}:${users}`,
+      EDGE_RATE_LIMIT: String(options.edgeRate?.limit ?? STACK_DEFAULTS.EDGE_RATE_LIMIT),
+      EDGE_RATE_BURST: String(options.edgeRate?.burst ?? STACK_DEFAULTS.EDGE_RATE_BURST),
+    });
+    nginxConfig = { bin: nginxBin, prefix, conf };
+    checkNginxConfig(nginxConfig);
+  }
 
   const subgraphPorts: Record<SubgraphName, number> = { users, patients };
   // The gateway calls the subgraphs rover.yaml composes: they must be the ones started here.
@@ -229,22 +246,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ),
     );
 
-    if (nginxBin) {
-      const nginxOptions = {
-        bin: nginxBin,
-        // nginx's workers (nobody, when we are root) write request bodies under the prefix.
-        prefix: resolveDataDir(path.join(options.dataDir, 'nginx'), log, "nginx's workers"),
-        variables: {
-          NGINX_LISTEN: String(edge),
-          GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
-          USERS_UPSTREAM: `${LOCALHOST}:${users}`,
-          EDGE_RATE_LIMIT: String(options.edgeRate?.limit ?? STACK_DEFAULTS.EDGE_RATE_LIMIT),
-          EDGE_RATE_BURST: String(options.edgeRate?.burst ?? STACK_DEFAULTS.EDGE_RATE_BURST),
-        },
-        output: options.output,
-      };
-      const nginx = startNginx(nginxOptions);
-      starters.push({ name: nginx.name, start: () => startNginx(nginxOptions) });
+    if (nginxConfig) {
+      const start = () => runNginx({ ...nginxConfig, output: options.output });
+      const nginx = start();
+      starters.push({ name: nginx.name, start });
       children.push(nginx);
       await waitUntilReady(nginx, readyUrl(edge), options.readyTimeoutMs);
     }

