@@ -16,6 +16,7 @@ import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
 import { cpuTable, describeMachine, loadAverage, markdownTable, type Row } from './report.js';
 import { FAMILY_NAMES, samplePatientIds, seedPatients } from './seed.js';
+import { killAndAwaitRestart, runSoak, type SoakResult } from './soak.js';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const json = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
@@ -39,6 +40,21 @@ function searchTerms() {
     accentFree: plain(accented).toLowerCase(), // muller finds Müller
     misspelt: 'Wiliams', // Williams
   };
+}
+
+/** The soak's two runs side by side, as Markdown. */
+function soakTable(calm: SoakResult, faulty: SoakResult): string[] {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  const row = (name: string, result: SoakResult) =>
+    `| ${name} | ${result.requests} (${result.byKind.read} reads, ${result.byKind.search} searches, ${result.byKind.write} writes, ${result.byKind['sign-in']} sign-ins) | ${result.window ? `${((result.window.toMs - result.window.fromMs) / 1000).toFixed(1)} s` : '–'} | ${result.errorsInWindow} | ${result.errorsOutsideWindow} | ${ms(result.p50OutsideWindow)} | ${ms(result.p99OutsideWindow)} | ${result.acknowledgedWrites} | ${result.lostWrites} |`;
+  return [
+    '| run | requests | restart window | errors in it | errors outside it | p50 outside | p99 outside | acknowledged writes | lost |',
+    '|---|---|---|---|---|---|---|---|---|',
+    row('no fault', calm),
+    row('patients killed halfway', faulty),
+    '',
+    `p99 outside the window, with the fault / without: ${(faulty.p99OutsideWindow / calm.p99OutsideWindow).toFixed(2)}x.`,
+  ];
 }
 
 runMain(async () => {
@@ -260,6 +276,31 @@ runMain(async () => {
       burstRows.push({ operation: '(d) login burst', path: edge.name, connections: 20, result: burst });
     }
 
+    const soakLines: string[] = [];
+    // Only when asked for by name (BENCH_ONLY=soak): two runs of BENCH_SOAK_DURATION seconds each.
+    if (only?.has('soak')) {
+      const soak = (fault: boolean) =>
+        runSoak({
+          edgeUrl: edge.url,
+          users: users.map((user) => ({ ...user, password: PASSWORD })),
+          patientIds: ids,
+          searchTerms: FAMILY_NAMES.slice(0, 20),
+          connections: config.BENCH_SOAK_CONNECTIONS,
+          durationSeconds: config.BENCH_SOAK_DURATION,
+          ...(fault
+            ? {
+                fault: () =>
+                  killAndAwaitRestart(stack?.pids['patients subgraph'] as number, urls.subgraphs.patients),
+              }
+            : {}),
+        });
+      log(`soak: ${config.BENCH_SOAK_CONNECTIONS} connections for ${config.BENCH_SOAK_DURATION} s, without a fault`);
+      const calm = await soak(false);
+      log('soak: the same, with the patients subgraph killed halfway');
+      const faulty = await soak(true);
+      soakLines.push(...soakTable(calm, faulty));
+    }
+
     const stressRows: Row[] = [];
     if (wanted('stress')) {
       const page = operations[0] as (typeof operations)[number];
@@ -304,6 +345,13 @@ runMain(async () => {
     if (loginRows.length || burstRows.length)
       sections.push('', `Sign-in (${argon2}):`, '', markdownTable([...loginRows, ...burstRows]));
     if (stressRows.length) sections.push('', 'Sustained load:', '', markdownTable(stressRows));
+    if (soakLines.length)
+      sections.push(
+        '',
+        `Soak through ${edge.name} (${config.BENCH_SOAK_CONNECTIONS} connections, ${config.BENCH_SOAK_DURATION} s of reads, searches, writes and sign-ins; the fault: the patients subgraph killed with SIGKILL halfway, restarted by the launcher):`,
+        '',
+        ...soakLines,
+      );
     sections.push(
       '',
       `Whole run: ${((performance.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore} before it, ${loadAverage()} at its end.`,
