@@ -331,8 +331,7 @@ runMain(async () => {
     const sections = [
       `Machine: ${machine}.`,
       `Data: ${config.BENCH_PATIENTS.toLocaleString('en')} patients, ${config.BENCH_USERS} users; ${config.BENCH_DURATION} s per measurement after a warm-up; services in NODE_ENV=production, LOG_LEVEL=${config.BENCH_LOG_LEVEL}; load from autocannon on the same machine. Base of the ratios: the direct subgraph (a–c), the same traffic without the burst (login burst).`,
-      '',
-      markdownTable(rows),
+      ...(rows.length ? ['', markdownTable(rows)] : []),
     ];
     if (rows.length)
       sections.push(
