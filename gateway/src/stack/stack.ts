@@ -172,13 +172,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   });
   if (database.embedded) removeListenersAddedSince(listenersBefore);
   /** How each child is started (again, after a crash), in start order. */
-  const starters: { name: string; start: () => ManagedChild }[] = [];
+  const starters: (() => ManagedChild)[] = [];
   const children: ManagedChild[] = [];
   const supervisors: Supervisor[] = [];
   const stop = async () => {
     // Edge first, so no request arrives at a service that is going away; the database last.
-    // No restart from now on: Ctrl-C also reaches the embedded postmaster (it shares our process
-    // group), whose exit is the stop, not a crash.
+    // No restart from now on: an exit during a stop is not a crash.
     for (const supervisor of supervisors) supervisor.stopRestarting();
     for (const supervisor of [...supervisors].reverse()) await supervisor.stop();
     for (const child of [...children].reverse()) await child.stop(child.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
@@ -237,7 +236,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           env: { ...common, ...service.env, PORT: String(service.port) },
           output: options.output,
         });
-      starters.push({ name: service.name, start });
+      starters.push(start);
       children.push(start());
     }
     await Promise.all(
@@ -249,7 +248,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (nginxConfig) {
       const start = () => runNginx({ ...nginxConfig, output: options.output });
       const nginx = start();
-      starters.push({ name: nginx.name, start });
+      starters.push(start);
       children.push(nginx);
       await waitUntilReady(nginx, readyUrl(edge), options.readyTimeoutMs);
     }
@@ -285,13 +284,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         stopsWithDatabase(await cluster.restart()),
       );
     for (const [index, child] of children.entries()) {
-      const starter = starters[index] as (typeof starters)[number];
+      const start = starters[index] as (typeof starters)[number];
       // nginx's graceful stop is SIGQUIT; the services drain on SIGTERM.
       const withStop = (running: ManagedChild) => ({
         ...running,
         stop: () => running.stop(running.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM'),
       });
-      watch(child.name, withStop(child), async () => withStop(starter.start()));
+      watch(child.name, withStop(child), async () => withStop(start()));
     }
     // The supervisors own them now.
     children.length = 0;
