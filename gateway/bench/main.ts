@@ -289,8 +289,7 @@ runMain(async () => {
           durationSeconds: config.BENCH_SOAK_DURATION,
           ...(fault
             ? {
-                fault: () =>
-                  killAndAwaitRestart(stack?.pids['patients subgraph'] as number, urls.subgraphs.patients),
+                fault: () => killAndAwaitRestart(stack?.pids['patients subgraph'] as number, urls.subgraphs.patients),
               }
             : {}),
         });

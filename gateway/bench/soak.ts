@@ -47,7 +47,8 @@ export interface SoakResult {
 }
 
 const READ = 'query SoakRead($id: ID!) { patient(id: $id) { id fullName createdBy { name } } }';
-const SEARCH = 'query SoakSearch($search: String!) { patients(filter: { search: $search }, first: 10) { edges { node { id } } } }';
+const SEARCH =
+  'query SoakSearch($search: String!) { patients(filter: { search: $search }, first: 10) { edges { node { id } } } }';
 const WRITE = 'mutation SoakWrite($input: CreatePatientInput!) { createPatient(input: $input) { id } }';
 const SIGN_IN = 'mutation SoakSignIn($input: LoginInput!) { login(input: $input) { accessToken } }';
 
@@ -132,9 +133,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   await agent.close();
 
   const inWindow = (sample: Sample) =>
-    window !== undefined &&
-    sample.startedMs + sample.latencyMs >= window.fromMs &&
-    sample.startedMs <= window.toMs;
+    window !== undefined && sample.startedMs + sample.latencyMs >= window.fromMs && sample.startedMs <= window.toMs;
   const outside = samples.filter((sample) => !inWindow(sample));
   const latencies = outside.map((sample) => sample.latencyMs).sort((a, b) => a - b);
   const byKind = { read: 0, search: 0, write: 0, 'sign-in': 0 };
