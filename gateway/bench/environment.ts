@@ -14,11 +14,14 @@ export const BenchEnvironment = z.object({
   /** The "no errors under load" run: connections and seconds. */
   BENCH_STRESS_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(50),
   BENCH_STRESS_DURATION: z.coerce.number().int().min(1).max(600).default(30),
+  /** The soak (only with BENCH_ONLY=soak): connections and seconds of each of its two runs. */
+  BENCH_SOAK_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(50),
+  BENCH_SOAK_DURATION: z.coerce.number().int().min(4).max(3600).default(60),
   /** The services' log level during the run (info logs one line per request). */
   BENCH_LOG_LEVEL: env.logLevel().default('warn'),
   /** When set, every service writes a V8 CPU profile (node --cpu-prof) into this folder on exit. */
   BENCH_CPU_PROF_DIR: z.string().optional(),
-  /** Only these measurements (comma-separated ids such as a,b,c,d,search,stress,burst); all when unset. */
+  /** Only these measurements (comma-separated ids such as a,b,c,d,search,stress,burst,soak); all but soak when unset. */
   BENCH_ONLY: z.string().optional(),
   NGINX_BIN: z.string().default('nginx'),
 });

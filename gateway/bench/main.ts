@@ -5,18 +5,18 @@
  * gateway. Prints a Markdown table for README's Performance section. See README, "Performance".
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
-import { findNginx, runNginx, TRUST_NO_PROXY, writeNginxConfig } from '../src/stack/nginx.js';
-import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';
+import { dropDatabase, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
+import { findNginx } from '../src/stack/nginx.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
 import { cpuTable, describeMachine, loadAverage, markdownTable, type Row } from './report.js';
 import { FAMILY_NAMES, samplePatientIds, seedPatients } from './seed.js';
+import { killAndAwaitRestart, runSoak, type SoakResult } from './soak.js';
 
 const log = (line: string) => console.error(`[bench] ${line}`);
 const json = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
@@ -42,24 +42,19 @@ function searchTerms() {
   };
 }
 
-/**
- * nginx from the project's own template, with one change: the per-address rate limit (50 r/s)
- * would answer 429 to a load test from one address, so its rate is raised; the limiter itself
- * (zone lookup on every request) stays in the path.
- */
-function startBenchNginx(bin: string, prefix: string, edgePort: number, gatewayPort: number, usersPort: number) {
-  const conf = writeNginxConfig(prefix, {
-    NGINX_LISTEN: `127.0.0.1:${edgePort}`,
-    GATEWAY_UPSTREAM: `127.0.0.1:${gatewayPort}`,
-    USERS_UPSTREAM: `127.0.0.1:${usersPort}`,
-    EDGE_TRUSTED_PROXIES: TRUST_NO_PROXY,
-  });
-  const site = path.join(prefix, 'conf.d', 'healthsync.conf');
-  const original = readFileSync(site, 'utf8');
-  const raised = original.replace(/rate=\d+r\/s/, 'rate=1000000r/s');
-  if (raised === original) throw new Error('nginx template: no limit_req_zone rate to raise for the benchmark');
-  writeFileSync(site, raised);
-  return runNginx({ bin, prefix, conf, output: 'quiet' });
+/** The soak's two runs side by side, as Markdown. */
+function soakTable(calm: SoakResult, faulty: SoakResult): string[] {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  const row = (name: string, result: SoakResult) =>
+    `| ${name} | ${result.requests} (${result.byKind.read} reads, ${result.byKind.search} searches, ${result.byKind.write} writes, ${result.byKind['sign-in']} sign-ins) | ${result.window ? `${((result.window.toMs - result.window.fromMs) / 1000).toFixed(1)} s` : '–'} | ${result.errorsInWindow} | ${result.errorsOutsideWindow} | ${ms(result.p50OutsideWindow)} | ${ms(result.p99OutsideWindow)} | ${result.acknowledgedWrites} | ${result.lostWrites} |`;
+  return [
+    '| run | requests | restart window | errors in it | errors outside it | p50 outside | p99 outside | acknowledged writes | lost |',
+    '|---|---|---|---|---|---|---|---|---|',
+    row('no fault', calm),
+    row('patients killed halfway', faulty),
+    '',
+    `p99 outside the window, with the fault / without: ${(faulty.p99OutsideWindow / calm.p99OutsideWindow).toFixed(2)}x.`,
+  ];
 }
 
 runMain(async () => {
@@ -73,7 +68,6 @@ runMain(async () => {
   chmodSync(workDir, 0o755);
   const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
   let stack: RunningStack | undefined;
-  let nginx: ManagedChild | undefined;
 
   try {
     // A database of its own: never the developer's .data/ cluster or a shared database.
@@ -103,9 +97,11 @@ runMain(async () => {
       databaseUrl: adminUrl,
       dataDir: workDir,
       ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-      // nginx is started below with the benchmark's rate limit; the stack gets no nginx of its own.
-      nginxBin: path.join(workDir, 'no-nginx'),
+      nginxBin: config.NGINX_BIN,
       requireNginx: false,
+      // A load test comes from one address: the per-address limit would answer it 429. The
+      // limiter itself (a zone lookup on every request) stays in the path.
+      edgeRate: { limit: 1_000_000, burst: 100 },
       nodeEnv: 'production',
       logLevel: config.BENCH_LOG_LEVEL,
       output: 'quiet',
@@ -121,19 +117,7 @@ runMain(async () => {
       },
     });
     const urls = stack.urls;
-    let edgeUrl = urls.gateway;
-    if (nginxBin) {
-      const edgePort = await findFreePort();
-      nginx = startBenchNginx(
-        nginxBin,
-        path.join(workDir, 'nginx'),
-        edgePort,
-        Number(new URL(urls.gateway).port),
-        Number(new URL(urls.subgraphs.users).port),
-      );
-      await waitUntilReady(nginx, `http://127.0.0.1:${edgePort}/health/ready`);
-      edgeUrl = `http://127.0.0.1:${edgePort}/graphql`;
-    }
+    const edgeUrl = urls.edge;
     log(`stack up: gateway ${urls.gateway}, edge ${edgeUrl}${nginxBin ? ' (nginx)' : ' (no nginx installed)'}`);
 
     // Users through the API (argon2id hashes, real tokens); their ids become createdBy.
@@ -189,7 +173,7 @@ runMain(async () => {
       'patients subgraph': stack.pids['patients subgraph'],
       'users subgraph': stack.pids['users subgraph'],
       gateway: stack.pids.gateway,
-      nginx: nginx?.pid,
+      nginx: stack.pids.nginx,
       PostgreSQL: config.DATABASE_URL ? undefined : postmasterPid(path.join(workDir, 'postgres')),
       'load generator': process.pid,
     };
@@ -292,6 +276,30 @@ runMain(async () => {
       burstRows.push({ operation: '(d) login burst', path: edge.name, connections: 20, result: burst });
     }
 
+    const soakLines: string[] = [];
+    // Only when asked for by name (BENCH_ONLY=soak): two runs of BENCH_SOAK_DURATION seconds each.
+    if (only?.has('soak')) {
+      const soak = (fault: boolean) =>
+        runSoak({
+          edgeUrl: edge.url,
+          users: users.map((user) => ({ ...user, password: PASSWORD })),
+          patientIds: ids,
+          searchTerms: FAMILY_NAMES.slice(0, 20),
+          connections: config.BENCH_SOAK_CONNECTIONS,
+          durationSeconds: config.BENCH_SOAK_DURATION,
+          ...(fault
+            ? {
+                fault: () => killAndAwaitRestart(stack?.pids['patients subgraph'] as number, urls.subgraphs.patients),
+              }
+            : {}),
+        });
+      log(`soak: ${config.BENCH_SOAK_CONNECTIONS} connections for ${config.BENCH_SOAK_DURATION} s, without a fault`);
+      const calm = await soak(false);
+      log('soak: the same, with the patients subgraph killed halfway');
+      const faulty = await soak(true);
+      soakLines.push(...soakTable(calm, faulty));
+    }
+
     const stressRows: Row[] = [];
     if (wanted('stress')) {
       const page = operations[0] as (typeof operations)[number];
@@ -322,8 +330,7 @@ runMain(async () => {
     const sections = [
       `Machine: ${machine}.`,
       `Data: ${config.BENCH_PATIENTS.toLocaleString('en')} patients, ${config.BENCH_USERS} users; ${config.BENCH_DURATION} s per measurement after a warm-up; services in NODE_ENV=production, LOG_LEVEL=${config.BENCH_LOG_LEVEL}; load from autocannon on the same machine. Base of the ratios: the direct subgraph (a–c), the same traffic without the burst (login burst).`,
-      '',
-      markdownTable(rows),
+      ...(rows.length ? ['', markdownTable(rows)] : []),
     ];
     if (rows.length)
       sections.push(
@@ -336,13 +343,19 @@ runMain(async () => {
     if (loginRows.length || burstRows.length)
       sections.push('', `Sign-in (${argon2}):`, '', markdownTable([...loginRows, ...burstRows]));
     if (stressRows.length) sections.push('', 'Sustained load:', '', markdownTable(stressRows));
+    if (soakLines.length)
+      sections.push(
+        '',
+        `Soak through ${edge.name} (${config.BENCH_SOAK_CONNECTIONS} connections, ${config.BENCH_SOAK_DURATION} s of reads, searches, writes and sign-ins; the fault: the patients subgraph killed with SIGKILL halfway, restarted by the launcher):`,
+        '',
+        ...soakLines,
+      );
     sections.push(
       '',
       `Whole run: ${((performance.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore} before it, ${loadAverage()} at its end.`,
     );
     console.log(sections.join('\n'));
   } finally {
-    await nginx?.stop('SIGQUIT');
     await stack?.stop();
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
   }

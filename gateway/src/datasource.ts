@@ -1,9 +1,15 @@
 import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import {
+  CLIENT_ADDRESS_HEADER,
+  type Logger,
+  requestLogger,
+  SUBGRAPH_SECRET_HEADER,
+  ServiceUnavailableError,
+} from '@healthsync/orm';
 import { GraphQLError } from 'graphql';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { GatewayContext } from './context.js';
 import { type EntityCache, isEntitiesFetch } from './entity-cache.js';
 
@@ -24,25 +30,42 @@ export function createSubgraphAgent(): Agent {
     // keepAliveTimeout (orm/src/http/service.ts), so the gateway always closes it first.
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 30_000,
-    // A subgraph that does not answer within the gateway's own request timeout has failed.
+    // Each request sets its own, shorter, limits (SUBGRAPH_TIMEOUT_SECONDS); these are the backstop.
     headersTimeout: 60_000,
     bodyTimeout: 60_000,
   });
 }
 
-/** What a subgraph answered outside 2xx, as Apollo's own data source reports it. */
-function httpError(url: string, status: number, body: unknown): GraphQLError {
+/**
+ * A subgraph answer the gateway cannot pass on: neither a GraphQL response nor 2xx. It names the
+ * status only: the body is withheld (from the client, and from the log the masked error goes to),
+ * since it may repeat what the client sent, a patient's email or a password typed in the wrong field.
+ */
+function httpError(status: number): GraphQLError {
   const statusText = STATUS_CODES[status] ?? '';
   const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : undefined;
-  return new GraphQLError(`${status}: ${statusText}`, {
-    extensions: { response: { url, status, statusText, body }, ...(code ? { code } : {}) },
+  return new GraphQLError(`subgraph answered HTTP ${status}${statusText ? ` ${statusText}` : ''}`, {
+    extensions: code ? { code } : {},
   });
 }
 
+/** The body as JSON when it says it is JSON and parses; undefined otherwise (its text is never kept). */
 function parseBody(text: string, contentType: string | string[] | undefined): unknown {
   const type = Array.isArray(contentType) ? contentType[0] : contentType;
   const json = type?.startsWith('application/json') || type?.startsWith('application/graphql-response+json');
-  return json ? JSON.parse(text) : text;
+  if (!json) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A GraphQL response: an object with `data` or an `errors` list (graphql-over-http). */
+function isGraphQLResponse(body: unknown): body is GatewayGraphQLResponse {
+  if (typeof body !== 'object' || body === null) return false;
+  const { data, errors } = body as { data?: unknown; errors?: unknown };
+  return Array.isArray(errors) || typeof data === 'object'; // data: null is an answer too
 }
 
 /**
@@ -57,22 +80,31 @@ function parseBody(text: string, contentType: string | string[] | undefined): un
  * Cache-Control is not merged into the answer (every HealthSync answer is `no-store`).
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
-  private readonly url: string;
+  private readonly name: string;
   private readonly origin: string;
   private readonly path: string;
   private readonly agent: Agent;
   private readonly subgraphSecret: string | undefined;
   private readonly entityCache: EntityCache | undefined;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
 
   constructor(options: {
+    /** The subgraph's name in the supergraph: what a client is told is unavailable. */
+    name: string;
     url: string;
+    /** How long one fetch may wait for the subgraph's answer before its fields fail (SERVICE_UNAVAILABLE). */
+    timeoutMs: number;
+    logger: Logger;
     agent: Agent;
     subgraphSecret?: string | undefined;
     /** Set for a subgraph whose `_entities` answers the gateway may keep (README "Performance"). */
     entityCache?: EntityCache | undefined;
   }) {
     const url = new URL(options.url);
-    this.url = options.url;
+    this.name = options.name;
+    this.timeoutMs = options.timeoutMs;
+    this.logger = options.logger;
     this.origin = url.origin;
     this.path = `${url.pathname}${url.search}`;
     this.agent = options.agent;
@@ -116,17 +148,33 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         const value = incoming[name];
         if (value) headers[name] = value;
       }
-    const response = await this.agent.request({
-      origin: this.origin,
-      path: this.path,
-      method: 'POST',
-      headers,
-      body: JSON.stringify(operation),
-    });
-    const body = parseBody(await response.body.text(), response.headers['content-type']);
-    if (response.statusCode < 200 || response.statusCode >= 300) throw httpError(this.url, response.statusCode, body);
-    if (typeof body !== 'object' || body === null)
-      throw new Error(`Expected JSON response body, but received: ${body}`);
-    return body as GatewayGraphQLResponse;
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await this.agent.request({
+        origin: this.origin,
+        path: this.path,
+        method: 'POST',
+        headers,
+        body: JSON.stringify(operation),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      text = await response.body.text();
+    } catch (error) {
+      // Refused, reset or timed out: this subgraph's fields fail, the others' are answered. The
+      // client is told which part is away, never where it runs.
+      requestLogger(this.logger).warn(
+        { subgraph: this.name, reason: (error as NodeJS.ErrnoException).code ?? String(error) },
+        'subgraph unavailable',
+      );
+      throw new ServiceUnavailableError(`The ${this.name} service is unavailable; retry shortly`);
+    }
+    const body = parseBody(text, response.headers['content-type']);
+    // A subgraph that refused the request with GraphQL errors (a 400 for a value its schema
+    // rejects, say) answered the client: its errors go on with their codes, whatever the status.
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    if (isGraphQLResponse(body) && (ok || Array.isArray(body.errors))) return body;
+    throw ok ? new GraphQLError('subgraph answered without a GraphQL response') : httpError(response.statusCode);
   }
 }

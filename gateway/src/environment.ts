@@ -30,6 +30,12 @@ export const GatewayEnvironment = z.object({
    * staleness bound of a user's name, email or role in other subgraphs' answers); 0 turns it off.
    */
   ENTITY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  /**
+   * How long the gateway waits for one subgraph fetch (seconds): past it, that subgraph's fields
+   * fail with SERVICE_UNAVAILABLE and the others are answered. Above the subgraphs' own database
+   * timeouts, so a slow database is reported by its subgraph first.
+   */
+  SUBGRAPH_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
   /** Most `User` entities kept across viewers (least recently used go first). */
   ENTITY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
 });
@@ -78,6 +84,9 @@ export const StackEnvironment = z.object({
   GATEWAY_PORT: env.port(4000),
   USERS_PORT: env.port(4001),
   PATIENTS_PORT: env.port(4002),
+  /** nginx's limit per client address on /graphql: requests per second, and the burst served at once. */
+  EDGE_RATE_LIMIT: z.coerce.number().int().min(1).default(50),
+  EDGE_RATE_BURST: z.coerce.number().int().min(0).default(100),
   /** The nginx binary: a path, or a name looked up on PATH. */
   NGINX_BIN: z.string().default('nginx'),
   /** Fail instead of letting the gateway answer the edge port when nginx is missing (CI). */

@@ -25,6 +25,7 @@ import { createGatewayContext, type GatewayContext } from './context.js';
 import { createSubgraphAgent, SubgraphDataSource } from './datasource.js';
 import { EntityCache } from './entity-cache.js';
 import type { GatewayConfig } from './environment.js';
+import { attachScalarImplementations } from './scalars.js';
 
 export { type GatewayConfig, loadGatewayConfig } from './environment.js';
 
@@ -55,7 +56,10 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       if (!routingUrl) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
       routingUrls.set(name, routingUrl);
       return new SubgraphDataSource({
+        name,
         url: routingUrl,
+        timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
+        logger,
         agent,
         subgraphSecret: config.SUBGRAPH_SECRET,
         entityCache: name === 'users' ? userEntities : undefined,
@@ -80,6 +84,8 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
     ...security,
     plugins: [
       ...security.plugins,
+      // Once the supergraph is loaded, before the first request: a failure here fails the start.
+      { serverWillStart: async ({ schema }) => void attachScalarImplementations(schema) },
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       isProduction

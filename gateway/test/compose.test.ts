@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
 import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
-import { GatewayEnvironment } from '../src/environment.js';
+import { GatewayEnvironment, loadStackConfig } from '../src/environment.js';
 import { NGINX_TEMPLATE, NGINX_TLS_TEMPLATE } from '../src/stack/nginx.js';
 
 interface ComposeService {
@@ -254,6 +254,11 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(environment).sort()).toEqual(placeholders);
     expect(environment.GATEWAY_UPSTREAM).toBe(`gateway:${environmentOf('gateway').PORT}`);
     expect(environment.USERS_UPSTREAM).toBe(`users:${environmentOf('users').PORT}`);
+    // The edge's rate limit comes from .env, with npm start's defaults.
+    const defaults = loadStackConfig({});
+    const raw = services.nginx?.environment ?? {};
+    expect(raw.EDGE_RATE_LIMIT).toBe(`\${EDGE_RATE_LIMIT:-${defaults.EDGE_RATE_LIMIT}}`);
+    expect(raw.EDGE_RATE_BURST).toBe(`\${EDGE_RATE_BURST:-${defaults.EDGE_RATE_BURST}}`);
     expect(nginx.ports).toEqual([`8000:${environment.NGINX_LISTEN}`, `8443:${environment.NGINX_TLS_LISTEN}`]);
     // The certificate and key are nginx's own Docker secrets.
     for (const key of ['TLS_CERT_FILE', 'TLS_KEY_FILE'])

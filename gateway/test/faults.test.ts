@@ -114,13 +114,13 @@ test('patients down: HTTP 200 with the users part, a masked error for the rest, 
   ]);
 });
 
-test('PostgreSQL stopped: masked errors and readiness 503; back: recovery without a restart', async () => {
+test('PostgreSQL stopped: SERVICE_UNAVAILABLE and readiness 503; back: recovery without a restart', async () => {
   await cluster.stop();
 
   const login = await graphql(gatewayUrl, LOGIN, { input: { email, password } });
   expect(login.status).toBe(200);
   expect(login.data ?? null).toBeNull();
-  expect(login.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  expect(login.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
   expectMasked(login.text);
 
   const ready = await fetch(readyUrl(usersUrl));

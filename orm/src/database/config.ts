@@ -16,7 +16,24 @@ export interface OrmOptionsInput {
    * startup parameter): no `SET` statement, and no transaction for `SET LOCAL`, per request.
    */
   sessionSettings?: Record<string, string>;
+  /**
+   * Bounds on waiting for the database, for services (a request fails within seconds instead of
+   * hanging; README "Operations"). Unset (migrations, CLIs): no bound beyond the connect timeout.
+   */
+  timeouts?: DatabaseTimeouts;
 }
+
+export interface DatabaseTimeouts {
+  /** Longest wait for a free pooled connection (all busy, or the database not answering). */
+  acquireMs: number;
+  /** PostgreSQL's statement_timeout: the server cancels a statement running longer. */
+  statementMs: number;
+  /** The driver's own bound on one query's answer: a server that does not answer at all (stopped, cut off). */
+  queryMs: number;
+}
+
+/** What services use: each below the gateway's SUBGRAPH_TIMEOUT_SECONDS (10 s), so a slow database is reported as such. */
+export const SERVICE_DATABASE_TIMEOUTS: DatabaseTimeouts = { acquireMs: 3_000, statementMs: 5_000, queryMs: 6_000 };
 
 const SETTING = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
@@ -58,7 +75,11 @@ export function createOrmOptions(input: OrmOptionsInput): Options {
       connection: {
         connectionTimeoutMillis: 5_000,
         ...(input.sessionSettings ? { options: startupOptions(input.sessionSettings) } : {}),
+        ...(input.timeouts
+          ? { statement_timeout: input.timeouts.statementMs, query_timeout: input.timeouts.queryMs }
+          : {}),
       },
+      ...(input.timeouts ? { acquireConnectionTimeout: input.timeouts.acquireMs } : {}),
     },
     migrations: {
       tableName: 'mikro_orm_migrations',

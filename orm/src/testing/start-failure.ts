@@ -17,7 +17,9 @@ export function testDatabaseAwayAtStart(start: (databaseUrl: string) => Promise<
     const line = describeStartupError(failure);
     // The reason may come wrapped (AggregateError, jest's cross-realm errors): it still names ECONNREFUSED.
     expect(line).toMatch(
-      new RegExp(`^cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/healthsync \\(.*ECONNREFUSED.*\\)$`),
+      new RegExp(
+        `^cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port}/healthsync \\(.*ECONNREFUSED.*\\); start PostgreSQL, or correct the connection URL$`,
+      ),
     );
     expect(line).not.toMatch(/hunter2|\n/);
   });

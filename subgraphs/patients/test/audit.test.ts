@@ -222,7 +222,8 @@ describe('auditEvents', () => {
 test('an unexpected database error is logged without the SQL values or the quoted input', async () => {
   const error = await harness.orm.em
     .fork()
-    .execute('SELECT ?::int AS n', ['João Secretname'])
+    // Not a value PostgreSQL refuses (that is the client's BAD_USER_INPUT), a statement that fails.
+    .execute('SELECT ?::text AS n FROM no_such_table', ['João Secretname'])
     .then(
       () => undefined,
       (failure: unknown) => failure,
@@ -237,5 +238,5 @@ test('an unexpected database error is logged without the SQL values or the quote
   expect(formatted).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   expect(lines).toHaveLength(1);
   expect(lines[0]).not.toMatch(/Secretname|João/);
-  expect(JSON.parse(lines[0]!).err).toMatchObject({ code: '22P02', routine: expect.any(String) });
+  expect(JSON.parse(lines[0]!).err).toMatchObject({ code: '42P01', routine: expect.any(String) });
 });
