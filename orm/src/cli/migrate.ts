@@ -1,6 +1,7 @@
 /**
  * `npm run migrate`: provisions the database (schemas, roles, extensions) and applies every
  * subgraph's pending migrations. `npm run migration:create -- <subgraph>`: generates a migration.
+ * Both run MikroORM's migrator with the options of `npx mikro-orm` (migratorOptions).
  * Uses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/.
  */
 import { parseArgs } from 'node:util';
@@ -12,6 +13,13 @@ import { parseEnvironment } from '../environment.js';
 import { runMain } from '../process.js';
 import { MigrateEnvironment } from './migrate-environment.js';
 
+function usageProblem(command: string, name: string | undefined): string | undefined {
+  if (command === 'up') return undefined;
+  if (command !== 'create') return `unknown command "${command}" (expected up or create)`;
+  if (name && name in SUBGRAPH_DATABASES) return undefined;
+  return `usage: npm run migration:create -- <${Object.keys(SUBGRAPH_DATABASES).join('|')}>`;
+}
+
 runMain(async () => {
   const environment = parseEnvironment(MigrateEnvironment, process.env);
   const { positionals, values } = parseArgs({
@@ -19,6 +27,13 @@ runMain(async () => {
     options: { initial: { type: 'boolean', default: false } },
   });
   const [command = 'up', name] = positionals;
+  // A mistyped command is said in one line before anything starts (no stack trace, no database).
+  const usage = usageProblem(command, name);
+  if (usage) {
+    console.error(usage);
+    process.exitCode = 2;
+    return;
+  }
   const log = (line: string) => console.log(line);
   const database = await openDatabase({ databaseUrl: environment.DATABASE_URL, log });
   try {
@@ -26,17 +41,12 @@ runMain(async () => {
       ...(environment.USERS_DB_PASSWORD ? { users: environment.USERS_DB_PASSWORD } : {}),
       ...(environment.PATIENTS_DB_PASSWORD ? { patients: environment.PATIENTS_DB_PASSWORD } : {}),
     });
-    if (command === 'up') {
-      await migrateAll(database.adminUrl, log);
-    } else if (command === 'create') {
-      if (!name || !(name in SUBGRAPH_DATABASES)) {
-        throw new Error(`usage: npm run migration:create -- <${Object.keys(SUBGRAPH_DATABASES).join('|')}>`);
-      }
+    if (command === 'create') {
       await migrateAll(database.adminUrl);
       const file = await createMigration(database.adminUrl, name as SubgraphName, values.initial);
       log(file ? `created ${file}` : `${name}: entities match the snapshot, no migration needed`);
     } else {
-      throw new Error(`unknown command "${command}" (expected up or create)`);
+      await migrateAll(database.adminUrl, log);
     }
   } finally {
     await database.stop();
