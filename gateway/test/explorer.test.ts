@@ -32,6 +32,7 @@ describeInBrowser('the local explorer in a browser that reaches nothing but loca
   let context: BrowserContext;
   /** Every request the browser tried outside localhost (each one refused). */
   const outside: string[] = [];
+  const explorers: Partial<Record<'users' | 'patients' | 'gateway', Page>> = {};
 
   beforeAll(async () => {
     testStack = await startTestStack({ nodeEnv: 'development', requireNginx: REQUIRE_NGINX });
@@ -64,8 +65,16 @@ describeInBrowser('the local explorer in a browser that reaches nothing but loca
       outside.push(url.href);
       return route.abort('blockedbyclient');
     });
+    // Waits bound a hang, nothing more: on a busy machine a cold start of the page takes a while.
+    context.setDefaultTimeout(60_000);
     mkdirSync(ARTIFACTS, { recursive: true });
-  }, 120_000);
+    // Each page is a cold start of the app (different origins share no cache): they load side by
+    // side, and the tests then drive them one by one.
+    const { urls } = testStack.stack;
+    [explorers.users, explorers.patients, explorers.gateway] = await Promise.all(
+      [urls.subgraphs.users, urls.subgraphs.patients, urls.gateway].map(openExplorer),
+    );
+  }, 180_000);
 
   afterAll(async () => {
     await context?.close();
@@ -139,17 +148,25 @@ describeInBrowser('the local explorer in a browser that reaches nothing but loca
     await page.close();
   }
 
-  test.each(['users subgraph', 'gateway'] as const)(
+  const loaded = (service: keyof typeof explorers) => {
+    const page = explorers[service];
+    if (!page) throw new Error(`the ${service} explorer did not load`);
+    return page;
+  };
+
+  test.each([
+    ['users subgraph', 'users'],
+    ['gateway', 'gateway'],
+  ] as const)(
     'the %s explorer: sign in, set the bearer token, read me',
-    async (service) => {
-      const { urls } = testStack.stack;
-      const page = await openExplorer(service === 'gateway' ? urls.gateway : urls.subgraphs.users);
+    async (name, service) => {
+      const page = loaded(service);
       await setBearerToken(page, await signIn(page));
       await send(page, 'query Me {\n  me {\n    email\n    role\n  }\n}');
       await result(page).getByText(`"${ACCOUNT.email}"`).waitFor();
-      await finish(page, service.replace(' ', '-'));
+      await finish(page, name.replace(' ', '-'));
     },
-    60_000,
+    120_000,
   );
 
   test('the patients subgraph explorer: with the bearer token set, a patients query answers', async () => {
@@ -158,10 +175,10 @@ describeInBrowser('the local explorer in a browser that reaches nothing but loca
       'mutation SignIn($input: LoginInput!) { login(input: $input) { accessToken } }',
       { input: { email: ACCOUNT.email, password: ACCOUNT.password } },
     );
-    const page = await openExplorer(testStack.stack.urls.subgraphs.patients);
+    const page = loaded('patients');
     await setBearerToken(page, login.data?.login.accessToken);
     await send(page, 'query Patients {\n  patients(first: 1) {\n    totalCount\n  }\n}');
     await result(page).getByText('"totalCount": 0').waitFor();
     await finish(page, 'patients-subgraph');
-  }, 60_000);
+  }, 120_000);
 });

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Options } from '@mikro-orm/postgresql';
 import { DatabaseUnavailableError, withClient } from '../database/bootstrap.js';
-import { loadSubgraphEntities, migratorOptions } from '../database/migrate.js';
 import { findRunningEmbeddedDatabase } from '../database/open.js';
 import { REPO_ROOT, SUBGRAPH_DATABASES, type SubgraphName } from '../database/subgraphs.js';
 import { EnvironmentError, parseEnvironment } from '../environment.js';
@@ -46,6 +45,8 @@ async function resolveAdminUrl(name: SubgraphName): Promise<string> {
 export async function mikroOrmCliConfig(name: SubgraphName): Promise<Options> {
   try {
     const adminUrl = await resolveAdminUrl(name);
+    // MikroORM itself is loaded once there is a database to work on: a refusal stays quick.
+    const { loadSubgraphEntities, migratorOptions } = await import('../database/migrate.js');
     return migratorOptions(SUBGRAPH_DATABASES[name], adminUrl, await loadSubgraphEntities(SUBGRAPH_DATABASES[name]));
   } catch (error) {
     if (error instanceof DatabaseUnavailableError) {

@@ -4,7 +4,6 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
-import { getDistDirectory, isSandboxFrame, renderAltair, SANDBOX_FRAME_CSP } from 'altair-static';
 import express from 'express';
 
 /**
@@ -43,9 +42,17 @@ function explorerPolicy(nonce: string): string {
  * leaves the machine: Altair's account, plugins and update checks are off.
  */
 export function mountExplorer(app: express.Express): void {
-  app.get(EXPLORER_PATH, (req, res) => {
+  // Loaded at the first visit: half a megabyte of script no request to /graphql needs.
+  const importAltair = () => import('altair-static');
+  let altair: ReturnType<typeof importAltair> | undefined;
+  const loadAltair = () => {
+    altair ??= importAltair();
+    return altair;
+  };
+  app.get(EXPLORER_PATH, async (req, res) => {
     // Its files are relative to the page (`<base href="/explorer/">`): one address for it.
     if (!req.path.endsWith('/')) return res.redirect(301, `${EXPLORER_PATH}/`);
+    const { renderAltair } = await loadAltair();
     const nonce = randomBytes(16).toString('base64');
     res.setHeader('content-security-policy', explorerPolicy(nonce));
     res.setHeader('cache-control', 'no-store');
@@ -65,15 +72,19 @@ export function mountExplorer(app: express.Express): void {
       }),
     );
   });
-  app.use(
-    EXPLORER_PATH,
-    express.static(getDistDirectory(), {
-      index: false,
-      setHeaders: (res, file) => {
-        if (isSandboxFrame(file)) res.setHeader('content-security-policy', SANDBOX_FRAME_CSP);
-      },
-    }),
-  );
+  let files: express.Handler | undefined;
+  app.use(EXPLORER_PATH, async (req, res, next) => {
+    if (!files) {
+      const { getDistDirectory, isSandboxFrame, SANDBOX_FRAME_CSP } = await loadAltair();
+      files = express.static(getDistDirectory(), {
+        index: false,
+        setHeaders: (response, file) => {
+          if (isSandboxFrame(file)) response.setHeader('content-security-policy', SANDBOX_FRAME_CSP);
+        },
+      });
+    }
+    files(req, res, next);
+  });
 }
 
 const OFFLINE_TEXT = /(<div class="fallback">[\s\S]*?<\/p>)/;
