@@ -15,8 +15,8 @@ export const EXPLORER_PATH = '/explorer';
 
 /**
  * The page's Content-Security-Policy: its own files and the nonce of its one inline script and
- * style, requests to this origin only, nothing framing it. Altair passes the nonce on to the
- * styles it adds at run time (Angular's and the editor's).
+ * style, requests to this origin only, nothing framing it. Altair hands the nonce to the styles
+ * it adds at run time; the few it adds without it (and its eval probe) are refused, harmlessly.
  */
 function explorerPolicy(nonce: string): string {
   return [
@@ -38,8 +38,8 @@ function explorerPolicy(nonce: string): string {
 
 /**
  * Serves the explorer at EXPLORER_PATH, pointed at this service's `/graphql`: schema docs from
- * introspection, headers (`Authorization: Bearer …`) set in its headers dialog. Nothing of it
- * leaves the machine: Altair's account, plugins and update checks are off.
+ * introspection, the bearer token set in its Auth tab (any other header in its headers dialog).
+ * Nothing of it leaves the machine: Altair's account, plugins and update checks are off.
  */
 export function mountExplorer(app: express.Express): void {
   // Loaded at the first visit: half a megabyte of script no request to /graphql needs.
