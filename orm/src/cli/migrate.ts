@@ -2,10 +2,11 @@
  * `npm run migrate`: provisions the database (schemas, roles, extensions) and applies every
  * subgraph's pending migrations. `npm run migration:create -- <subgraph>`: generates a migration.
  * Both run MikroORM's migrator with the options of `npx mikro-orm` (migratorOptions).
- * Uses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/.
+ * Uses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/ (the running one of
+ * `npm start`, or one started for the command).
  */
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../database/open.js';
+import { findRunningEmbeddedDatabase, openDatabase } from '../database/open.js';
 import { provisionDatabase } from '../database/bootstrap.js';
 import { createMigration, migrateAll } from '../database/migrate.js';
 import { SUBGRAPH_DATABASES, type SubgraphName } from '../database/subgraphs.js';
@@ -35,7 +36,11 @@ runMain(async () => {
     return;
   }
   const log = (line: string) => console.log(line);
-  const database = await openDatabase({ databaseUrl: environment.DATABASE_URL, log });
+  // While `npm start` runs, its embedded cluster is the database: a second one cannot start on
+  // the same folder.
+  const running = environment.DATABASE_URL ? undefined : findRunningEmbeddedDatabase();
+  if (running) log('using the embedded PostgreSQL of the running npm start');
+  const database = await openDatabase({ databaseUrl: environment.DATABASE_URL ?? running, log });
   try {
     await provisionDatabase(database.adminUrl, {
       ...(environment.USERS_DB_PASSWORD ? { users: environment.USERS_DB_PASSWORD } : {}),
