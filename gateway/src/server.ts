@@ -6,10 +6,6 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
-import {
   createAccessTokenVerifier,
   createErrorFormatter,
   createLogger,
@@ -17,6 +13,7 @@ import {
   graphqlLimitsOf,
   HEALTH_PATHS,
   graphqlSecurity,
+  landingPage,
   type Logger,
   type RunningService,
   startGraphQLService,
@@ -88,9 +85,7 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       { serverWillStart: async ({ schema }) => void attachScalarImplementations(schema) },
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      isProduction
-        ? ApolloServerPluginLandingPageProductionDefault()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      landingPage(isProduction),
     ],
   });
   return { apollo, closeConnections: () => agent.close(), routingUrls };
@@ -127,6 +122,7 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     port: config.PORT,
     bodyLimit: config.BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
+    explorer: config.NODE_ENV !== 'production',
     apollo,
     context: (scope) => createGatewayContext(scope, verifyAccessToken),
     // The supergraph is static and was loaded by apollo.start(): serving means ready.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@healthsync/orm';
 import type { z } from 'zod';
-import { MigrateEnvironment } from '../../orm/src/cli/migrate-environment.js';
+import { MigrateEnvironment, MikroOrmCliEnvironment } from '../../orm/src/cli/migrate-environment.js';
 import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
 import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
 import { GatewayEnvironment, StackEnvironment } from '../src/environment.js';
@@ -11,6 +11,7 @@ import { GatewayEnvironment, StackEnvironment } from '../src/environment.js';
 const SCHEMAS: Record<string, z.ZodObject> = {
   stack: StackEnvironment,
   migrate: MigrateEnvironment,
+  'mikro-orm CLI': MikroOrmCliEnvironment,
   gateway: GatewayEnvironment,
   users: UsersEnvironment,
   patients: PatientsEnvironment,

@@ -153,3 +153,9 @@ test.each(['users', 'patients'] as const)(
       expectRefused(await direct(query), { status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
   },
 );
+
+test('no local explorer in production: /explorer is 404 on the gateway and on each subgraph', async () => {
+  const { urls } = edge().stack;
+  for (const url of [urls.gateway, urls.subgraphs.users, urls.subgraphs.patients])
+    expect([url, (await fetch(new URL('/explorer/', url))).status]).toEqual([url, 404]);
+});

@@ -6,6 +6,7 @@ export * from './auth/tokens.js';
 export * from './auth/access.js';
 export * from './auth/revocations.js';
 export * from './http/service.js';
+export * from './http/explorer.js';
 export * from './http/security.js';
 export * from './http/subgraph.js';
 export * from './http/service-environment.js';

@@ -2,7 +2,7 @@
  * `npm start`: the whole stack on this machine (README, "Running the stack"). Ctrl-C or SIGTERM
  * stops every process it started, the embedded PostgreSQL included.
  */
-import { runMain } from '@healthsync/orm';
+import { EXPLORER_PATH, runMain } from '@healthsync/orm';
 import { loadStackConfig } from '../environment.js';
 import { StackStartError } from './processes.js';
 import { startStack } from './stack.js';
@@ -80,6 +80,9 @@ runMain(async () => {
       `  gateway             ${urls.gateway}`,
       `  users subgraph      ${urls.subgraphs.users}  (Sandbox)`,
       `  patients subgraph   ${urls.subgraphs.patients}  (Sandbox)`,
+      ...(config.NODE_ENV === 'production'
+        ? []
+        : [`  offline explorer    ${urls.gateway.replace('/graphql', EXPLORER_PATH)}  (and on each subgraph)`]),
       `  public keys         ${(stack.nginx ? urls.edge : urls.subgraphs.users).replace('/graphql', '/.well-known/jwks.json').replace('127.0.0.1', 'localhost')}`,
       `Logs: ${config.LOG_LEVEL}. Ctrl-C stops everything.`,
       '',

@@ -1,16 +1,25 @@
 /**
  * `npm run migrate`: provisions the database (schemas, roles, extensions) and applies every
  * subgraph's pending migrations. `npm run migration:create -- <subgraph>`: generates a migration.
- * Uses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/.
+ * Both run MikroORM's migrator with the options of `npx mikro-orm` (migratorOptions).
+ * Uses DATABASE_URL when set, otherwise the embedded PostgreSQL under .data/ (the running one of
+ * `npm start`, or one started for the command).
  */
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../database/open.js';
+import { findRunningEmbeddedDatabase, openDatabase } from '../database/open.js';
 import { databaseUrlWithPassword, provisionDatabase } from '../database/bootstrap.js';
 import { createMigration, migrateAll } from '../database/migrate.js';
 import { SUBGRAPH_DATABASES, type SubgraphName } from '../database/subgraphs.js';
 import { parseEnvironment } from '../environment.js';
 import { runMain } from '../process.js';
 import { MigrateEnvironment } from './migrate-environment.js';
+
+function usageProblem(command: string, name: string | undefined): string | undefined {
+  if (command === 'up') return undefined;
+  if (command !== 'create') return `unknown command "${command}" (expected up or create)`;
+  if (name && name in SUBGRAPH_DATABASES) return undefined;
+  return `usage: npm run migration:create -- <${Object.keys(SUBGRAPH_DATABASES).join('|')}>`;
+}
 
 runMain(async () => {
   const environment = parseEnvironment(MigrateEnvironment, process.env);
@@ -19,27 +28,33 @@ runMain(async () => {
     options: { initial: { type: 'boolean', default: false } },
   });
   const [command = 'up', name] = positionals;
+  // A mistyped command is said in one line before anything starts (no stack trace, no database).
+  const usage = usageProblem(command, name);
+  if (usage) {
+    console.error(usage);
+    process.exitCode = 2;
+    return;
+  }
   const log = (line: string) => console.log(line);
-  const databaseUrl = environment.DATABASE_URL
+  const configured = environment.DATABASE_URL
     ? databaseUrlWithPassword(environment.DATABASE_URL, environment.DATABASE_PASSWORD)
     : undefined;
-  const database = await openDatabase({ databaseUrl, log });
+  // While `npm start` runs, its embedded cluster is the database: a second one cannot start on
+  // the same folder.
+  const running = configured ? undefined : findRunningEmbeddedDatabase();
+  if (running) log('using the embedded PostgreSQL of the running npm start');
+  const database = await openDatabase({ databaseUrl: configured ?? running, log });
   try {
     await provisionDatabase(database.adminUrl, {
       ...(environment.USERS_DB_PASSWORD ? { users: environment.USERS_DB_PASSWORD } : {}),
       ...(environment.PATIENTS_DB_PASSWORD ? { patients: environment.PATIENTS_DB_PASSWORD } : {}),
     });
-    if (command === 'up') {
-      await migrateAll(database.adminUrl, log);
-    } else if (command === 'create') {
-      if (!name || !(name in SUBGRAPH_DATABASES)) {
-        throw new Error(`usage: npm run migration:create -- <${Object.keys(SUBGRAPH_DATABASES).join('|')}>`);
-      }
+    if (command === 'create') {
       await migrateAll(database.adminUrl);
       const file = await createMigration(database.adminUrl, name as SubgraphName, values.initial);
       log(file ? `created ${file}` : `${name}: entities match the snapshot, no migration needed`);
     } else {
-      throw new Error(`unknown command "${command}" (expected up or create)`);
+      await migrateAll(database.adminUrl, log);
     }
   } finally {
     await database.stop();

@@ -3,11 +3,18 @@ import { EXTENSIONS, SUBGRAPH_DATABASES, type SubgraphName } from './subgraphs.j
 
 /** PostgreSQL could not be reached or refused us; the message is one line and holds no password. */
 export class DatabaseUnavailableError extends Error {
+  /** PostgreSQL's SQLSTATE when the server itself refused (3D000: no such database), else the socket error's code. */
+  readonly code: string | undefined;
+
   constructor(url: string, cause: unknown) {
     const { hostname, port, pathname } = new URL(url);
-    const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+    // A socket error's code (ECONNREFUSED) says it all; PostgreSQL's own refusals (no such
+    // database, bad password: SQLSTATE codes) are clearer by their message, which holds no secret.
+    const code = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined;
+    const reason = cause instanceof Error ? (code && /^E[A-Z]+$/.test(code) ? code : cause.message) : String(cause);
     super(`cannot reach PostgreSQL at ${hostname}:${port || 5432}${pathname} (${reason})`);
     this.name = 'DatabaseUnavailableError';
+    this.code = code;
   }
 }
 

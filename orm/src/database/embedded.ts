@@ -140,6 +140,40 @@ function clusterPassword(dataDir: string, isNew: boolean): string {
   return password;
 }
 
+const clusterUrl = (password: string, port: number) =>
+  `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user (the `postgres` user, when we are root).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The superuser URL of the cluster that `startEmbeddedPostgres` runs in `requestedDir` in another
+ * process (`npm start`'s, say), from PostgreSQL's own postmaster.pid (its fourth line is the
+ * port); undefined when no cluster is running there.
+ */
+export function findRunningEmbeddedPostgres(requestedDir: string): string | undefined {
+  const dataDir = resolveDataDir(requestedDir, () => {});
+  let lines: string[];
+  let password: string;
+  try {
+    lines = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+    password = readFileSync(`${dataDir}.password`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0 || !isRunning(pid)) return undefined;
+  return clusterUrl(password, port);
+}
+
 /**
  * Starts (creating it on first use) an embedded PostgreSQL 18 cluster in `dataDir` on a free
  * port, listening on 127.0.0.1 only. The superuser password is per cluster and kept beside it.
@@ -198,7 +232,7 @@ export async function startEmbeddedPostgres(options: {
     });
   await start();
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url: clusterUrl(password, port),
     dataDir,
     postmaster: () => current as PostmasterProcess,
     restart: start,

@@ -1,18 +1,33 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { type Options, MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
-import { createOrmOptions } from './config.js';
+import { createOrmOptions, type OrmOptionsInput } from './config.js';
 import { SUBGRAPH_DATABASES, type SubgraphDatabase, type SubgraphName } from './subgraphs.js';
+
+type Entities = OrmOptionsInput['entities'];
+
+/**
+ * What MikroORM's migrator runs with for one subgraph: the service's own options (its schema,
+ * migrations folder and table) on the admin connection, the schema owner, plus the Migrator.
+ * `npm run migrate`, `npm run migration:create` and the MikroORM CLI (each subgraph's
+ * mikro-orm.config.js) all build it here.
+ */
+export function migratorOptions(subgraph: SubgraphDatabase, adminUrl: string, entities: Entities = []): Options {
+  return { ...createOrmOptions({ subgraph, clientUrl: adminUrl, entities, poolSize: 2 }), extensions: [Migrator] };
+}
+
+/** The subgraph's entities: what a migration is diffed from (applying one needs none). */
+export async function loadSubgraphEntities(subgraph: SubgraphDatabase): Promise<Entities> {
+  const { entities } = (await import(subgraph.entitiesModule)) as { entities: Entities };
+  return entities;
+}
 
 async function withMigrator<T>(
   adminUrl: string,
   subgraph: SubgraphDatabase,
-  entities: Parameters<typeof createOrmOptions>[0]['entities'],
+  entities: Entities,
   work: (migrator: Migrator) => Promise<T>,
 ): Promise<T> {
-  const orm = await MikroORM.init({
-    ...createOrmOptions({ subgraph, clientUrl: adminUrl, entities, poolSize: 2 }),
-    extensions: [Migrator],
-  });
+  const orm = await MikroORM.init(migratorOptions(subgraph, adminUrl, entities));
   try {
     return await work(orm.getMigrator() as Migrator);
   } finally {
@@ -37,7 +52,7 @@ export async function revertAll(adminUrl: string): Promise<void> {
 
 /**
  * Generates a migration for one subgraph by diffing its entities against the committed snapshot
- * (the MikroORM CLI's `migration:create`, with our per-subgraph config).
+ * (what `npx mikro-orm migration:create` does in the subgraph's folder).
  */
 export async function createMigration(
   adminUrl: string,
@@ -45,9 +60,7 @@ export async function createMigration(
   initial = false,
 ): Promise<string | undefined> {
   const subgraph = SUBGRAPH_DATABASES[name];
-  const { entities } = (await import(subgraph.entitiesModule)) as {
-    entities: Parameters<typeof createOrmOptions>[0]['entities'];
-  };
+  const entities = await loadSubgraphEntities(subgraph);
   const result = await withMigrator(adminUrl, subgraph, entities, (migrator) =>
     migrator.createMigration(subgraph.migrationsPath, false, initial),
   );

@@ -1,10 +1,13 @@
 import path from 'node:path';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.js';
+import { type EmbeddedDatabase, findRunningEmbeddedPostgres, startEmbeddedPostgres } from './embedded.js';
 import { createDatabaseIfMissing } from './bootstrap.js';
 import { REPO_ROOT } from './subgraphs.js';
 
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data');
 const EMBEDDED_DATABASE = 'healthsync';
+
+/** The embedded cluster's superuser URL, on the database the stack uses. */
+const embeddedAdminUrl = (clusterUrl: string) => clusterUrl.replace(/\/postgres$/, `/${EMBEDDED_DATABASE}`);
 
 export interface OpenedDatabase {
   /** URL of the owner/admin connection (migrations, provisioning). */
@@ -33,7 +36,7 @@ export async function openDatabase(options: {
     dataDir: path.join(options.dataDir ?? DEFAULT_DATA_DIR, 'postgres'),
     ...(options.log ? { log: options.log } : {}),
   });
-  const adminUrl = cluster.url.replace(/\/postgres$/, `/${EMBEDDED_DATABASE}`);
+  const adminUrl = embeddedAdminUrl(cluster.url);
   try {
     await createDatabaseIfMissing(adminUrl);
   } catch (error) {
@@ -41,4 +44,14 @@ export async function openDatabase(options: {
     throw error;
   }
   return { adminUrl, embedded: true, cluster, stop: () => cluster.stop() };
+}
+
+/**
+ * The admin URL of the embedded PostgreSQL that another process (`npm start`) runs under
+ * `dataDir`; undefined when none runs there. Tools that do not start a cluster of their own (the
+ * MikroORM CLI) connect to it.
+ */
+export function findRunningEmbeddedDatabase(dataDir: string = DEFAULT_DATA_DIR): string | undefined {
+  const clusterUrl = findRunningEmbeddedPostgres(path.join(dataDir, 'postgres'));
+  return clusterUrl && embeddedAdminUrl(clusterUrl);
 }

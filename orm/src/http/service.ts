@@ -6,6 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request, type Response } from 'express';
 import { SUBGRAPH_SECRET_HEADER } from '../auth/revocations.js';
 import { type Logger, withRequestLogger } from '../logger.js';
+import { mountExplorer } from './explorer.js';
 
 /** Per-request facts every service's context starts from. */
 export interface RequestScope {
@@ -27,6 +28,8 @@ export interface GraphQLServiceOptions<TContext extends BaseContext> {
   context: (scope: RequestScope) => Promise<TContext>;
   /** Largest accepted JSON body, e.g. '1mb': explicit, not a framework default. */
   bodyLimit: string;
+  /** Serve the self-contained GraphQL explorer at /explorer (development only, like Sandbox). */
+  explorer?: boolean;
   /** Extra routes mounted before /graphql (e.g. the JWKS document). */
   routes?: (app: express.Express) => void;
   /** Each dependency's state for /health/ready: any one down makes the service unready (503). */
@@ -185,6 +188,7 @@ export async function startGraphQLService<TContext extends BaseContext>(
   if (options.subgraphSecret) {
     app.use(['/graphql', '/internal'], requireSubgraphSecret(options.subgraphSecret));
   }
+  if (options.explorer) mountExplorer(app);
   options.routes?.(app);
 
   await options.apollo.start();

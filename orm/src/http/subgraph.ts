@@ -1,9 +1,5 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -11,6 +7,7 @@ import type { DocumentNode } from 'graphql';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createErrorFormatter } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { landingPage } from './explorer.js';
 import { graphqlLimitsOf, graphqlSecurity } from './security.js';
 import { type GraphQLServiceOptions, type RequestScope, type RunningService, startGraphQLService } from './service.js';
 
@@ -26,7 +23,8 @@ export interface SubgraphApolloOptions {
 /**
  * A subgraph's Apollo server (no HTTP; `startGraphQLService` serves it, tests call
  * `executeOperation` on it): errors masked by `createErrorFormatter`, the GraphQL limits of its
- * environment, no introspection or landing page sandbox in production.
+ * environment, no introspection or landing page sandbox in production (in development Sandbox
+ * links to the local explorer).
  */
 export function createSubgraphApollo<TContext extends BaseContext>(options: SubgraphApolloOptions) {
   const { config, logger } = options;
@@ -44,9 +42,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: Subg
       // Federated traces are for Apollo Studio, which we do not use: they would go to the gateway
       // in an extension of every response, and cost on every request.
       ApolloServerPluginInlineTraceDisabled(),
-      isProduction
-        ? ApolloServerPluginLandingPageProductionDefault()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      landingPage(isProduction),
     ],
   });
 }
@@ -59,6 +55,7 @@ export interface SubgraphServiceOptions<TContext extends BaseContext> {
   logger: Logger;
   /** The HTTP settings of the subgraph's environment (serviceEnvironment). */
   config: {
+    NODE_ENV: 'development' | 'test' | 'production';
     HOST: string;
     PORT: number;
     BODY_LIMIT: string;
@@ -89,6 +86,7 @@ export async function startSubgraphService<TContext extends BaseContext>(
       bodyLimit: config.BODY_LIMIT,
       trustProxy: config.TRUST_PROXY,
       subgraphSecret: config.SUBGRAPH_SECRET,
+      explorer: config.NODE_ENV !== 'production',
       context: (scope) => context(scope, orm.em.fork()),
       // A database that does not answer is down (not a probe that hangs with it).
       readiness: async () => ({

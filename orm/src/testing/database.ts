@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createDatabaseIfMissing, dropDatabase, subgraphDatabaseUrl } from '../database/bootstrap.js';
+import {
+  createDatabaseIfMissing,
+  dropDatabase,
+  provisionDatabase,
+  subgraphDatabaseUrl,
+} from '../database/bootstrap.js';
 import type { SubgraphName } from '../database/subgraphs.js';
 import { testEnvironment } from './environment.js';
 
@@ -12,13 +17,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database for one test file: a copy of the run's template. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database for one test file: a copy of the run's migrated template, or (`migrated:
+ * false`) a provisioned one without any migration applied (the subgraph roles are the run's).
+ */
+export async function createTestDatabase({ migrated = true } = {}): Promise<TestDatabase> {
   const environment = testEnvironment();
   const adminUrl = Object.assign(new URL(environment.HEALTHSYNC_TEST_SERVER_URL), {
     pathname: `/hs_test_${randomBytes(6).toString('hex')}`,
   }).toString();
-  await createDatabaseIfMissing(adminUrl, environment.HEALTHSYNC_TEST_TEMPLATE);
+  if (migrated) await createDatabaseIfMissing(adminUrl, environment.HEALTHSYNC_TEST_TEMPLATE);
+  else await provisionDatabase(adminUrl);
   const passwords = {
     users: environment.HEALTHSYNC_TEST_USERS_DB_PASSWORD,
     patients: environment.HEALTHSYNC_TEST_PATIENTS_DB_PASSWORD,
