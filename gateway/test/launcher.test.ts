@@ -42,7 +42,7 @@ test("without nginx the gateway's fallback edge is checked on EDGE_HOST, 127.0.0
         }),
       ).catch((e: unknown) => e);
       expect(describeStartupError(error)).toBe(
-        `port already in use: ${edgeHost ?? '127.0.0.1'}:${port} (edge: gateway)`,
+        `port already in use: ${edgeHost ?? '127.0.0.1'}:${port} (edge: gateway); stop what listens there or choose another port`,
       );
     }
   } finally {

@@ -5,14 +5,16 @@
  * a masked INTERNAL_SERVER_ERROR.
  */
 import { Writable } from 'node:stream';
-import { createErrorFormatter, findFreePort, withClient } from '@healthsync/orm';
+import { createErrorFormatter, createLogger, findFreePort, withClient } from '@healthsync/orm';
 import { testEnvironment } from '@healthsync/orm/testing';
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
-import { pino } from 'pino';
 
 let logged = '';
-const logger = pino(
+// The services' own logger: it is what keeps a refused value out of the log line.
+const logger = createLogger(
+  'error-causes-test',
+  'info',
   new Writable({
     write(chunk, _encoding, done) {
       logged += chunk.toString();
