@@ -13,11 +13,13 @@ import {
   createAccessTokenVerifier,
   createErrorFormatter,
   createLogger,
+  createRemoteRevocations,
   type DependencyState,
   graphqlLimitsOf,
   HEALTH_PATHS,
   graphqlSecurity,
   type Logger,
+  revocationsUrlFor,
   type RunningService,
   startGraphQLService,
 } from '@healthsync/orm';
@@ -107,11 +109,15 @@ async function subgraphStates(routingUrls: Map<string, string>): Promise<Record<
 /** Starts the gateway: token check, static supergraph, HTTP with health and request ids. */
 export async function startGatewayServer(config: GatewayConfig): Promise<RunningService> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
+  // Pushed by the users subgraph as they happen (its stream), polled as the backstop.
+  const revocations = createRemoteRevocations(revocationsUrlFor(config.JWKS_URL), {
+    subgraphSecret: config.SUBGRAPH_SECRET,
+  });
   const verifyAccessToken = createAccessTokenVerifier({
     keys: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
-    subgraphSecret: config.SUBGRAPH_SECRET,
+    revocations,
   });
   const { apollo, closeConnections, routingUrls } = createGatewayApollo(config, logger);
   return startGraphQLService<GatewayContext>({
@@ -128,6 +134,9 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     // Reported, not required: with one subgraph down the gateway still answers the others' fields,
     // so it stays in rotation (status `degraded`) rather than taking the whole API down.
     reported: () => subgraphStates(routingUrls),
-    onClose: async () => closeConnections(),
+    onClose: async () => {
+      revocations.close();
+      await closeConnections();
+    },
   });
 }

@@ -5,8 +5,10 @@ import {
   type AccessTokenVerifier,
   createAccessTokenVerifier,
   createLogger,
+  createRemoteRevocations,
   createSubgraphApollo,
   initSubgraphOrm,
+  revocationsUrlFor,
   type RunningService,
   startSubgraphService,
   SUBGRAPH_DATABASES,
@@ -33,15 +35,18 @@ export interface PatientsServerOptions {
 
 /** Builds the process-wide services: the verifier checks tokens against the users subgraph's JWKS. */
 export function createPatientsServices(config: PatientsConfig, options: PatientsServerOptions = {}): PatientsServices {
-  const verifyAccessToken =
-    options.verifyAccessToken ??
-    createAccessTokenVerifier({
-      keys: config.JWKS_URL,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      subgraphSecret: config.SUBGRAPH_SECRET,
-    });
-  return { config, verifyAccessToken };
+  if (options.verifyAccessToken) return { config, verifyAccessToken: options.verifyAccessToken, close: () => {} };
+  // Pushed by the users subgraph as they happen (its stream), polled as the backstop.
+  const revocations = createRemoteRevocations(revocationsUrlFor(config.JWKS_URL), {
+    subgraphSecret: config.SUBGRAPH_SECRET,
+  });
+  const verifyAccessToken = createAccessTokenVerifier({
+    keys: config.JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    revocations,
+  });
+  return { config, verifyAccessToken, close: () => revocations.close() };
 }
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
@@ -70,5 +75,6 @@ export async function startPatientsServer(
     config,
     apollo: createPatientsApollo(config, logger),
     context: (scope, em) => createPatientsContext(scope, em, services),
+    onClose: async () => services.close(),
   }));
 }

@@ -1,4 +1,4 @@
-import { createLimiter, hashPassword, verifyPassword } from '../src/passwords.js';
+import { createLimiter, createPasswordHasher } from '../src/passwords.js';
 
 /** A task that stays in flight until released, and records how many ran beside it. */
 function gate(state: { inFlight: number; peak: number; order: number[] }, id: number) {
@@ -57,9 +57,10 @@ describe('argon2 concurrency bound', () => {
   });
 
   test('a burst of verifications all complete with the right answers', async () => {
-    const hash = await hashPassword('a burst of sign-ins');
+    const passwords = createPasswordHasher({ maxWaiting: 32 });
+    const hash = await passwords.hash('a burst of sign-ins');
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, index) => verifyPassword(hash, index % 2 ? 'a burst of sign-ins' : 'wrong one')),
+      Array.from({ length: 6 }, (_, index) => passwords.verify(hash, index % 2 ? 'a burst of sign-ins' : 'wrong one')),
     );
     expect(answers).toEqual([false, true, false, true, false, true]);
   });
