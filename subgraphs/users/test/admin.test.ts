@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
@@ -203,6 +204,8 @@ describe('the first admin', () => {
 });
 
 describe('npm run users:create-admin', () => {
+  // Each run is a process of its own (tsx, migrations, the password dictionaries, argon2).
+  jest.setTimeout(90_000);
   const cli = fileURLToPath(new URL('../src/cli/create-admin.ts', import.meta.url));
   const run = (args: string[], stdin: string, env: Record<string, string> = {}) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -233,5 +236,11 @@ describe('npm run users:create-admin', () => {
     const weak = await run(['--email', 'y@example.org'], '', { ADMIN_PASSWORD: 'short' });
     expect(weak.code).toBe(1);
     expect(weak.stderr.trim()).toBe('Password must be 12 to 128 characters long');
+    // The same rule as signUp and changePassword: here, the service's own name.
+    const guessable = await run(['--email', 'z@example.org'], '', { ADMIN_PASSWORD: 'healthsync-admin' });
+    expect(guessable.code).toBe(1);
+    expect(guessable.stderr.trim()).toBe(
+      "This password is built from the service's name or your own email or name; choose another one",
+    );
   });
 });

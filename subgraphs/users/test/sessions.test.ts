@@ -180,7 +180,7 @@ describe('changePassword', () => {
   });
 
   test('a wrong current password or a weak new one changes nothing', async () => {
-    const { password, accessToken } = await harness.createTestUser();
+    const { user, password, accessToken } = await harness.createTestUser();
     const wrong = await harness.execute(
       CHANGE_PASSWORD,
       { current: 'not my password at all', next: 'a brand new long passphrase' },
@@ -189,6 +189,12 @@ describe('changePassword', () => {
     expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
     const weak = await harness.execute(CHANGE_PASSWORD, { current: password, next: 'short' }, accessToken);
     expect(weak.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    // The signUp rule, with the user's own email: the new password may not be built from it.
+    const own = await harness.execute(CHANGE_PASSWORD, { current: password, next: `${user.email}!` }, accessToken);
+    expect(own.errors?.[0]).toMatchObject({
+      message: "This password is built from the service's name or your own email or name; choose another one",
+      extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' },
+    });
     expect((await harness.execute(ME, {}, accessToken)).data?.me).not.toBeNull();
   });
 
