@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type DestinationStream, pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -20,9 +20,17 @@ const REDACTED = [
   'variables',
 ];
 
-/** A JSON logger for one service; `level` comes from that service's environment. */
-export function createLogger(service: string, level: LoggerOptions['level'] = 'info'): Logger {
-  return pino({ name: service, level, redact: { paths: REDACTED, censor: '[redacted]' }, base: { service } });
+/**
+ * A JSON logger for one service; `level` comes from that service's environment. `destination`
+ * (stdout by default) lets a test read what the service logs.
+ */
+export function createLogger(
+  service: string,
+  level: LoggerOptions['level'] = 'info',
+  destination?: DestinationStream,
+): Logger {
+  const options = { name: service, level, redact: { paths: REDACTED, censor: '[redacted]' }, base: { service } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const requestLoggers = new AsyncLocalStorage<Logger>();

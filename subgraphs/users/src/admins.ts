@@ -4,7 +4,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { AppError, EnvironmentError, type Logger } from '@healthsync/orm';
 import { AuthEvent, User } from './entities.js';
 import type { UsersConfig } from './environment.js';
-import { assertAcceptablePassword, type PasswordHasher } from './passwords.js';
+import type { PasswordHasher } from './passwords.js';
 import { cutOffAccessTokens, revokeAllSessions } from './tokens.js';
 
 export interface AdminInput {
@@ -27,8 +27,7 @@ export async function createAdmin(
   const email = input.email.trim();
   const existing = await em.findOne(User, { email });
   const name = existing?.name ?? (input.name?.trim() || 'Administrator');
-  assertAcceptablePassword(input.password, { email, name });
-  const passwordHash = await passwords.hash(input.password);
+  const passwordHash = await passwords.hashAcceptable(input.password, { email, name });
   const event = (action: 'ROLE_CHANGE' | 'SIGN_UP', user: User) =>
     em.create(AuthEvent, { action, outcome: 'SUCCESS', actorId: null, targetUserId: user.id });
   if (existing) {

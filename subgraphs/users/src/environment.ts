@@ -59,10 +59,11 @@ export const UsersEnvironment = z.object({
     .max(30 * 24 * 3600)
     .default(7 * 24 * 3600),
   /**
-   * Password hashes (sign-up, sign-in, password change) waiting for a free hashing slot; one more
-   * is answered RATE_LIMITED at once instead of waiting.
+   * Longest wait for a hashing slot (sign-up, sign-in, password change), in ms, judged from the
+   * queue ahead at the recent hashing speed: a request that would wait longer is answered
+   * RATE_LIMITED at once instead.
    */
-  PASSWORD_HASH_MAX_WAITING: z.coerce.number().int().min(1).max(10_000).default(32),
+  PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   /** First administrator, created at start when no active admin exists (both or neither). */
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(12).max(128).optional(),

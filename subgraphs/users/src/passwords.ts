@@ -128,20 +128,22 @@ export class LimiterFullError extends Error {
 /**
  * Runs at most `concurrency` of the tasks given to it at once, the others in arrival order. With
  * `restRatio`, a slot freed while tasks wait is handed on only after `restRatio` times the
- * duration of the task that held it. With `maxWaiting`, a task that would find that many already
- * waiting is refused at once (LimiterFullError, with how long the queue takes to drain).
+ * duration of the task that held it. With `maxWaitMs`, a task that would wait longer than that
+ * (the tasks ahead of it, at the recent average duration and rest) is refused at once with
+ * LimiterFullError: under a flood, or with the CPU taken by others, the queue gets shorter.
  */
 export function createLimiter(
   concurrency: number,
-  { restRatio = 0, maxWaiting = Number.POSITIVE_INFINITY }: { restRatio?: number; maxWaiting?: number } = {},
+  { restRatio = 0, maxWaitMs = Number.POSITIVE_INFINITY }: { restRatio?: number; maxWaitMs?: number } = {},
 ) {
   let running = 0;
+  /** Recent task duration (ms), a moving average; a first guess until tasks have run. */
   let averageMs = 50;
   const waiting: (() => void)[] = [];
+  const waitFor = (ahead: number) => (ahead * averageMs * (1 + restRatio)) / concurrency;
   return async <T>(work: () => Promise<T>): Promise<T> => {
     if (running < concurrency) running++;
-    else if (waiting.length >= maxWaiting)
-      throw new LimiterFullError((waiting.length * averageMs * (1 + restRatio)) / concurrency);
+    else if (waitFor(waiting.length + 1) > maxWaitMs) throw new LimiterFullError(waitFor(waiting.length + 1));
     else await new Promise<void>((resolve) => waiting.push(resolve));
     const started = performance.now();
     try {
@@ -158,9 +160,12 @@ export function createLimiter(
   };
 }
 
-/** The argon2 computations of this process, behind the limiter; a full queue answers RATE_LIMITED. */
-export function createPasswordHasher({ maxWaiting }: { maxWaiting: number }) {
-  const limited = createLimiter(ARGON2_CONCURRENCY, { restRatio: ARGON2_REST_RATIO, maxWaiting });
+/**
+ * The argon2 computations of this process, behind the limiter; one that would wait longer than
+ * `maxWaitMs` answers RATE_LIMITED at once.
+ */
+export function createPasswordHasher({ maxWaitMs }: { maxWaitMs: number }) {
+  const limited = createLimiter(ARGON2_CONCURRENCY, { restRatio: ARGON2_REST_RATIO, maxWaitMs });
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await limited(work);
@@ -175,6 +180,15 @@ export function createPasswordHasher({ maxWaiting }: { maxWaiting: number }) {
   const hash = (password: string) => run(() => argon2.hash(password, ARGON2_OPTIONS));
   return {
     hash,
+    /**
+     * assertAcceptablePassword, then the hash, both in one slot of the bounded queue: the check
+     * (zxcvbn, tens of ms on the event loop) is not free either, so a full queue refuses it too.
+     */
+    hashAcceptable: (password: string, owner: PasswordOwner, field?: string) =>
+      run(() => {
+        assertAcceptablePassword(password, owner, field);
+        return argon2.hash(password, ARGON2_OPTIONS);
+      }),
     /** True when `password` matches `hash`; spends the same time when there is no account (hash undefined). */
     async verify(hash: string | undefined, password: string): Promise<boolean> {
       dummyHash ??= argon2.hash('not-a-real-password-at-all', ARGON2_OPTIONS);

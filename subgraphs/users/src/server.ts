@@ -68,15 +68,17 @@ export async function createUsersServices(
     revocations,
     loginThrottle: createLoginThrottle(knex, config),
     signUpThrottle: createSignUpThrottle(knex, config),
-    passwords: createPasswordHasher({ maxWaiting: config.PASSWORD_HASH_MAX_WAITING }),
+    passwords: createPasswordHasher({ maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS }),
     hub,
     close: () => hub.close(),
   };
 }
 
 /** Starts the users subgraph: ORM, Apollo, HTTP (GraphQL, JWKS, health). */
-export async function startUsersServer(config: UsersConfig): Promise<RunningService & { orm: MikroORM }> {
-  const logger = createLogger('users', config.LOG_LEVEL);
+export async function startUsersServer(
+  config: UsersConfig,
+  { logger = createLogger('users', config.LOG_LEVEL) }: { logger?: Logger } = {},
+): Promise<RunningService & { orm: MikroORM }> {
   const orm = await initUsersOrm(config);
   return startSubgraphService<UsersContext>(orm, async () => {
     const services = await createUsersServices(config, orm, { logger, listen: true });

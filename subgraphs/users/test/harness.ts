@@ -106,9 +106,13 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
 export type UsersHarness = Awaited<ReturnType<typeof createUsersHarness>>;
 
 /** The users subgraph over real HTTP on a free port; `post` sends one GraphQL request. */
-export async function startUsersHttp(database: TestDatabase, overrides: Record<string, string> = {}) {
+export async function startUsersHttp(
+  database: TestDatabase,
+  overrides: Record<string, string> = {},
+  options: Parameters<typeof startUsersServer>[1] = {},
+) {
   const config = testUsersConfig(database, overrides);
-  const server = await startUsersServer(config);
+  const server = await startUsersServer(config, options);
   const post = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     const response = await fetch(server.url, {
       method: 'POST',

@@ -56,7 +56,7 @@ runMain(async () => {
     await migrateAll(database.adminUrl);
     const orm = await initSubgraphOrm({ subgraph: SUBGRAPH_DATABASES.users, clientUrl: database.adminUrl, entities });
     try {
-      const passwords = createPasswordHasher({ maxWaiting: 1 });
+      const passwords = createPasswordHasher({ maxWaitMs: Number.POSITIVE_INFINITY });
       const { user, created } = await createAdmin(orm.em.fork(), passwords, {
         email: values.email,
         password,

@@ -13,7 +13,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { UsersContext } from '../context.js';
 import { Invitation, User } from '../entities.js';
 import type { MutationResolvers, SignUpInput } from '../generated/resolvers.js';
-import { assertAcceptablePassword, needsRehash } from '../passwords.js';
+import { needsRehash } from '../passwords.js';
 import {
   cutOffAccessTokens,
   endSession,
@@ -116,13 +116,12 @@ async function signUp(
   const email = input.email.trim();
   await services.signUpThrottle.attempt(context.clientAddress);
   const name = normaliseName(input.name);
-  assertAcceptablePassword(input.password, { email, name });
   if (config.SIGNUP_MODE === 'invite' && !input.invitation)
     throw new BadUserInputError('Signing up needs an invitation from an administrator', 'invitation');
   const invitation = input.invitation ? await usableInvitation(context, input.invitation, email) : undefined;
 
   const id = randomUUID(); // known before the flush: the access token names it
-  const passwordHash = await services.passwords.hash(input.password);
+  const passwordHash = await services.passwords.hashAcceptable(input.password, { email, name });
   const approvalNeeded = !invitation && config.SIGNUP_MODE === 'approval';
   const user = em.create(User, {
     id,
@@ -214,8 +213,7 @@ export const Mutation: MutationResolvers = {
         throw new BadUserInputError('Current password is wrong', 'currentPassword');
       }
       await services.loginThrottle.succeeded(user.email, clientAddress);
-      assertAcceptablePassword(newPassword, user, 'newPassword');
-      user.passwordHash = await services.passwords.hash(newPassword);
+      user.passwordHash = await services.passwords.hashAcceptable(newPassword, user, 'newPassword');
       cutOffAccessTokens(user);
       await revokeAllSessions(em, user.id);
       context.trail.add('PASSWORD_CHANGE', 'SUCCESS', { targetUserId: user.id });
