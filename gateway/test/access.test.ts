@@ -105,7 +105,7 @@ describe('sign-up by approval (SIGNUP_MODE=approval)', () => {
   test('an admin lists who waits and approves with a role; the next refresh reads and writes patients', async () => {
     const email = nextEmail('waiting');
     const signUp = await graphql(edge(), SIGN_UP, { input: { email, password: PASSWORD, name: 'Waiting' } });
-    const { id } = signUp.data?.signUp.user as { id: string };
+    const id = signUp.data?.signUp.user.id as string;
     const admin = await adminToken();
     const waiting = await graphql(edge(), PENDING, {}, bearer(admin));
     expect(waiting.data?.users.edges.map((edge: { node: unknown }) => edge.node)).toContainEqual({

@@ -72,7 +72,7 @@ let types: Map<string, SchemaType>;
 async function schemaTypes() {
   if (types) return types;
   const result = await harness.execute(INTROSPECTION);
-  types = new Map((result.data?.__schema.types as SchemaType[]).map((type) => [type.name, type]));
+  types = new Map(((result.data?.__schema.types ?? []) as SchemaType[]).map((type) => [type.name, type]));
   return types;
 }
 
