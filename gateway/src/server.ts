@@ -10,16 +10,14 @@ import {
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
 import {
-  createAccessTokenVerifier,
   createErrorFormatter,
   createLogger,
-  createRemoteRevocations,
+  createRemoteAccessTokenVerifier,
   type DependencyState,
   graphqlLimitsOf,
   HEALTH_PATHS,
   graphqlSecurity,
   type Logger,
-  revocationsUrlFor,
   type RunningService,
   startGraphQLService,
 } from '@healthsync/orm';
@@ -109,15 +107,11 @@ async function subgraphStates(routingUrls: Map<string, string>): Promise<Record<
 /** Starts the gateway: token check, static supergraph, HTTP with health and request ids. */
 export async function startGatewayServer(config: GatewayConfig): Promise<RunningService> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
-  // Pushed by the users subgraph as they happen (its stream), polled as the backstop.
-  const revocations = createRemoteRevocations(revocationsUrlFor(config.JWKS_URL), {
-    subgraphSecret: config.SUBGRAPH_SECRET,
-  });
-  const verifyAccessToken = createAccessTokenVerifier({
-    keys: config.JWKS_URL,
+  const tokens = createRemoteAccessTokenVerifier({
+    jwksUrl: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
-    revocations,
+    subgraphSecret: config.SUBGRAPH_SECRET,
   });
   const { apollo, closeConnections, routingUrls } = createGatewayApollo(config, logger);
   return startGraphQLService<GatewayContext>({
@@ -128,14 +122,14 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     bodyLimit: config.BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
     apollo,
-    context: (scope) => createGatewayContext(scope, verifyAccessToken),
+    context: (scope) => createGatewayContext(scope, tokens.verify),
     // The supergraph is static and was loaded by apollo.start(): serving means ready.
     readiness: async () => ({ supergraph: 'up' }),
     // Reported, not required: with one subgraph down the gateway still answers the others' fields,
     // so it stays in rotation (status `degraded`) rather than taking the whole API down.
     reported: () => subgraphStates(routingUrls),
     onClose: async () => {
-      revocations.close();
+      tokens.close();
       await closeConnections();
     },
   });

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { UnauthenticatedError } from '../errors.js';
-import type { RevocationSource } from './revocations.js';
+import { createRemoteRevocations, type RevocationSource, revocationsUrlFor } from './revocations.js';
 
 export const ROLES = ['ADMIN', 'CLINICIAN', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];
@@ -117,6 +117,29 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       throw new UnauthenticatedError('Invalid or expired access token');
     }
   };
+}
+
+/**
+ * The verifier of a service beside the users subgraph (the gateway, the patients subgraph): keys
+ * from its JWKS, revocations from the list beside it, pushed by its stream. `close` stops the
+ * stream (when the service stops).
+ */
+export function createRemoteAccessTokenVerifier(options: {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  subgraphSecret?: string | undefined;
+}): { verify: AccessTokenVerifier; close(): void } {
+  const revocations = createRemoteRevocations(revocationsUrlFor(options.jwksUrl), {
+    subgraphSecret: options.subgraphSecret,
+  });
+  const verify = createAccessTokenVerifier({
+    keys: options.jwksUrl,
+    issuer: options.issuer,
+    audience: options.audience,
+    revocations,
+  });
+  return { verify, close: () => revocations.close() };
 }
 
 /**

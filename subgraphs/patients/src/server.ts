@@ -3,12 +3,10 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
 import {
   type AccessTokenVerifier,
-  createAccessTokenVerifier,
   createLogger,
-  createRemoteRevocations,
+  createRemoteAccessTokenVerifier,
   createSubgraphApollo,
   initSubgraphOrm,
-  revocationsUrlFor,
   type RunningService,
   startSubgraphService,
   SUBGRAPH_DATABASES,
@@ -36,17 +34,13 @@ export interface PatientsServerOptions {
 /** Builds the process-wide services: the verifier checks tokens against the users subgraph's JWKS. */
 export function createPatientsServices(config: PatientsConfig, options: PatientsServerOptions = {}): PatientsServices {
   if (options.verifyAccessToken) return { config, verifyAccessToken: options.verifyAccessToken, close: () => {} };
-  // Pushed by the users subgraph as they happen (its stream), polled as the backstop.
-  const revocations = createRemoteRevocations(revocationsUrlFor(config.JWKS_URL), {
-    subgraphSecret: config.SUBGRAPH_SECRET,
-  });
-  const verifyAccessToken = createAccessTokenVerifier({
-    keys: config.JWKS_URL,
+  const { verify, close } = createRemoteAccessTokenVerifier({
+    jwksUrl: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
-    revocations,
+    subgraphSecret: config.SUBGRAPH_SECRET,
   });
-  return { config, verifyAccessToken, close: () => revocations.close() };
+  return { config, verifyAccessToken: verify, close };
 }
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
