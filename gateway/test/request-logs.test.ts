@@ -58,7 +58,8 @@ function startService(entry: string, env: Record<string, string>): LoggedService
 }
 
 async function waitUntilReady(url: string, service: LoggedService): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+  // Up to a minute: two services compile and start at once, beside other test files.
+  for (let attempt = 0; attempt < 300; attempt += 1) {
     if (service.child.exitCode !== null) throw new Error(`exited:\n${service.output()}`);
     if (
       await fetch(new URL('/health/ready', url)).then(
@@ -69,7 +70,7 @@ async function waitUntilReady(url: string, service: LoggedService): Promise<void
       return;
     await sleep(200);
   }
-  throw new Error(`never ready:\n${service.output()}`);
+  throw new Error(`never ready: ${url}\n${service.output()}`);
 }
 
 beforeAll(async () => {

@@ -17,14 +17,17 @@ const SERVICE_WORDS = ['healthsync', 'health sync', 'health-sync'];
  * zxcvbn-ts with every dictionary it ships in English: the ~49,000 most used and breached
  * passwords, English words, names, Wikipedia terms, keyboard layouts (spatial patterns).
  */
-const zxcvbn = new ZxcvbnFactory({
-  dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEnglish.dictionary },
-  graphs: zxcvbnCommon.adjacencyGraphs,
-  translations: zxcvbnEnglish.translations,
-  // Its matching grows faster than the length (2 s for 128 characters here, on the event loop):
-  // the first 64 characters are judged, which is more than any guessable password needs.
-  maxLength: 64,
-});
+let zxcvbnFactory: ZxcvbnFactory | undefined;
+/** Built at the first check (about a second of CPU: it ranks every dictionary), not at start. */
+const zxcvbn = () =>
+  (zxcvbnFactory ??= new ZxcvbnFactory({
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEnglish.dictionary },
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    translations: zxcvbnEnglish.translations,
+    // Its matching grows faster than the length (2 s for 128 characters here, on the event loop):
+    // the first 64 characters are judged, which is more than any guessable password needs.
+    maxLength: 64,
+  }));
 /** The shipped list of common and breached passwords, whatever their length, lower case. */
 const COMMON_PASSWORDS = new Set(
   (zxcvbnCommon.dictionary as Record<string, string[]>)['passwords-common']?.map((word) => word.toLowerCase()),
@@ -89,10 +92,10 @@ export function assertAcceptablePassword(password: string, owner: PasswordOwner 
   const words = contextWords(owner).sort((a, b) => b.length - a.length);
   const rest = words.reduce((left, word) => left.split(word).join(''), lower).replace(/[\p{P}\p{S}\s]/gu, '');
   if (rest.length < lower.replace(/[\p{P}\p{S}\s]/gu, '').length) {
-    if ([...rest].length < PASSWORD_MIN_LENGTH / 2 || zxcvbn.check(rest).guessesLog10 < MIN_GUESSES_LOG10)
+    if ([...rest].length < PASSWORD_MIN_LENGTH / 2 || zxcvbn().check(rest).guessesLog10 < MIN_GUESSES_LOG10)
       refuse("is built from the service's name or your own email or name");
   }
-  const result = zxcvbn.check(password, words);
+  const result = zxcvbn().check(password, words);
   const matches = result.sequence;
   if (result.guessesLog10 >= MIN_GUESSES_LOG10) return;
   if (charactersIn(matches, (match) => REPETITIVE_PATTERNS.has(match.pattern)) * 2 >= length)
