@@ -165,9 +165,14 @@ export async function endSession(em: EntityManager, presented: string): Promise<
   return session.user.id;
 }
 
-/** Marks `user`'s current access tokens void (persisted by the caller's flush). */
+/**
+ * Marks `user`'s current access tokens void (persisted by the caller's flush). Tokens issued since
+ * the previous cut-off carry an `iat` up to one second past it (see firstValidIat): a second
+ * cut-off within that second is moved to its end, so that it voids them too.
+ */
 export function cutOffAccessTokens(user: User): void {
-  user.tokensValidAfter = new Date();
+  const previous = user.tokensValidAfter ? firstValidIat(user.tokensValidAfter) * 1000 : 0;
+  user.tokensValidAfter = new Date(Math.max(Date.now(), previous));
 }
 
 /** How long after a cut-off it still matters: the longest access token lifetime, and a margin for clocks. */
