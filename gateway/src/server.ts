@@ -6,9 +6,9 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import {
-  createAccessTokenVerifier,
   createErrorFormatter,
   createLogger,
+  createRemoteAccessTokenVerifier,
   type DependencyState,
   graphqlLimitsOf,
   HEALTH_PATHS,
@@ -108,8 +108,8 @@ async function subgraphStates(routingUrls: Map<string, string>): Promise<Record<
 /** Starts the gateway: token check, static supergraph, HTTP with health and request ids. */
 export async function startGatewayServer(config: GatewayConfig): Promise<RunningService> {
   const logger = createLogger('gateway', config.LOG_LEVEL);
-  const verifyAccessToken = createAccessTokenVerifier({
-    keys: config.JWKS_URL,
+  const tokens = createRemoteAccessTokenVerifier({
+    jwksUrl: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     subgraphSecret: config.SUBGRAPH_SECRET,
@@ -124,12 +124,15 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     trustProxy: config.TRUST_PROXY,
     explorer: config.NODE_ENV !== 'production',
     apollo,
-    context: (scope) => createGatewayContext(scope, verifyAccessToken),
+    context: (scope) => createGatewayContext(scope, tokens.verify),
     // The supergraph is static and was loaded by apollo.start(): serving means ready.
     readiness: async () => ({ supergraph: 'up' }),
     // Reported, not required: with one subgraph down the gateway still answers the others' fields,
     // so it stays in rotation (status `degraded`) rather than taking the whole API down.
     reported: () => subgraphStates(routingUrls),
-    onClose: async () => closeConnections(),
+    onClose: async () => {
+      tokens.close();
+      await closeConnections();
+    },
   });
 }

@@ -229,10 +229,21 @@ describe('roles through the gateway', () => {
 describe("the gateway's entity cache (users only, private to each viewer)", () => {
   const CREATOR = 'query Creator($id: ID!) { patient(id: $id) { createdBy { id role } } }';
 
+  /** A signed-up user made ADMIN (only admins, and the user themself, see a User's role). */
+  async function signUpAdmin(tag: string) {
+    const user = await signUp(tag);
+    const admin = await adminToken();
+    expect(
+      (await graphql(urls.gateway, SET_ROLE, { id: user.user.id, role: 'ADMIN' }, bearer(admin))).errors,
+    ).toBeUndefined();
+    const refreshed = await graphql(urls.gateway, REFRESH, { t: user.refreshToken });
+    return { ...user, accessToken: refreshed.data?.refreshSession.accessToken as string };
+  }
+
   test('a viewer is shown a User from memory within the TTL; no-cache, and any other viewer, get it fresh', async () => {
     const author = await signUp('author');
-    const reader = await signUp('reader');
-    const other = await signUp('other-reader');
+    const reader = await signUpAdmin('reader');
+    const other = await signUpAdmin('other-reader');
     const created = await graphql(
       urls.gateway,
       CREATE_PATIENT,
@@ -259,6 +270,51 @@ describe("the gateway's entity cache (users only, private to each viewer)", () =
     // unless it asks for a fresh answer, which then replaces what is kept for it.
     expect(await roleSeenBy(reader.accessToken, { 'cache-control': 'no-cache' })).toBe('VIEWER');
     expect(await roleSeenBy(reader.accessToken)).toBe('VIEWER');
+  });
+});
+
+describe('who sees whom through the gateway', () => {
+  const AUTHOR =
+    'query Author($id: ID!) { patient(id: $id) { createdBy { id name email role state active lastLoginAt } } }';
+
+  test('a User beside a record shows id and name to everyone; the rest to an admin and the user themself, whoever asked first', async () => {
+    const author = await signUp('visible-author');
+    const clinician = await signUp('visible-reader');
+    const created = await graphql(
+      urls.gateway,
+      CREATE_PATIENT,
+      { input: { givenName: 'Rosalind', familyName: 'Visible', gender: 'FEMALE' } },
+      bearer(author.accessToken),
+    );
+    const id = created.data?.createPatient.id;
+    const createdBy = async (token: string) => {
+      const result = await graphql(urls.gateway, AUTHOR, { id }, bearer(token));
+      expect(result.errors).toBeUndefined();
+      return result.data?.patient.createdBy;
+    };
+    const whole = {
+      id: author.user.id,
+      name: 'visible-author',
+      email: author.email,
+      role: 'CLINICIAN',
+      state: 'ACTIVE',
+      active: true,
+    };
+    const admin = await adminToken();
+    // Twice each, interleaved: the second read of each comes from the gateway's entity cache.
+    for (let round = 0; round < 2; round++) {
+      expect(await createdBy(admin)).toMatchObject(whole);
+      expect(await createdBy(author.accessToken)).toMatchObject(whole);
+      expect(await createdBy(clinician.accessToken)).toEqual({
+        id: author.user.id,
+        name: 'visible-author',
+        email: null,
+        role: null,
+        state: null,
+        active: null,
+        lastLoginAt: null,
+      });
+    }
   });
 });
 

@@ -80,7 +80,7 @@ async function waitUntilReady(url: string, service: LoggedService): Promise<void
       return;
     await sleep(200);
   }
-  throw new Error(`never ready:\n${service.output()}`);
+  throw new Error(`never ready: ${url}\n${service.output()}`);
 }
 
 beforeAll(async () => {

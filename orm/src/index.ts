@@ -1,6 +1,7 @@
 export * from './environment.js';
 export * from './logger.js';
 export * from './errors.js';
+export * from './ids.js';
 export * from './process.js';
 export * from './auth/tokens.js';
 export * from './auth/access.js';
@@ -18,3 +19,4 @@ export * from './database/bootstrap.js';
 export * from './database/open.js';
 export * from './database/embedded.js';
 export * from './database/migrate.js';
+export * from './database/listen.js';

@@ -122,12 +122,12 @@ describe('createRemoteRevocations', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/internal/revocations`;
     try {
-      const remote = createRemoteRevocations(url, { subgraphSecret: 'the secret' });
+      const remote = createRemoteRevocations(url, { subgraphSecret: 'the secret', stream: false });
       expect(await remote.notBeforeOf(USER)).toBe(42);
       expect(seen).toEqual(['the secret']);
 
       body = { notBefore: { [USER]: 'soon' } };
-      const confused = createRemoteRevocations(url);
+      const confused = createRemoteRevocations(url, { stream: false });
       await expect(confused.notBeforeOf(USER)).rejects.toThrow(/unexpected shape/);
     } finally {
       server.close();

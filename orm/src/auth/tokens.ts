@@ -5,10 +5,18 @@ import { createRemoteRevocations, type RevocationSource, revocationsUrlFor } fro
 export const ROLES = ['ADMIN', 'CLINICIAN', 'VIEWER'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Who is calling, as proven by a verified access token. */
+/** The state of an account, as the users subgraph keeps it. */
+export const USER_STATES = ['PENDING', 'ACTIVE', 'DEACTIVATED'] as const;
+export type UserState = (typeof USER_STATES)[number];
+
+/**
+ * Who is calling, as proven by a verified access token. `role` is null for an account waiting for
+ * an admin's approval (its token says `state: "PENDING"` and has no role): it is signed in, and
+ * every role check (`requireRole`) refuses it.
+ */
 export interface Viewer {
   userId: string;
-  role: Role;
+  role: Role | null;
 }
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -22,13 +30,12 @@ export interface AccessTokenVerifierOptions {
   issuer: string;
   audience: string;
   /**
-   * Per-user token cut-offs (deactivation, password or role change). Defaults, for a JWKS URL, to
-   * the users subgraph's revocation list beside it; `false` only where the caller has no users
-   * subgraph to ask (unit tests of the verifier itself).
+   * Per-user token cut-offs (deactivation, password or role change): for a service beside the
+   * users subgraph, `createRemoteRevocations(revocationsUrlFor(JWKS_URL))`, closed when the
+   * service stops; `false` only where there is no users subgraph to ask (unit tests of the
+   * verifier itself).
    */
-  revocations?: RevocationSource | false;
-  /** Sent with the revocation list request when the users subgraph requires it. */
-  subgraphSecret?: string | undefined;
+  revocations: RevocationSource | false;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
@@ -45,10 +52,20 @@ const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 interface VerifiedToken {
   sub: string;
-  role: Role;
+  role: Role | null;
   iat: number;
   /** Epoch milliseconds after which the entry is not used: min(exp, verified + TTL). */
   until: number;
+}
+
+/**
+ * The role a token grants: its `role` claim, or none (null) for a token that says its account is
+ * PENDING and claims no role. Anything else is not a token the users subgraph signs.
+ */
+function roleOf(payload: Record<string, unknown>): Role | null {
+  if (ROLES.includes(payload.role as Role)) return payload.role as Role;
+  if (payload.role === undefined && payload.state === 'PENDING') return null;
+  throw new Error('bad claims');
 }
 
 /**
@@ -62,11 +79,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     typeof options.keys === 'string'
       ? createRemoteJWKSet(new URL(options.keys), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
       : options.keys;
-  const revocations =
-    options.revocations ??
-    (typeof options.keys === 'string'
-      ? createRemoteRevocations(revocationsUrlFor(options.keys), { subgraphSecret: options.subgraphSecret })
-      : false);
+  const { revocations } = options;
   const verified = new Map<string, VerifiedToken>();
   const verify = async (token: string): Promise<VerifiedToken> => {
     const now = Date.now();
@@ -78,13 +91,12 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       typ: ACCESS_TOKEN_TYPE,
       issuer: options.issuer,
       audience: options.audience,
-      requiredClaims: ['sub', 'exp', 'iat', 'role'],
+      requiredClaims: ['sub', 'exp', 'iat'],
     });
-    const role = payload.role;
-    if (typeof payload.sub !== 'string' || !ROLES.includes(role as Role)) throw new Error('bad claims');
+    if (typeof payload.sub !== 'string') throw new Error('bad claims');
     const claims = {
       sub: payload.sub,
-      role: role as Role,
+      role: roleOf(payload),
       iat: payload.iat as number,
       until: Math.min((payload.exp as number) * 1000, now + VERIFIED_TOKEN_TTL_MS),
     };
@@ -105,6 +117,29 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       throw new UnauthenticatedError('Invalid or expired access token');
     }
   };
+}
+
+/**
+ * The verifier of a service beside the users subgraph (the gateway, the patients subgraph): keys
+ * from its JWKS, revocations from the list beside it, pushed by its stream. `close` stops the
+ * stream (when the service stops).
+ */
+export function createRemoteAccessTokenVerifier(options: {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  subgraphSecret?: string | undefined;
+}): { verify: AccessTokenVerifier; close(): void } {
+  const revocations = createRemoteRevocations(revocationsUrlFor(options.jwksUrl), {
+    subgraphSecret: options.subgraphSecret,
+  });
+  const verify = createAccessTokenVerifier({
+    keys: options.jwksUrl,
+    issuer: options.issuer,
+    audience: options.audience,
+    revocations,
+  });
+  return { verify, close: () => revocations.close() };
 }
 
 /**

@@ -41,6 +41,11 @@ export interface GraphQLServiceOptions<TContext extends BaseContext> {
   reported?: () => Promise<Record<string, DependencyState>>;
   /** Releases what the service holds (database pool…) after the last request finished. */
   onClose?: () => Promise<void>;
+  /**
+   * Called as the stop begins: ends the responses that would never finish by themselves (the
+   * revocation stream), so the drain does not wait its whole timeout for them.
+   */
+  onStopping?: () => void;
   /** How long in-flight requests may take to finish on stop. */
   drainTimeoutMs?: number;
   /**
@@ -253,6 +258,7 @@ export async function startGraphQLService<TContext extends BaseContext>(
   const stop = () => {
     stopped ??= (async () => {
       stopping = true;
+      options.onStopping?.();
       if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
       for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -66,6 +66,9 @@ export interface SubgraphServiceOptions<TContext extends BaseContext> {
   /** `em` is the request's own fork of the ORM's entity manager (one unit of work per request). */
   context: (scope: RequestScope, em: EntityManager) => Promise<TContext>;
   routes?: GraphQLServiceOptions<TContext>['routes'];
+  onStopping?: GraphQLServiceOptions<TContext>['onStopping'];
+  /** Releases what the subgraph holds besides its pool (closed after this). */
+  onClose?: () => Promise<void>;
 }
 
 /**
@@ -78,7 +81,7 @@ export async function startSubgraphService<TContext extends BaseContext>(
   build: () => Promise<SubgraphServiceOptions<TContext>>,
 ): Promise<RunningService & { orm: MikroORM }> {
   try {
-    const { config, context, ...options } = await build();
+    const { config, context, onClose, ...options } = await build();
     const service = await startGraphQLService<TContext>({
       ...options,
       host: config.HOST,
@@ -94,7 +97,10 @@ export async function startSubgraphService<TContext extends BaseContext>(
           ? 'up'
           : 'down',
       }),
-      onClose: () => orm.close(),
+      onClose: async () => {
+        await onClose?.();
+        await orm.close();
+      },
     });
     return { ...service, orm };
   } catch (error) {

@@ -50,7 +50,12 @@ export async function createTestTokenIssuer(): Promise<TestTokenIssuer> {
       .setJti(randomUUID())
       .sign(privateKey);
   };
-  const verifier = createAccessTokenVerifier({ keys, issuer: DEFAULT_TOKEN_ISSUER, audience: DEFAULT_TOKEN_AUDIENCE });
+  const verifier = createAccessTokenVerifier({
+    keys,
+    issuer: DEFAULT_TOKEN_ISSUER,
+    audience: DEFAULT_TOKEN_AUDIENCE,
+    revocations: false,
+  });
   return { jwks, keys, verifier, signingKey: { privateKey, publicJwk, kid }, sign };
 }
 

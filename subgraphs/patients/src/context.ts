@@ -16,6 +16,8 @@ import { isUuid } from './patients/ids.js';
 export interface PatientsServices {
   config: PatientsConfig;
   verifyAccessToken: AccessTokenVerifier;
+  /** Stops the revocation stream (when the server stops). */
+  close(): void;
 }
 
 export interface PatientsContext extends RequestContext {

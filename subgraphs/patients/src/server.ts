@@ -3,8 +3,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
 import {
   type AccessTokenVerifier,
-  createAccessTokenVerifier,
   createLogger,
+  createRemoteAccessTokenVerifier,
   createSubgraphApollo,
   initSubgraphOrm,
   type RunningService,
@@ -33,15 +33,14 @@ export interface PatientsServerOptions {
 
 /** Builds the process-wide services: the verifier checks tokens against the users subgraph's JWKS. */
 export function createPatientsServices(config: PatientsConfig, options: PatientsServerOptions = {}): PatientsServices {
-  const verifyAccessToken =
-    options.verifyAccessToken ??
-    createAccessTokenVerifier({
-      keys: config.JWKS_URL,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      subgraphSecret: config.SUBGRAPH_SECRET,
-    });
-  return { config, verifyAccessToken };
+  if (options.verifyAccessToken) return { config, verifyAccessToken: options.verifyAccessToken, close: () => {} };
+  const { verify, close } = createRemoteAccessTokenVerifier({
+    jwksUrl: config.JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    subgraphSecret: config.SUBGRAPH_SECRET,
+  });
+  return { config, verifyAccessToken: verify, close };
 }
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
@@ -70,5 +69,6 @@ export async function startPatientsServer(
     config,
     apollo: createPatientsApollo(config, logger),
     context: (scope, em) => createPatientsContext(scope, em, services),
+    onClose: async () => services.close(),
   }));
 }

@@ -76,7 +76,7 @@ describe('npm run seed (through the edge)', () => {
   test('on a system without that account, the seed signs up (as the default role) and still creates patients', async () => {
     const client = await connect({
       url: data.edge,
-      credentials: { email: 'seed-newcomer@example.org', password: 'a long newcomer password' },
+      credentials: { email: 'seed-newcomer@example.org', password: 'an unusual seedling passphrase' },
       signUpIfUnknown: true,
     });
     expect(client.role).toBe('CLINICIAN');

@@ -5,23 +5,29 @@ import {
   CLIENT_ADDRESS_HEADER,
   type AccessTokenVerifier,
   createRequestContext,
+  isUuid,
   type RequestContext,
   type RequestScope,
   type RevocationSource,
 } from '@healthsync/orm';
+import { type AuthTrail, createAuthTrail } from './auth-events.js';
 import { User, USER_PROFILE_FIELDS, type UserProfile } from './entities.js';
 import type { UsersConfig } from './environment.js';
 import type { SigningKeys } from './keys.js';
-import type { LoginThrottle } from './throttle.js';
+import type { PasswordHasher } from './passwords.js';
+import type { LoginThrottle, SignUpThrottle } from './throttle.js';
 
 /** What the users subgraph needs for a whole process: built once in createUsersServices. */
 export interface UsersServices {
   config: UsersConfig;
   keys: SigningKeys;
   verifyAccessToken: AccessTokenVerifier;
-  /** This process's cached copy of the revocation list; invalidated right after a revocation here. */
+  /** This process's copy of the revocation list: pushed, and invalidated right after a revocation here. */
   revocations: RevocationSource;
   loginThrottle: LoginThrottle;
+  signUpThrottle: SignUpThrottle;
+  /** argon2, bounded: a full queue answers RATE_LIMITED at once. */
+  passwords: PasswordHasher;
 }
 
 export interface UsersContext extends RequestContext {
@@ -31,6 +37,13 @@ export interface UsersContext extends RequestContext {
   em: EntityManager;
   loaders: { userById: DataLoader<string, UserProfile | null> };
   services: UsersServices;
+  /** The auth events of this request (users.auth_event). */
+  trail: AuthTrail;
+  /**
+   * Accounts this request signed in as (signUp, login, refreshSession): their payload's `user`
+   * is shown in full although the request carries no token yet.
+   */
+  signedInAs: Set<string>;
 }
 
 /**
@@ -40,11 +53,15 @@ export interface UsersContext extends RequestContext {
  */
 function userLoader(em: EntityManager) {
   return new DataLoader<string, UserProfile | null>(async (ids) => {
-    const users = await em
-      .createQueryBuilder(User)
-      .select([...USER_PROFILE_FIELDS])
-      .where({ id: { $in: [...ids] } })
-      .execute<UserProfile[]>('all', true);
+    // Anything but a UUID names no account (and would be a type error in PostgreSQL).
+    const valid = ids.filter(isUuid);
+    const users = valid.length
+      ? await em
+          .createQueryBuilder(User)
+          .select([...USER_PROFILE_FIELDS])
+          .where({ id: { $in: valid } })
+          .execute<UserProfile[]>('all', true)
+      : [];
     const byId = new Map(users.map((user) => [user.id, user]));
     return ids.map((id) => byId.get(id) ?? null);
   });
@@ -68,11 +85,15 @@ export async function createUsersContext(
   em: EntityManager,
   services: UsersServices,
 ): Promise<UsersContext> {
+  const request = await createRequestContext(scope, services.verifyAccessToken);
+  const clientAddress = clientAddressOf(scope.req, services.config);
   return {
-    ...(await createRequestContext(scope, services.verifyAccessToken)),
-    clientAddress: clientAddressOf(scope.req, services.config),
+    ...request,
+    clientAddress,
     em,
     loaders: { userById: userLoader(em) },
     services,
+    trail: createAuthTrail({ em, viewer: request.viewer, clientAddress, requestId: request.requestId }),
+    signedInAs: new Set(),
   };
 }

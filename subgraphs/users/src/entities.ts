@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { ROLES } from '@healthsync/orm';
+import { ROLES, USER_STATES } from '@healthsync/orm';
 
 export const User = defineEntity({
   name: 'User',
@@ -14,8 +14,9 @@ export const User = defineEntity({
     email: p.string().columnType('citext').unique(),
     name: p.string().length(200),
     passwordHash: p.text(),
-    role: p.enum([...ROLES]).default('CLINICIAN'),
-    active: p.boolean().default(true),
+    /** None while the account waits for an admin's approval (PENDING). */
+    role: p.enum([...ROLES]).nullable(),
+    state: p.enum([...USER_STATES]).default('ACTIVE'),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
@@ -32,7 +33,7 @@ export const User = defineEntity({
 export type User = InferEntity<typeof User>;
 
 /** The columns of an account the GraphQL `User` type shows (never the password hash). */
-export const USER_PROFILE_FIELDS = ['id', 'email', 'name', 'role', 'active', 'createdAt', 'lastLoginAt'] as const;
+export const USER_PROFILE_FIELDS = ['id', 'email', 'name', 'role', 'state', 'createdAt', 'lastLoginAt'] as const;
 /** An account as GraphQL reads it: a managed `User` entity, or a plain row of USER_PROFILE_FIELDS. */
 export type UserProfile = Pick<User, (typeof USER_PROFILE_FIELDS)[number]>;
 
@@ -77,5 +78,74 @@ export const LoginThrottle = defineEntity({
   },
 });
 
+/**
+ * An admin's invitation to sign up (SIGNUP_MODE=invite): for one email, with the role the account
+ * gets; used once, and only before it expires. Only the SHA-256 of its token is stored.
+ */
+export const Invitation = defineEntity({
+  name: 'Invitation',
+  tableName: 'invitation',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    email: p.string().columnType('citext').index(),
+    role: p.enum([...ROLES]),
+    tokenHash: p.string().length(64).unique(),
+    /** The admin who made it (no foreign key: the trail outlives accounts). */
+    createdBy: p.uuid(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    expiresAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+    /** The account made with it. */
+    usedBy: p.uuid().nullable(),
+  },
+});
+export type Invitation = InferEntity<typeof Invitation>;
+
+export const AUTH_ACTIONS = [
+  'SIGN_IN',
+  'SIGN_UP',
+  'REFRESH',
+  'REFRESH_REUSE',
+  'LOGOUT',
+  'PASSWORD_CHANGE',
+  'ROLE_CHANGE',
+  'APPROVAL',
+  'INVITATION',
+  'DEACTIVATION',
+] as const;
+export type AuthAction = (typeof AUTH_ACTIONS)[number];
+export const AUTH_OUTCOMES = ['SUCCESS', 'DENIED', 'FAILED'] as const;
+export type AuthOutcome = (typeof AUTH_OUTCOMES)[number];
+
+/**
+ * The trail of every sign-in, session and account change. Append-only in the database (the
+ * service role has no UPDATE or DELETE on it, and a trigger refuses them), and without foreign
+ * keys, so that no account change can take rows with it.
+ */
+export const AuthEvent = defineEntity({
+  name: 'AuthEvent',
+  tableName: 'auth_event',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    at: p.datetime().onCreate(() => new Date()),
+    action: p.enum([...AUTH_ACTIONS]),
+    outcome: p.enum([...AUTH_OUTCOMES]),
+    /** Who did it: the signed-in caller, or the account signing in. */
+    actorId: p.uuid().nullable(),
+    /** The account it was about, when there is one. */
+    targetUserId: p.uuid().nullable(),
+    clientAddress: p.string().length(64).nullable(),
+    requestId: p.string().length(128).nullable(),
+  },
+  indexes: [{ properties: ['at', 'id'] }, { properties: ['targetUserId', 'at'] }, { properties: ['actorId', 'at'] }],
+});
+export type AuthEvent = InferEntity<typeof AuthEvent>;
+
 /** Every entity of the users subgraph (what its ORM and its migrations know). */
-export const entities = [User, RefreshSession, LoginThrottle];
+export const entities = [User, RefreshSession, LoginThrottle, Invitation, AuthEvent];

@@ -4,12 +4,12 @@ import { parse } from 'graphql';
 import {
   createAccessTokenVerifier,
   createLogger,
-  createRevocationCache,
   createSubgraphApollo,
   initSubgraphOrm,
   startSubgraphService,
   REVOCATIONS_PATH,
   SUBGRAPH_DATABASES,
+  type Logger,
   type RunningService,
 } from '@healthsync/orm';
 import { ensureFirstAdmin } from './admins.js';
@@ -18,8 +18,9 @@ import { entities } from './entities.js';
 import type { UsersConfig } from './environment.js';
 import { loadSigningKeys } from './keys.js';
 import { resolvers } from './resolvers/index.js';
-import { createLoginThrottle } from './throttle.js';
-import { loadRevocationList } from './tokens.js';
+import { createPasswordHasher } from './passwords.js';
+import { createRevocationHub, type RevocationHub } from './revocations.js';
+import { createLoginThrottle, createSignUpThrottle } from './throttle.js';
 
 export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
 
@@ -39,28 +40,52 @@ export function initUsersOrm(config: UsersConfig, onQuery?: (sql: string) => voi
   });
 }
 
-/** Builds the process-wide services of the users subgraph. */
-export async function createUsersServices(config: UsersConfig, orm: MikroORM): Promise<UsersServices> {
+/**
+ * Builds the process-wide services of the users subgraph; `close` releases what they hold. With
+ * `listen` (the server), revocations are pushed over the database channel and streamed to the
+ * other services; without it (in-process tests) this process's copy is polled.
+ */
+export async function createUsersServices(
+  config: UsersConfig,
+  orm: MikroORM,
+  { logger = createLogger('users', config.LOG_LEVEL), listen = false }: { logger?: Logger; listen?: boolean } = {},
+): Promise<UsersServices & { hub: RevocationHub; close(): Promise<void> }> {
   const keys = await loadSigningKeys(config);
-  // Read straight from the table here, cached like everywhere else (other replicas revoke too).
-  const revocations = createRevocationCache(() => loadRevocationList(orm.em.fork(), config));
+  // Read straight from the table here, pushed by the database (other replicas revoke too).
+  const hub = createRevocationHub(orm, config, logger, { listen });
+  const { revocations } = hub;
   const verifyAccessToken = createAccessTokenVerifier({
     keys: keys.keySet,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     revocations,
   });
-  const loginThrottle = createLoginThrottle(orm.em.getConnection().getKnex(), config);
-  return { config, keys, verifyAccessToken, revocations, loginThrottle };
+  const knex = orm.em.getConnection().getKnex();
+  return {
+    config,
+    keys,
+    verifyAccessToken,
+    revocations,
+    loginThrottle: createLoginThrottle(knex, config),
+    signUpThrottle: createSignUpThrottle(knex, config),
+    passwords: createPasswordHasher({ maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS }),
+    hub,
+    close: () => hub.close(),
+  };
 }
 
 /** Starts the users subgraph: ORM, Apollo, HTTP (GraphQL, JWKS, health). */
-export async function startUsersServer(config: UsersConfig): Promise<RunningService & { orm: MikroORM }> {
-  const logger = createLogger('users', config.LOG_LEVEL);
+export async function startUsersServer(
+  config: UsersConfig,
+  { logger = createLogger('users', config.LOG_LEVEL) }: { logger?: Logger } = {},
+): Promise<RunningService & { orm: MikroORM }> {
   const orm = await initUsersOrm(config);
   return startSubgraphService<UsersContext>(orm, async () => {
-    const services = await createUsersServices(config, orm);
-    await ensureFirstAdmin(orm.em.fork(), config, logger);
+    const services = await createUsersServices(config, orm, { logger, listen: true });
+    await ensureFirstAdmin(orm.em.fork(), services.passwords, config, logger).catch(async (error: unknown) => {
+      await services.close();
+      throw error;
+    });
     return {
       name: 'users subgraph',
       logger,
@@ -73,11 +98,10 @@ export async function startUsersServer(config: UsersConfig): Promise<RunningServ
           res.json(services.keys.jwks);
         });
         // Behind SUBGRAPH_SECRET when set; NGINX does not route /internal.
-        app.get(REVOCATIONS_PATH, async (_req, res) => {
-          res.setHeader('cache-control', 'no-store');
-          res.json(await loadRevocationList(orm.em.fork(), config));
-        });
+        app.get(REVOCATIONS_PATH, (req, res) => services.hub.serve(req, res));
       },
+      onStopping: () => services.hub.stopStreaming(),
+      onClose: () => services.close(),
     };
   });
 }

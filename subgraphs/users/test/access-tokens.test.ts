@@ -7,7 +7,8 @@ import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import { createTestDatabase, forgedAccessTokens, type TestDatabase } from '@healthsync/orm/testing';
 import { loadSigningKeys, rotateDevelopmentKeys } from '../src/keys.js';
 import { createUsersServices } from '../src/server.js';
-import { signAccessToken } from '../src/tokens.js';
+import { User } from '../src/entities.js';
+import { cutOffAccessTokens, signAccessToken } from '../src/tokens.js';
 import { createUsersHarness, startUsersHttp, testUsersConfig, type UsersHarness } from './harness.js';
 
 let database: TestDatabase;
@@ -164,5 +165,28 @@ describe('SUBGRAPH_SECRET', () => {
 
   test('without SUBGRAPH_SECRET the subgraph is open to a bearer token (dev Sandbox)', async () => {
     expect((await http.post(ME)).status).toBe(200);
+  });
+});
+
+describe('cut-offs', () => {
+  test('a token issued after a cut-off is voided by a second cut-off within the same second', async () => {
+    const { user } = await harness.createTestUser();
+    const em = harness.orm.em.fork();
+    const account = await em.findOneOrFail(User, { id: user.id });
+    cutOffAccessTokens(account); // e.g. approval
+    await em.flush();
+    // Signed after the first cut-off: its iat is past that cut-off's second.
+    const between = await signAccessToken(account, harness.services.keys, harness.config);
+    harness.services.revocations.invalidate();
+    await expect(harness.services.verifyAccessToken(between)).resolves.toMatchObject({ userId: user.id });
+    cutOffAccessTokens(account); // e.g. a role change a moment later
+    await em.flush();
+    harness.services.revocations.invalidate();
+    await expect(harness.services.verifyAccessToken(between)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    // And what is signed after the second cut-off verifies.
+    const after = await signAccessToken(account, harness.services.keys, harness.config);
+    await expect(harness.services.verifyAccessToken(after)).resolves.toMatchObject({ userId: user.id });
   });
 });

@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError, createLogger, type Role, withClient } from '@healthsync/orm';
 import type { TestDatabase } from '@healthsync/orm/testing';
-import { createUsersContext, type UsersContext, type UsersServices } from '../src/context.js';
+import { createUsersContext, type UsersContext } from '../src/context.js';
 import { User } from '../src/entities.js';
 import { loadUsersConfig, type UsersConfig } from '../src/environment.js';
-import { hashPassword } from '../src/passwords.js';
 import { createUsersApollo, createUsersServices, initUsersOrm, startUsersServer } from '../src/server.js';
 import { issueTokens } from '../src/tokens.js';
 
@@ -41,7 +40,7 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
   const sql: string[] = [];
   // biome-ignore lint/suspicious/noControlCharactersInRegex: MikroORM colours its query log
   const orm = await initUsersOrm(config, (line) => sql.push(line.replace(/\x1b\[[0-9;]*m/g, '')));
-  const services: UsersServices = await createUsersServices(config, orm);
+  const services = await createUsersServices(config, orm, { logger: createLogger('users', 'silent') });
   const apollo = createUsersApollo(config, createLogger('users', 'silent'));
   await apollo.start();
 
@@ -70,7 +69,7 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
   };
 
   // argon2 is slow on purpose: one hash of the usual test password serves every test user.
-  const testPasswordHash = hashPassword(TEST_PASSWORD);
+  const testPasswordHash = services.passwords.hash(TEST_PASSWORD);
 
   /** Test builder: a user with `role`, a valid access token and a refresh token for them. */
   const createTestUser = async ({
@@ -84,7 +83,8 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
       email,
       name: 'Test User',
       role,
-      passwordHash: await (password === TEST_PASSWORD ? testPasswordHash : hashPassword(password)),
+      state: 'ACTIVE',
+      passwordHash: await (password === TEST_PASSWORD ? testPasswordHash : services.passwords.hash(password)),
     });
     const tokens = await issueTokens(em, user, services.keys, config);
     await em.flush();
@@ -97,6 +97,7 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
 
   const stop = async () => {
     await apollo.stop();
+    await services.close();
     await orm.close();
   };
   return { config, services, orm, sql, execute, createTestUser, adminQuery, stop };
@@ -105,9 +106,13 @@ export async function createUsersHarness(database: TestDatabase, overrides: Reco
 export type UsersHarness = Awaited<ReturnType<typeof createUsersHarness>>;
 
 /** The users subgraph over real HTTP on a free port; `post` sends one GraphQL request. */
-export async function startUsersHttp(database: TestDatabase, overrides: Record<string, string> = {}) {
+export async function startUsersHttp(
+  database: TestDatabase,
+  overrides: Record<string, string> = {},
+  options: Parameters<typeof startUsersServer>[1] = {},
+) {
   const config = testUsersConfig(database, overrides);
-  const server = await startUsersServer(config);
+  const server = await startUsersServer(config, options);
   const post = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
     const response = await fetch(server.url, {
       method: 'POST',

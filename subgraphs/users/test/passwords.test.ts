@@ -1,4 +1,4 @@
-import { createLimiter, hashPassword, verifyPassword } from '../src/passwords.js';
+import { assertAcceptablePassword, createLimiter, createPasswordHasher } from '../src/passwords.js';
 
 /** A task that stays in flight until released, and records how many ran beside it. */
 function gate(state: { inFlight: number; peak: number; order: number[] }, id: number) {
@@ -57,10 +57,100 @@ describe('argon2 concurrency bound', () => {
   });
 
   test('a burst of verifications all complete with the right answers', async () => {
-    const hash = await hashPassword('a burst of sign-ins');
+    const passwords = createPasswordHasher({ maxWaitMs: 60_000 });
+    const hash = await passwords.hash('a burst of sign-ins');
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, index) => verifyPassword(hash, index % 2 ? 'a burst of sign-ins' : 'wrong one')),
+      Array.from({ length: 6 }, (_, index) => passwords.verify(hash, index % 2 ? 'a burst of sign-ins' : 'wrong one')),
     );
     expect(answers).toEqual([false, true, false, true, false, true]);
+  });
+});
+
+describe('a bounded argon2 queue', () => {
+  test('a task that would wait longer than maxWaitMs is refused at once, with how long the queue takes', async () => {
+    // Before any task finished, a task is reckoned at 50 ms: two waiting take 100 ms, a third 150.
+    const limit = createLimiter(1, { maxWaitMs: 120 });
+    const state = { inFlight: 0, peak: 0, order: [] as number[] };
+    const gates = [1, 2, 3].map((id) => gate(state, id));
+    const accepted = gates.map(({ task }) => limit(task));
+    const started = performance.now();
+    await expect(limit(async () => 4)).rejects.toMatchObject({ retryAfterMs: 150 });
+    expect(performance.now() - started).toBeLessThan(20);
+    for (const { release } of gates) {
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(accepted)).toEqual([1, 2, 3]);
+    // Room again once the queue drained.
+    await expect(limit(async () => 5)).resolves.toBe(5);
+  });
+
+  test('a full queue of password hashes answers RATE_LIMITED with retryAfter, not a wait', async () => {
+    const passwords = createPasswordHasher({ maxWaitMs: 100 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => passwords.hash('a burst of sign-ups')));
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const outcome of refused)
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+        extensions: { code: 'RATE_LIMITED', retryAfter: expect.any(Number) },
+      });
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('the password rule (NIST SP 800-63B)', () => {
+  const owner = { email: 'ada.lovelace@example.org', name: 'Ada Lovelace' };
+  const why = (password: string) => {
+    try {
+      assertAcceptablePassword(password, owner);
+      return 'accepted';
+    } catch (error) {
+      expect((error as Error).message).not.toContain(password);
+      return (error as Error).message.replace(/^This password /, '').replace(/; choose another one$/, '');
+    }
+  };
+  const COMMON = 'is on a list of common or breached passwords';
+  const OWN = "is built from the service's name or your own email or name";
+  const REPETITIVE = 'is repetitive or sequential';
+
+  test.each([
+    ['sunshine2024!', COMMON],
+    ['Football12345', COMMON],
+    ['letmein123456', COMMON],
+    ['qwerty123456', COMMON],
+    ['PASSWORD1234', COMMON],
+    ['monkey!!!!!!', COMMON],
+    ['healthsync-admin', OWN],
+    ['HealthSync2024!', OWN],
+    ['adalovelace1815', OWN],
+    ['ada.lovelace@example.org', OWN],
+    ['lovelace-ada-1815', OWN],
+    ['zzzzzzzzzzzz', REPETITIVE],
+    ['abcdefghijklmn', REPETITIVE],
+    ['asdfghjkl123', COMMON],
+    ['qazwsxedcrfvtgb', COMMON],
+    ['1qaz2wsx3edc4rfv', COMMON],
+    ['mnbvcxzlkjhgfd', REPETITIVE],
+  ])('%s is refused: it %s', (password, reason) => {
+    expect(why(password)).toBe(reason);
+  });
+
+  test.each(['correct horse battery', 'a quiet harbour at dawn', 'Mauve-Otter7', 'twelve chars', 'Tr0ub4dor&3x9'])(
+    '%s is accepted',
+    (password) => {
+      expect(why(password)).toBe('accepted');
+    },
+  );
+
+  test('12 to 128 characters, counted in code points', () => {
+    expect(() => assertAcceptablePassword('x'.repeat(11))).toThrow('Password must be 12 to 128 characters long');
+    expect(() => assertAcceptablePassword('🐙'.repeat(129))).toThrow('Password must be 12 to 128 characters long');
+    expect(() => assertAcceptablePassword('🐙🦑🦀🐟🐠🐡🦈🐬🐳🐋🦭🐊')).not.toThrow();
+  });
+
+  test('the message names the field it is given', () => {
+    expect(() => assertAcceptablePassword('zzzzzzzzzzzz', {}, 'newPassword')).toThrow(
+      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' } }),
+    );
   });
 });

@@ -1,12 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { hashRefreshToken } from '../src/tokens.js';
-import { createUsersHarness, type UsersHarness } from './harness.js';
+import { describeStartupError } from '@healthsync/orm';
+import { createUsersHarness, testUsersConfig, type UsersHarness } from './harness.js';
 
 let database: TestDatabase;
 let harness: UsersHarness;
 beforeAll(async () => {
   database = await createTestDatabase();
-  harness = await createUsersHarness(database, { SESSION_IDLE_TIMEOUT_SECONDS: '3600' });
+  harness = await createUsersHarness(database);
 });
 afterAll(async () => {
   await harness?.stop();
@@ -84,13 +85,49 @@ describe('refreshSession', () => {
     expect(codeOf(await refresh('not-a-token'))).toBe('UNAUTHENTICATED');
   });
 
-  test('idle timeout: a refresh token unused for too long is refused', async () => {
-    const { user, refreshToken } = await harness.createTestUser();
-    await harness.adminQuery(
-      `UPDATE users.refresh_session SET created_at = now() - interval '2 hours' WHERE user_id = $1`,
+  test('idle timeout, 30 minutes by default: a refresh token unused for longer is refused', async () => {
+    const idleFor = async (minutes: number) => {
+      const { user, refreshToken } = await harness.createTestUser();
+      await harness.adminQuery(
+        `UPDATE users.refresh_session SET created_at = now() - make_interval(mins => $2) WHERE user_id = $1`,
+        [user.id, minutes],
+      );
+      return codeOf(await refresh(refreshToken));
+    };
+    expect(await idleFor(29)).toBeUndefined();
+    expect(await idleFor(31)).toBe('UNAUTHENTICATED');
+  });
+
+  test('absolute lifetime, 12 hours by default: a session ends 12 h after its sign-in', async () => {
+    const { user } = await harness.createTestUser();
+    const { rows } = await harness.adminQuery(
+      'SELECT extract(epoch FROM family_expires_at - created_at) AS seconds FROM users.refresh_session WHERE user_id = $1',
       [user.id],
     );
-    expect(codeOf(await refresh(refreshToken))).toBe('UNAUTHENTICATED');
+    expect(Math.round(Number(rows[0]?.seconds))).toBe(12 * 3600);
+  });
+
+  test('the timeouts are configurable below their maxima; a start above them is one clear line', () => {
+    const shorter = testUsersConfig(database, {
+      ACCESS_TOKEN_TTL_SECONDS: '300',
+      SESSION_IDLE_TIMEOUT_SECONDS: '600',
+      SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3600',
+    });
+    expect([shorter.SESSION_IDLE_TIMEOUT_SECONDS, shorter.SESSION_ABSOLUTE_TIMEOUT_SECONDS]).toEqual([600, 3600]);
+    const refused = (overrides: Record<string, string>) => {
+      try {
+        testUsersConfig(database, overrides);
+      } catch (error) {
+        return describeStartupError(error);
+      }
+      throw new Error('accepted');
+    };
+    expect(refused({ SESSION_IDLE_TIMEOUT_SECONDS: '3600' })).toBe(
+      'Invalid environment:\n  - SESSION_IDLE_TIMEOUT_SECONDS: at most 1800 (30 minutes, OWASP ASVS 3.3.2)',
+    );
+    expect(refused({ SESSION_ABSOLUTE_TIMEOUT_SECONDS: String(24 * 3600) })).toBe(
+      'Invalid environment:\n  - SESSION_ABSOLUTE_TIMEOUT_SECONDS: at most 43200 (12 hours, OWASP ASVS 3.3.2)',
+    );
   });
 
   test('absolute lifetime: a family past its end is refused, however recently refreshed', async () => {
@@ -143,7 +180,7 @@ describe('changePassword', () => {
   });
 
   test('a wrong current password or a weak new one changes nothing', async () => {
-    const { password, accessToken } = await harness.createTestUser();
+    const { user, password, accessToken } = await harness.createTestUser();
     const wrong = await harness.execute(
       CHANGE_PASSWORD,
       { current: 'not my password at all', next: 'a brand new long passphrase' },
@@ -152,6 +189,12 @@ describe('changePassword', () => {
     expect(wrong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
     const weak = await harness.execute(CHANGE_PASSWORD, { current: password, next: 'short' }, accessToken);
     expect(weak.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
+    // The signUp rule, with the user's own email: the new password may not be built from it.
+    const own = await harness.execute(CHANGE_PASSWORD, { current: password, next: `${user.email}!` }, accessToken);
+    expect(own.errors?.[0]).toMatchObject({
+      message: "This password is built from the service's name or your own email or name; choose another one",
+      extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' },
+    });
     expect((await harness.execute(ME, {}, accessToken)).data?.me).not.toBeNull();
   });
 

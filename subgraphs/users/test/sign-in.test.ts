@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
 import argon2 from 'argon2';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { ARGON2_OPTIONS, verifyPassword } from '../src/passwords.js';
+import { ARGON2_OPTIONS } from '../src/passwords.js';
 import { createUsersHarness, type GraphQLResult, type UsersHarness } from './harness.js';
 
 const MAX_PER_ACCOUNT = 3;
@@ -43,7 +43,7 @@ describe('passwords', () => {
   });
 
   test('12 and 128 characters are accepted', async () => {
-    for (const password of ['twelve chars', 'y'.repeat(128)]) {
+    for (const password of ['twelve chars', randomBytes(96).toString('base64')]) {
       const result = await harness.execute(SIGN_UP, {
         input: { email: `ok-${Math.random()}@example.org`, password, name: 'Ok' },
       });
@@ -93,7 +93,7 @@ describe('enumeration', () => {
   test('an unknown email still costs one argon2 verification (against a dummy hash)', async () => {
     const verify = jest.spyOn(argon2, 'verify');
     try {
-      expect(await verifyPassword(undefined, 'whatever password')).toBe(false);
+      expect(await harness.services.passwords.verify(undefined, 'whatever password')).toBe(false);
       expect(verify).toHaveBeenCalledTimes(1);
       expect(verify.mock.calls[0]?.[0]).toMatch(/^\$argon2id\$/);
     } finally {

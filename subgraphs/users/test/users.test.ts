@@ -88,25 +88,55 @@ describe('federation', () => {
   const ENTITIES = `query($representations: [_Any!]!) {
     _entities(representations: $representations) { ... on User { id email } }
   }`;
+  const DETAILS = `query($representations: [_Any!]!) {
+    _entities(representations: $representations) { ... on User { id name email role state active lastLoginAt } }
+  }`;
 
-  test('_entities resolves a page of user references for a signed-in caller', async () => {
+  test('_entities resolves a page of user references: email (and role…) only for yourself or an admin', async () => {
     const { user: a, accessToken } = await harness.createTestUser();
     const { user: b } = await harness.createTestUser();
+    const { accessToken: adminToken } = await harness.createTestUser({ role: 'ADMIN' });
+    const representations = [
+      { __typename: 'User', id: a.id },
+      { __typename: 'User', id: b.id },
+    ];
+    const seenBy = async (token: string) => {
+      const result = await harness.execute(DETAILS, { representations }, token);
+      expect(result.errors).toBeUndefined();
+      return result.data?._entities;
+    };
+    const hidden = { email: null, role: null, state: null, active: null, lastLoginAt: null };
+    const all = (user: typeof a) => ({
+      email: user.email,
+      role: 'CLINICIAN',
+      state: 'ACTIVE',
+      active: true,
+      lastLoginAt: null,
+    });
+    expect(await seenBy(accessToken)).toEqual([
+      { id: a.id, name: 'Test User', ...all(a) },
+      { id: b.id, name: 'Test User', ...hidden },
+    ]);
+    expect(await seenBy(adminToken)).toEqual([
+      { id: a.id, name: 'Test User', ...all(a) },
+      { id: b.id, name: 'Test User', ...all(b) },
+    ]);
+  });
+
+  test('_entities with ids that are not UUIDs resolves nothing, without an error', async () => {
+    const { accessToken } = await harness.createTestUser();
     const result = await harness.execute(
       ENTITIES,
       {
         representations: [
-          { __typename: 'User', id: a.id },
-          { __typename: 'User', id: b.id },
+          { __typename: 'User', id: 'not-a-uuid' },
+          { __typename: 'User', id: 'x\u0000y' },
         ],
       },
       accessToken,
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data?._entities).toEqual([
-      { id: a.id, email: a.email },
-      { id: b.id, email: b.email },
-    ]);
+    expect(result.data?._entities).toEqual([null, null]);
   });
 
   test.each([1, 20, 100])('_entities with %i User representations costs one SELECT', async (count) => {

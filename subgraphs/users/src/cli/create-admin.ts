@@ -19,6 +19,7 @@ import {
 import { createAdmin } from '../admins.js';
 import { entities } from '../entities.js';
 import { loadAdminCliConfig } from '../environment.js';
+import { createPasswordHasher } from '../passwords.js';
 
 /** The password from a pipe (first line), or typed at a terminal without echo. */
 async function readPassword(): Promise<string> {
@@ -55,7 +56,8 @@ runMain(async () => {
     await migrateAll(database.adminUrl);
     const orm = await initSubgraphOrm({ subgraph: SUBGRAPH_DATABASES.users, clientUrl: database.adminUrl, entities });
     try {
-      const { user, created } = await createAdmin(orm.em.fork(), {
+      const passwords = createPasswordHasher({ maxWaitMs: Number.POSITIVE_INFINITY });
+      const { user, created } = await createAdmin(orm.em.fork(), passwords, {
         email: values.email,
         password,
         ...(values.name ? { name: values.name } : {}),

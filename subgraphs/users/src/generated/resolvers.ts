@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { UserProfile as UserProfileEntity } from '../entities.js';
+import type { UserProfile as UserProfileEntity, AuthEvent as AuthEventEntity } from '../entities.js';
 import type { UsersContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -17,6 +17,63 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type AuthAction =
+  | 'APPROVAL'
+  | 'DEACTIVATION'
+  | 'INVITATION'
+  | 'LOGOUT'
+  | 'PASSWORD_CHANGE'
+  | 'REFRESH'
+  /** A used refresh token presented again: its whole session was revoked. */
+  | 'REFRESH_REUSE'
+  | 'ROLE_CHANGE'
+  | 'SIGN_IN'
+  | 'SIGN_UP';
+
+/** One sign-in, session or account change, as the append-only trail keeps it. */
+export type AuthEvent = {
+  __typename?: 'AuthEvent';
+  action: AuthAction;
+  /** Who did it: the signed-in caller, or the account signing in; null when unknown (a failed sign-in of no account) or an operator. */
+  actorId?: Maybe<Scalars['ID']['output']>;
+  at: Scalars['DateTime']['output'];
+  clientAddress?: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  outcome: AuthOutcome;
+  requestId?: Maybe<Scalars['String']['output']>;
+  /** The account it was about. */
+  targetUserId?: Maybe<Scalars['ID']['output']>;
+};
+
+export type AuthEventConnection = {
+  __typename?: 'AuthEventConnection';
+  edges: Array<AuthEventEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuthEventEdge = {
+  __typename?: 'AuthEventEdge';
+  cursor: Scalars['String']['output'];
+  node: AuthEvent;
+};
+
+export type AuthEventFilter = {
+  action?: InputMaybe<AuthAction>;
+  /** From this instant (inclusive). */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Up to this instant (exclusive). */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Events by this account or about it. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type AuthOutcome =
+  /** Refused: bad credentials, no right, throttled, invalid invitation… */
+  | 'DENIED'
+  | 'FAILED'
+  | 'SUCCESS';
+
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** Short-lived EdDSA JWT to send as `Authorization: Bearer <accessToken>`. */
@@ -30,6 +87,15 @@ export type AuthPayload = {
   user: User;
 };
 
+/** An admin's invitation to sign up: give `token` to the invited person (it is shown only this once). */
+export type Invitation = {
+  __typename?: 'Invitation';
+  email: Scalars['EmailAddress']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  role: Role;
+  token: Scalars['String']['output'];
+};
+
 export type LoginInput = {
   email: Scalars['EmailAddress']['input'];
   password: Scalars['String']['input'];
@@ -37,10 +103,14 @@ export type LoginInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Changes the signed-in user's password and ends all their sessions and access tokens. */
+  /** Approves a PENDING account with a role (ADMIN): it becomes ACTIVE; its next refresh carries the role. */
+  approveUser: User;
+  /** Changes the signed-in user's password (the same rules as signUp) and ends all their sessions and access tokens. */
   changePassword: Scalars['Boolean']['output'];
-  /** Deactivates an account (ADMIN): its sessions end and its access tokens stop working within a minute. */
+  /** Deactivates an account (ADMIN): its sessions end and its access tokens stop working at once (within 2 s everywhere). */
   deactivateUser: User;
+  /** Invites `email` to sign up with `role` (ADMIN): one use, that email only, until it expires (INVITATION_TTL_SECONDS). */
+  inviteUser: Invitation;
   /** Signs in. Unknown email and wrong password give the same answer; repeated failures answer RATE_LIMITED. */
   login: AuthPayload;
   /** Ends the session the refresh token belongs to. True even when it was already over. */
@@ -50,10 +120,21 @@ export type Mutation = {
    * Presenting a used refresh token again revokes its whole session.
    */
   refreshSession: AuthPayload;
-  /** Gives an account another role (ADMIN). Its current access tokens stop working within a minute. */
+  /** Gives an account another role (ADMIN). Its current access tokens stop working at once (within 2 s everywhere). */
   setUserRole: User;
-  /** Creates an account with the default role (SIGNUP_DEFAULT_ROLE) and signs it in. */
+  /**
+   * Creates an account and signs it in. SIGNUP_MODE=open: with SIGNUP_DEFAULT_ROLE. approval: the
+   * account is PENDING (it reads nothing until an admin approves it); the answer is the same whether
+   * or not the email was taken. invite: only with a valid `invitation` for that email, whose role
+   * the account gets. Throttled per client address (RATE_LIMITED).
+   */
   signUp: AuthPayload;
+};
+
+
+export type MutationApproveUserArgs = {
+  id: Scalars['ID']['input'];
+  role: Role;
 };
 
 
@@ -65,6 +146,12 @@ export type MutationChangePasswordArgs = {
 
 export type MutationDeactivateUserArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationInviteUserArgs = {
+  email: Scalars['EmailAddress']['input'];
+  role: Role;
 };
 
 
@@ -101,12 +188,24 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** The auth event trail, newest first (ADMIN). `first` is 1 to 100, 20 by default. */
+  authEvents: AuthEventConnection;
   /** The signed-in user; null when anonymous. */
   me?: Maybe<User>;
-  /** One account: ADMIN, or the signed-in user themself. Null when there is no such account. */
+  /**
+   * One account, null when there is none. Anyone signed in with a role may ask; only an ADMIN and
+   * the user themself see more than its id and name (see `User`).
+   */
   user?: Maybe<User>;
-  /** Every account, oldest first (ADMIN). `first` is 1 to 100, 20 by default. */
+  /** Accounts, oldest first (ADMIN): `filter: { state: PENDING }` lists who waits for approval. `first` is 1 to 100, 20 by default. */
   users: UserConnection;
+};
+
+
+export type QueryAuthEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuthEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -117,6 +216,7 @@ export type QueryUserArgs = {
 
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<UserFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -128,21 +228,33 @@ export type Role =
 
 export type SignUpInput = {
   email: Scalars['EmailAddress']['input'];
+  /** The token of an admin's invitation (required when SIGNUP_MODE=invite). */
+  invitation?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
-  /** 12 to 128 characters. */
+  /**
+   * 12 to 128 characters; not a common or breached password, not built from the service's name or
+   * your email or name, not repetitive or sequential.
+   */
   password: Scalars['String']['input'];
 };
 
-/** A person who signs in to HealthSync. */
+/**
+ * A person who signs in to HealthSync. Everyone signed in (with a role) sees `id`, `name` and
+ * `createdAt`; `email`, `role`, `state`, `active` and `lastLoginAt` are shown only to an ADMIN and to
+ * the user themself, and are null for anyone else (so that a record's `createdBy` still answers).
+ */
 export type User = {
   __typename?: 'User';
-  active: Scalars['Boolean']['output'];
+  /** True when `state` is ACTIVE. */
+  active?: Maybe<Scalars['Boolean']['output']>;
   createdAt: Scalars['DateTime']['output'];
-  email: Scalars['EmailAddress']['output'];
+  email?: Maybe<Scalars['EmailAddress']['output']>;
   id: Scalars['ID']['output'];
   lastLoginAt?: Maybe<Scalars['DateTime']['output']>;
   name: Scalars['String']['output'];
-  role: Role;
+  /** None while the account waits for approval. */
+  role?: Maybe<Role>;
+  state?: Maybe<UserState>;
 };
 
 export type UserConnection = {
@@ -157,6 +269,17 @@ export type UserEdge = {
   cursor: Scalars['String']['output'];
   node: User;
 };
+
+export type UserFilter = {
+  role?: InputMaybe<Role>;
+  state?: InputMaybe<UserState>;
+};
+
+/** Where an account stands: PENDING until an admin approves it (SIGNUP_MODE=approval), ACTIVE, or DEACTIVATED. */
+export type UserState =
+  | 'ACTIVE'
+  | 'DEACTIVATED'
+  | 'PENDING';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -253,15 +376,22 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
+  AuthAction: AuthAction;
+  AuthEvent: ResolverTypeWrapper<AuthEventEntity>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AuthEventConnection: ResolverTypeWrapper<Omit<AuthEventConnection, 'edges'> & { edges: Array<ResolversTypes['AuthEventEdge']> }>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AuthEventEdge: ResolverTypeWrapper<Omit<AuthEventEdge, 'node'> & { node: ResolversTypes['AuthEvent'] }>;
+  AuthEventFilter: AuthEventFilter;
+  AuthOutcome: AuthOutcome;
+  AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
+  Invitation: ResolverTypeWrapper<Invitation>;
   LoginInput: LoginInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
@@ -269,25 +399,55 @@ export type ResolversTypes = ResolversObject<{
   User: ResolverTypeWrapper<UserProfileEntity>;
   UserConnection: ResolverTypeWrapper<Omit<UserConnection, 'edges'> & { edges: Array<ResolversTypes['UserEdge']> }>;
   UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
+  UserFilter: UserFilter;
+  UserState: UserState;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
+  AuthEvent: AuthEventEntity;
+  ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  AuthEventConnection: Omit<AuthEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuthEventEdge']> };
   Int: Scalars['Int']['output'];
+  AuthEventEdge: Omit<AuthEventEdge, 'node'> & { node: ResolversParentTypes['AuthEvent'] };
+  AuthEventFilter: AuthEventFilter;
+  AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   DateTime: Scalars['DateTime']['output'];
   EmailAddress: Scalars['EmailAddress']['output'];
+  Invitation: Invitation;
   LoginInput: LoginInput;
   Mutation: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   SignUpInput: SignUpInput;
   User: UserProfileEntity;
   UserConnection: Omit<UserConnection, 'edges'> & { edges: Array<ResolversParentTypes['UserEdge']> };
   UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
+  UserFilter: UserFilter;
+}>;
+
+export type AuthEventResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['AuthEvent'] = ResolversParentTypes['AuthEvent']> = ResolversObject<{
+  action?: Resolver<ResolversTypes['AuthAction'], ParentType, ContextType>;
+  actorId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  clientAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuthOutcome'], ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  targetUserId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
+export type AuthEventConnectionResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['AuthEventConnection'] = ResolversParentTypes['AuthEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['AuthEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type AuthEventEdgeResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['AuthEventEdge'] = ResolversParentTypes['AuthEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuthEvent'], ParentType, ContextType>;
 }>;
 
 export type AuthPayloadResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
@@ -306,9 +466,18 @@ export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<Resolv
   name: 'EmailAddress';
 }
 
+export type InvitationResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = ResolversObject<{
+  email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  approveUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationApproveUserArgs, 'id' | 'role'>>;
   changePassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
+  inviteUser?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'email' | 'role'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
@@ -322,6 +491,7 @@ export type PageInfoResolvers<ContextType = UsersContext, ParentType extends Res
 }>;
 
 export type QueryResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  authEvents?: Resolver<ResolversTypes['AuthEventConnection'], ParentType, ContextType, RequireFields<QueryAuthEventsArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
@@ -329,13 +499,14 @@ export type QueryResolvers<ContextType = UsersContext, ParentType extends Resolv
 
 export type UserResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
-  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  active?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  email?: Resolver<ResolversTypes['EmailAddress'], ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailAddress']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastLoginAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['UserState']>, ParentType, ContextType>;
 }>;
 
 export type UserConnectionResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['UserConnection'] = ResolversParentTypes['UserConnection']> = ResolversObject<{
@@ -350,9 +521,13 @@ export type UserEdgeResolvers<ContextType = UsersContext, ParentType extends Res
 }>;
 
 export type Resolvers<ContextType = UsersContext> = ResolversObject<{
+  AuthEvent?: AuthEventResolvers<ContextType>;
+  AuthEventConnection?: AuthEventConnectionResolvers<ContextType>;
+  AuthEventEdge?: AuthEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EmailAddress?: GraphQLScalarType;
+  Invitation?: InvitationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

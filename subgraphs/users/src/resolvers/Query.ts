@@ -1,4 +1,5 @@
-import { BadUserInputError, CAN_ADMINISTER, requireRole, requireViewer } from '@healthsync/orm';
+import { BadUserInputError, CAN_ADMINISTER, HAS_A_ROLE, isUuid, requireRole, requireViewer } from '@healthsync/orm';
+import { listAuthEvents } from '../auth-events.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 import { User } from '../entities.js';
 
@@ -10,41 +11,51 @@ const encodeCursor = (user: User) =>
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { createdAt: date, id };
-  } catch {
-    throw new BadUserInputError('Invalid cursor', 'after');
-  }
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const date = new Date(createdAt as string);
+    if (typeof createdAt === 'string' && isUuid(id) && !Number.isNaN(date.getTime())) return { createdAt: date, id };
+  } catch {}
+  throw new BadUserInputError('Invalid cursor', 'after');
+}
+
+/** `id` when it is a UUID; BAD_USER_INPUT naming `field` otherwise (it could name no account). */
+export function accountId(id: string, field = 'id'): string {
+  if (!isUuid(id)) throw new BadUserInputError(`${field} must be a UUID`, field);
+  return id;
 }
 
 export const Query: QueryResolvers = {
   me: async (_parent, _args, context) => {
     if (!context.viewer) return null;
     const user = await context.loaders.userById.load(context.viewer.userId);
-    return user?.active ? user : null;
+    return user && user.state !== 'DEACTIVATED' ? user : null;
   },
 
   user: async (_parent, { id }, context) => {
     const viewer = requireViewer(context);
-    if (viewer.userId !== id) requireRole(context, ...CAN_ADMINISTER);
-    return context.loaders.userById.load(id);
+    // An account waiting for approval sees only itself; anyone with a role sees names (User hides the rest).
+    if (viewer.userId !== id) requireRole(context, ...HAS_A_ROLE);
+    return context.loaders.userById.load(accountId(id));
   },
 
-  users: async (_parent, { first, after }, context) => {
+  users: async (_parent, { filter, first, after }, context) => {
     requireRole(context, ...CAN_ADMINISTER);
     const limit = first ?? 20;
     if (limit < 1 || limit > MAX_PAGE) throw new BadUserInputError(`first must be 1 to ${MAX_PAGE}`, 'first');
     const start = after ? decodeCursor(after) : undefined;
+    const matching = {
+      ...(filter?.state ? { state: filter.state } : {}),
+      ...(filter?.role ? { role: filter.role } : {}),
+    };
     const where = start
       ? {
+          ...matching,
           $or: [{ createdAt: { $gt: start.createdAt } }, { createdAt: start.createdAt, id: { $gt: start.id } }],
         }
-      : {};
+      : matching;
     const [rows, totalCount] = await Promise.all([
       context.em.find(User, where, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1 }),
-      context.em.fork().count(User),
+      context.em.fork().count(User, matching),
     ]);
     const page = rows.slice(0, limit);
     return {
@@ -55,5 +66,10 @@ export const Query: QueryResolvers = {
       },
       totalCount,
     };
+  },
+
+  authEvents: async (_parent, { filter, first, after }, context) => {
+    requireRole(context, ...CAN_ADMINISTER);
+    return listAuthEvents(context.em, filter ?? {}, first ?? 20, after);
   },
 };

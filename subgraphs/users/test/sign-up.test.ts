@@ -1,0 +1,222 @@
+/**
+ * Issue 12's sign-up policy in the users subgraph: SIGNUP_MODE (open, approval, invite), its
+ * defaults, invitations (one use, that email, expiring, stored hashed), the answer that does not
+ * tell whether an email is taken, and the per-address sign-up throttle.
+ */
+import { createHash } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import { loadUsersConfig } from '../src/environment.js';
+import { createUsersHarness, type GraphQLResult, type UsersHarness } from './harness.js';
+
+let database: TestDatabase;
+const harnesses: UsersHarness[] = [];
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  for (const harness of harnesses) await harness.stop();
+  await database?.drop();
+});
+async function harnessFor(overrides: Record<string, string>) {
+  const harness = await createUsersHarness(database, overrides);
+  harnesses.push(harness);
+  return harness;
+}
+
+const SIGN_UP = `mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) { accessToken refreshToken tokenType expiresIn user { id email name role state active } }
+}`;
+const INVITE =
+  'mutation Invite($email: EmailAddress!, $role: Role!) { inviteUser(email: $email, role: $role) { token email role expiresAt } }';
+const ME = '{ me { id state role } }';
+const PASSWORD = 'a quiet harbour at dawn';
+const codeOf = (result: GraphQLResult) => result.errors?.[0]?.extensions?.code;
+let counter = 0;
+const nextEmail = (tag: string) => `${tag}-${++counter}@example.org`;
+let address = 0;
+const nextAddress = () => ({ ip: `203.0.113.${++address}` });
+
+describe('defaults', () => {
+  const base = { USERS_DATABASE_URL: 'postgres://u@127.0.0.1/db' };
+  test('open in development and test, approval in production; SIGNUP_MODE overrides either', () => {
+    expect(loadUsersConfig({ ...base }).SIGNUP_MODE).toBe('open');
+    expect(loadUsersConfig({ ...base, NODE_ENV: 'test' }).SIGNUP_MODE).toBe('open');
+    expect(loadUsersConfig({ ...base, NODE_ENV: 'production' }).SIGNUP_MODE).toBe('approval');
+    expect(loadUsersConfig({ ...base, NODE_ENV: 'production', SIGNUP_MODE: 'invite' }).SIGNUP_MODE).toBe('invite');
+    expect(() => loadUsersConfig({ ...base, SIGNUP_MODE: 'anyone' })).toThrow(/SIGNUP_MODE/);
+  });
+});
+
+describe('SIGNUP_MODE=open', () => {
+  test('an email already taken is a CONFLICT (development: the quick-start journey)', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'open' });
+    const input = { email: nextEmail('open'), password: PASSWORD, name: 'Open' };
+    const first = await harness.execute(SIGN_UP, { input }, undefined, nextAddress());
+    expect(first.data?.signUp.user).toMatchObject({ state: 'ACTIVE', role: 'CLINICIAN', active: true });
+    expect(codeOf(await harness.execute(SIGN_UP, { input }, undefined, nextAddress()))).toBe('CONFLICT');
+  });
+});
+
+describe('SIGNUP_MODE=approval', () => {
+  test('the account is PENDING with no role; its token reads itself only', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'approval' });
+    const result = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('pending'), password: PASSWORD, name: 'P' } },
+      undefined,
+      nextAddress(),
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.signUp.user).toMatchObject({ state: 'PENDING', role: null, active: false });
+    const token = result.data?.signUp.accessToken;
+    expect((await harness.execute(ME, {}, token)).data?.me).toEqual({
+      id: result.data?.signUp.user.id,
+      state: 'PENDING',
+      role: null,
+    });
+    const other = await harness.createTestUser();
+    expect(
+      codeOf(await harness.execute('query($id: ID!) { user(id: $id) { id } }', { id: other.user.id }, token)),
+    ).toBe('FORBIDDEN');
+    const entities = await harness.execute(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }',
+      { r: [{ __typename: 'User', id: other.user.id }] },
+      token,
+    );
+    expect(codeOf(entities)).toBe('FORBIDDEN');
+  });
+
+  test('a taken email gets the same answer as a new one, and is recorded as DENIED', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'approval' });
+    const email = nextEmail('taken');
+    const first = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Taken' } },
+      undefined,
+      nextAddress(),
+    );
+    const again = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: `${PASSWORD}!`, name: 'Taken' } },
+      undefined,
+      nextAddress(),
+    );
+    const shape = (result: GraphQLResult) => ({
+      errors: result.errors,
+      user: { ...result.data?.signUp.user, id: typeof result.data?.signUp.user.id },
+      tokenType: result.data?.signUp.tokenType,
+      expiresIn: result.data?.signUp.expiresIn,
+      refreshToken: result.data?.signUp.refreshToken.length,
+    });
+    expect(shape(again)).toEqual(shape(first));
+    expect(again.data?.signUp.user.id).not.toBe(first.data?.signUp.user.id);
+    const { rows } = await harness.adminQuery(
+      "SELECT outcome, target_user_id FROM users.auth_event WHERE action = 'SIGN_UP' AND target_user_id = $1 ORDER BY at",
+      [first.data?.signUp.user.id],
+    );
+    expect(rows.map((row) => row.outcome)).toEqual(['SUCCESS', 'DENIED']);
+    const { rows: accounts } = await harness.adminQuery(
+      'SELECT count(*)::int AS n FROM users.account WHERE email = $1',
+      [email],
+    );
+    expect(accounts[0]?.n).toBe(1);
+  });
+});
+
+describe('SIGNUP_MODE=invite', () => {
+  let harness: UsersHarness;
+  let adminToken: string;
+  beforeAll(async () => {
+    harness = await harnessFor({ SIGNUP_MODE: 'invite', INVITATION_TTL_SECONDS: '3600' });
+    adminToken = (await harness.createTestUser({ role: 'ADMIN' })).accessToken;
+  });
+  const invite = async (email: string, role = 'VIEWER') => {
+    const result = await harness.execute(INVITE, { email, role }, adminToken);
+    expect(result.errors).toBeUndefined();
+    return result.data?.inviteUser as { token: string; expiresAt: string };
+  };
+  const signUp = (email: string, invitation?: string) =>
+    harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Invited', ...(invitation ? { invitation } : {}) } },
+      undefined,
+      nextAddress(),
+    );
+  const INVALID = { code: 'BAD_USER_INPUT', field: 'invitation' };
+
+  test('signUp without an invitation is refused; with one, the account is ACTIVE with its role', async () => {
+    const email = nextEmail('invited');
+    const refused = await signUp(email);
+    expect(refused.errors?.[0]).toMatchObject({
+      message: 'Signing up needs an invitation from an administrator',
+      extensions: INVALID,
+    });
+    const { token, expiresAt } = await invite(email, 'VIEWER');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(3500_000);
+    const made = await signUp(email.toUpperCase(), token);
+    expect(made.errors).toBeUndefined();
+    expect(made.data?.signUp.user).toMatchObject({ state: 'ACTIVE', role: 'VIEWER' });
+  });
+
+  test('an invitation is for one use, that email only, until it expires; each refusal reads the same', async () => {
+    const email = nextEmail('once');
+    const { token } = await invite(email);
+    const message = 'Invalid or expired invitation';
+    expect((await signUp(nextEmail('someone-else'), token)).errors?.[0]).toMatchObject({
+      message,
+      extensions: INVALID,
+    });
+    expect((await signUp(email, token)).errors).toBeUndefined();
+    expect((await signUp(email, token)).errors?.[0]).toMatchObject({ message, extensions: INVALID });
+    expect((await signUp(nextEmail('guess'), 'not-an-invitation')).errors?.[0]).toMatchObject({
+      message,
+      extensions: INVALID,
+    });
+
+    const late = nextEmail('late');
+    const expiring = await invite(late);
+    await harness.adminQuery("UPDATE users.invitation SET expires_at = now() - interval '1 second' WHERE email = $1", [
+      late,
+    ]);
+    expect((await signUp(late, expiring.token)).errors?.[0]).toMatchObject({ message, extensions: INVALID });
+  });
+
+  test('only the SHA-256 of the token is stored; an email with an account cannot be invited; only admins invite', async () => {
+    const email = nextEmail('hashed');
+    const { token } = await invite(email);
+    const { rows } = await harness.adminQuery('SELECT * FROM users.invitation WHERE email = $1', [email]);
+    expect(rows[0]?.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(JSON.stringify(rows)).not.toContain(token);
+    const member = await harness.createTestUser();
+    expect(codeOf(await harness.execute(INVITE, { email: member.user.email, role: 'VIEWER' }, adminToken))).toBe(
+      'CONFLICT',
+    );
+    expect(codeOf(await harness.execute(INVITE, { email: nextEmail('x'), role: 'ADMIN' }, member.accessToken))).toBe(
+      'FORBIDDEN',
+    );
+  });
+});
+
+describe('the sign-up throttle', () => {
+  test('SIGNUP_MAX_PER_ADDRESS attempts per address, then RATE_LIMITED with retryAfter; another address is not held up', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'open', SIGNUP_MAX_PER_ADDRESS: '3' });
+    const from = { ip: '198.51.100.77' };
+    const attempt = (password = PASSWORD) =>
+      harness.execute(SIGN_UP, { input: { email: nextEmail('flood'), password, name: 'Flood' } }, undefined, from);
+    // Refused attempts count too: a flood of bad sign-ups is a flood.
+    expect(codeOf(await attempt('short'))).toBe('BAD_USER_INPUT');
+    expect((await attempt()).errors).toBeUndefined();
+    expect((await attempt()).errors).toBeUndefined();
+    const limited = await attempt();
+    expect(limited.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    expect(limited.errors?.[0]?.extensions?.retryAfter).toBeGreaterThan(3000);
+    const elsewhere = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('elsewhere'), password: PASSWORD, name: 'E' } },
+      undefined,
+      { ip: '198.51.100.78' },
+    );
+    expect(elsewhere.errors).toBeUndefined();
+  });
+});
