@@ -8,9 +8,19 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dropDatabase, findFreePort, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
+import {
+  dropDatabase,
+  findFreePort,
+  openDatabase,
+  provisionDatabase,
+  REPO_ROOT,
+  runMain,
+  SUBGRAPH_SECRET_HEADER,
+  subgraphDatabaseUrl,
+  withClient,
+} from '@healthsync/orm';
 import { findNginx, runNginx, writeNginxConfig } from '../src/stack/nginx.js';
-import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';
+import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
@@ -61,6 +71,40 @@ function startBenchNginx(bin: string, prefix: string, edgePort: number, gatewayP
   return runNginx({ bin, prefix, conf, output: 'quiet' });
 }
 
+/**
+ * A second patients subgraph on the same database that audits a list with one SEARCH row per
+ * request, as before every returned patient got its own row (subgraphs/patients/scripts/bench-baseline.ts):
+ * query (a) on it beside the real one shows what the per-patient rows cost, in the same run.
+ */
+async function startAuditBaseline(options: {
+  port: number;
+  databaseUrl: string;
+  jwksUrl: string;
+  subgraphSecret: string;
+  logLevel: string;
+}): Promise<ManagedChild> {
+  const { DATABASE_URL: _admin, ...inherited } = process.env;
+  const child = spawnChild({
+    name: 'patients subgraph, one SEARCH row per request',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'subgraphs/patients/scripts/bench-baseline.ts'],
+    cwd: REPO_ROOT,
+    env: {
+      ...inherited,
+      NODE_ENV: 'production',
+      LOG_LEVEL: options.logLevel,
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      PATIENTS_DATABASE_URL: options.databaseUrl,
+      JWKS_URL: options.jwksUrl,
+      SUBGRAPH_SECRET: options.subgraphSecret,
+    },
+    output: 'quiet',
+  });
+  await waitUntilReady(child, `http://127.0.0.1:${options.port}/health/ready`);
+  return child;
+}
+
 runMain(async () => {
   const config = loadBenchConfig();
   const started = performance.now();
@@ -73,6 +117,7 @@ runMain(async () => {
   const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
   let stack: RunningStack | undefined;
   let nginx: ManagedChild | undefined;
+  let auditBaseline: ManagedChild | undefined;
 
   try {
     // A database of its own: never the developer's .data/ cluster or a shared database.
@@ -98,8 +143,15 @@ runMain(async () => {
     const subgraphSecret = randomBytes(32).toString('base64url');
     const nginxBin = findNginx(config.NGINX_BIN);
     if (config.BENCH_CPU_PROF_DIR) mkdirSync(config.BENCH_CPU_PROF_DIR, { recursive: true });
+    // The roles' passwords are the bench's own, so that the audit baseline can connect as well.
+    const rolePasswords = {
+      users: randomBytes(24).toString('base64url'),
+      patients: randomBytes(24).toString('base64url'),
+    };
+    await provisionDatabase(adminUrl, rolePasswords);
     stack = await startStack({
       databaseUrl: adminUrl,
+      rolePasswords,
       dataDir: workDir,
       ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
       // nginx is started below with the benchmark's rate limit; the stack gets no nginx of its own.
@@ -134,6 +186,16 @@ runMain(async () => {
       edgeUrl = `http://127.0.0.1:${edgePort}/graphql`;
     }
     log(`stack up: gateway ${urls.gateway}, edge ${edgeUrl}${nginxBin ? ' (nginx)' : ' (no nginx installed)'}`);
+    const auditBaselinePort = await findFreePort();
+    if (wanted('a')) {
+      auditBaseline = await startAuditBaseline({
+        port: auditBaselinePort,
+        databaseUrl: subgraphDatabaseUrl(adminUrl, 'patients', rolePasswords.patients),
+        jwksUrl: new URL('/.well-known/jwks.json', urls.subgraphs.users).toString(),
+        subgraphSecret,
+        logLevel: config.BENCH_LOG_LEVEL,
+      });
+    }
 
     // Users through the API (argon2id hashes, real tokens); their ids become createdBy.
     const secret = { [SUBGRAPH_SECRET_HEADER]: subgraphSecret };
@@ -168,9 +230,22 @@ runMain(async () => {
         user: 'email',
       },
     ];
+    const direct = paths[0] as (typeof paths)[number];
     const terms = searchTerms();
     const operations = [
-      { id: 'a', name: '(a) page of 20 + createdBy + totalCount', bodies: (user: string) => [json(PAGE(user))] },
+      {
+        id: 'a',
+        name: '(a) page of 20 + createdBy + totalCount',
+        bodies: (user: string) => [json(PAGE(user))],
+        // Its ratios compare it with the direct path: what the 20 SEARCH rows cost.
+        extraPaths: [
+          {
+            ...direct,
+            name: 'patients subgraph (direct), one SEARCH row per request (before)',
+            url: `http://127.0.0.1:${auditBaselinePort}/graphql`,
+          },
+        ],
+      },
       {
         id: 'b',
         name: '(b) patient(id)',
@@ -186,6 +261,7 @@ runMain(async () => {
     // Whose CPU time each measurement of (a)–(c) accounts (a process and its descendants).
     const processes: Record<string, number | undefined> = {
       'patients subgraph': stack.pids['patients subgraph'],
+      'patients subgraph (before)': auditBaseline?.pid,
       'users subgraph': stack.pids['users subgraph'],
       gateway: stack.pids.gateway,
       nginx: nginx?.pid,
@@ -213,9 +289,16 @@ runMain(async () => {
     const rows: Row[] = [];
     for (const operation of operations) {
       if (!wanted(operation.id)) continue;
+      // An operation's extra paths are timed right after the direct one, their base, so that the
+      // two compare the same moment of a shared machine.
+      const operationPaths = [
+        direct,
+        ...(('extraPaths' in operation && operation.extraPaths) || []),
+        ...paths.slice(1),
+      ];
       // Every path warmed before any is timed: the path timed first would otherwise also pay for
       // warming the patients subgraph and PostgreSQL that the later paths share (15-30% in our runs).
-      for (const where of paths) {
+      for (const where of operationPaths) {
         const bodies = operation.bodies(where.user);
         await runLoad({
           url: where.url,
@@ -226,7 +309,7 @@ runMain(async () => {
         });
       }
       let baseline: LoadResult | undefined;
-      for (const where of paths) {
+      for (const where of operationPaths) {
         log(`${operation.name} via ${where.name}`);
         const result = await measure(where.url, where.headers, operation.bodies(where.user), config.BENCH_CONNECTIONS);
         baseline ??= result;
@@ -342,6 +425,7 @@ runMain(async () => {
     console.log(sections.join('\n'));
   } finally {
     await nginx?.stop('SIGQUIT');
+    await auditBaseline?.stop('SIGTERM');
     await stack?.stop();
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
   }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import DataLoader from 'dataloader';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { BadUserInputError, type Logger, type Viewer } from '@healthsync/orm';
+import { BadUserInputError, ErrorCode, type Logger, type Viewer } from '@healthsync/orm';
 import type { FilterQuery } from '@mikro-orm/core';
 import { type AuditAction, AuditEvent, type AuditOutcome } from './entities.js';
 import { isUuid } from './patients/ids.js';
+import { isStorableDate, isUtcTimestamp } from './patients/validation.js';
 import { MAX_PAGE_SIZE } from './patients/list.js';
 
 /** Who did it and in which request: everything an audit row needs besides the action. */
@@ -21,10 +22,23 @@ export interface AuditEventData {
   actorId: string | null;
   actorRole: Viewer['role'] | null;
   action: AuditAction;
+  /** What was touched: `Patient`, `AuditEvent` (the log itself), or a clinical FHIR resource type. */
+  resourceType: string;
   patientId: string | null;
   outcome: AuditOutcome;
   requestId: string;
   operationName: string | null;
+}
+
+/** The resource type of rows about a patient record (the default of auditEvent). */
+export const PATIENT_RESOURCE = 'Patient';
+/** The resource type of AUDIT_READ rows: the audit log itself. */
+export const AUDIT_RESOURCE = 'AuditEvent';
+
+/** What an audit row is about, when there is something to name. */
+export interface AuditSubject {
+  patientId?: string | null;
+  resourceType?: string;
 }
 
 export function auditScope(
@@ -70,12 +84,14 @@ export function auditEvent(
   action: AuditAction,
   outcome: AuditOutcome,
   patientId?: string | null,
+  resourceType = PATIENT_RESOURCE,
 ): AuditEventData {
   return {
     ...timeOrderedId(),
     actorId: scope.viewer?.userId ?? null,
     actorRole: scope.viewer?.role ?? null,
     action,
+    resourceType,
     patientId: isUuid(patientId) ? patientId : null,
     outcome,
     requestId: scope.requestId,
@@ -88,15 +104,60 @@ export async function insertAuditEvent(em: EntityManager, event: AuditEventData)
   await em.insert(AuditEvent, event);
 }
 
-/** Audit rows of one request that belong to no write transaction, inserted together per tick. */
-export function createAuditWriter(em: EntityManager) {
-  return new DataLoader<AuditEventData, true>(
-    async (events) => {
-      await em.insertMany(AuditEvent, [...events]);
-      return events.map(() => true as const);
+/**
+ * The audit rows of one request that belong to no write transaction (reads, searches, denials,
+ * failures, audit-log reads): resolvers `record` them, and `flush` writes all of them with ONE
+ * multi-row INSERT when the response is ready (auditFlushPlugin), however many resolvers and
+ * patients the request touched.
+ */
+export class AuditCollector {
+  #rows: AuditEventData[] = [];
+
+  constructor(private readonly em: EntityManager) {}
+
+  record(...events: AuditEventData[]): void {
+    this.#rows.push(...events);
+  }
+
+  /** Rows recorded and not yet written. */
+  get pending(): readonly AuditEventData[] {
+    return this.#rows;
+  }
+
+  /** Writes every recorded row in one statement (none when nothing was recorded). */
+  async flush(): Promise<void> {
+    const rows = this.#rows;
+    if (!rows.length) return;
+    this.#rows = [];
+    await this.em.insertMany(AuditEvent, rows);
+  }
+}
+
+/** The masked answer of a request whose audit rows could not be written. */
+const AUDIT_UNAVAILABLE = { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+
+/**
+ * Flushes each request's AuditCollector before its response leaves. When the rows cannot be
+ * written, the response carries no data: nothing is read without being on record.
+ */
+export function auditFlushPlugin<
+  TContext extends { audit: AuditCollector; logger: Logger },
+>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          try {
+            await contextValue.audit.flush();
+          } catch (error) {
+            contextValue.logger.error({ err: error }, 'audit write failed; the response is withheld');
+            if (response.body.kind === 'single')
+              response.body.singleResult = { data: null, errors: [AUDIT_UNAVAILABLE] };
+          }
+        },
+      };
     },
-    { cache: false },
-  );
+  };
 }
 
 export interface AuditEventFilter {
@@ -119,6 +180,11 @@ export async function listAuditEvents(
     const value = filter[field];
     if (value !== null && value !== undefined && !isUuid(value))
       throw new BadUserInputError(`filter.${field} must be an id`, `filter.${field}`);
+  }
+  for (const field of ['from', 'to'] as const) {
+    const value = filter[field];
+    if (value && !isStorableDate(value))
+      throw new BadUserInputError(`filter.${field} must be a time of years 1 to 9999`, `filter.${field}`);
   }
   const where: FilterQuery<AuditEvent>[] = [];
   if (filter.patientId) where.push({ patientId: filter.patientId });
@@ -146,29 +212,26 @@ function encodeAuditCursor(event: AuditEvent): string {
 function decodeAuditCursor(after: string): [Date, string] {
   try {
     const [at, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(at));
-    if (typeof at === 'string' && !Number.isNaN(date.getTime()) && isUuid(id)) return [date, id];
+    if (typeof at === 'string' && /\.\d{3}Z$/.test(at) && isUtcTimestamp(at) && isUuid(id)) return [new Date(at), id];
   } catch {}
   throw new BadUserInputError('after is not a cursor of the audit log', 'after');
 }
 
 /**
- * Runs `work`; when it throws, writes a FAILED row (outside the failed transaction, so no row
- * claims success) and rethrows. A failure to write that row is logged, never hides the error.
+ * Runs `work`; when it throws, records a FAILED row (written with the request's other rows,
+ * outside the failed transaction, so no row claims success) and rethrows.
  */
 export async function recordFailure<T>(
-  context: { audit: DataLoader<AuditEventData, true>; logger: Pick<Logger, 'error'> },
+  context: { audit: AuditCollector },
   scope: AuditScope,
   action: AuditAction,
-  patientId: string | null,
+  subject: AuditSubject,
   work: () => Promise<T>,
 ): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    await context.audit.load(auditEvent(scope, action, 'FAILED', patientId)).catch((auditError: unknown) => {
-      context.logger.error({ err: auditError }, 'audit write failed');
-    });
+    context.audit.record(auditEvent(scope, action, 'FAILED', subject.patientId, subject.resourceType));
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import {
   type RequestContext,
   type RequestScope,
 } from '@healthsync/orm';
-import { type AuditEventData, createAuditWriter } from './audit.js';
+import { AuditCollector } from './audit.js';
 import { Patient, PatientVersion } from './entities.js';
 import type { PatientsConfig } from './environment.js';
 import { isUuid } from './patients/ids.js';
@@ -15,6 +15,12 @@ import { isUuid } from './patients/ids.js';
 export interface PatientsServices {
   config: PatientsConfig;
   verifyAccessToken: AccessTokenVerifier;
+  /**
+   * `each patient` (always, in a deployment): a list writes one SEARCH row per patient returned.
+   * `one per request` is how lists were audited before, kept only as the benchmark's baseline
+   * (scripts/bench-baseline.ts); no setting of the environment selects it.
+   */
+  searchAudit: 'each patient' | 'one per request';
 }
 
 export interface PatientsContext extends RequestContext {
@@ -24,8 +30,8 @@ export interface PatientsContext extends RequestContext {
     patientById: DataLoader<string, Patient | null>;
     historyByPatientId: DataLoader<string, PatientVersion[]>;
   };
-  /** Writes audit events outside any write transaction (reads, denials, failures), batched. */
-  audit: DataLoader<AuditEventData, true>;
+  /** Audit events outside any write transaction (reads, denials, failures): one INSERT per request. */
+  audit: AuditCollector;
   services: PatientsServices;
 }
 
@@ -65,7 +71,7 @@ export async function createPatientsContext(
     ...(await createRequestContext(scope, services.verifyAccessToken)),
     em,
     loaders: { patientById: patientLoader(em), historyByPatientId: historyLoader(em) },
-    audit: createAuditWriter(em),
+    audit: new AuditCollector(em),
     services,
   };
 }

@@ -6,7 +6,17 @@ export const GENDERS = ['MALE', 'FEMALE', 'OTHER', 'UNKNOWN'] as const;
 export type Gender = (typeof GENDERS)[number];
 export const PATIENT_CHANGES = ['CREATE', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT'] as const;
 export type PatientChange = (typeof PATIENT_CHANGES)[number];
-export const AUDIT_ACTIONS = ['CREATE', 'READ', 'SEARCH', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT', 'EXPORT'] as const;
+export const AUDIT_ACTIONS = [
+  'CREATE',
+  'READ',
+  'SEARCH',
+  'UPDATE',
+  'ARCHIVE',
+  'RESTORE',
+  'IMPORT',
+  'EXPORT',
+  'AUDIT_READ',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AUDIT_OUTCOMES = ['SUCCESS', 'DENIED', 'FAILED'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -111,7 +121,11 @@ export const PatientIdentifier = defineEntity({
 });
 export type PatientIdentifier = InferEntity<typeof PatientIdentifier>;
 
-/** The state of a patient after one write (history). */
+/**
+ * The state of a patient after one write (history). Append-only like the audit log: the service
+ * role may INSERT and SELECT only, a trigger refuses changes, and the foreign key RESTRICTs (a
+ * patient with history cannot be deleted; patients are archived, never deleted).
+ */
 export const PatientVersion = defineEntity({
   name: 'PatientVersion',
   tableName: 'patient_version',
@@ -122,7 +136,7 @@ export const PatientVersion = defineEntity({
       .uuid()
       .primary()
       .onCreate(() => randomUUID()),
-    patient: () => p.manyToOne(Patient).deleteRule('cascade'),
+    patient: () => p.manyToOne(Patient).deleteRule('restrict').updateRule('restrict'),
     version: p.integer(),
     action: p.enum([...PATIENT_CHANGES]),
     changedAt: p.datetime(),
@@ -149,6 +163,8 @@ export const AuditEvent = defineEntity({
     actorId: p.uuid().nullable().index(),
     actorRole: p.enum([...ROLES]).nullable(),
     action: p.enum([...AUDIT_ACTIONS]),
+    /** `Patient`, `AuditEvent` (AUDIT_READ), or the FHIR type of a clinical resource. */
+    resourceType: p.string().length(64).default('Patient'),
     /** No foreign key: denied attempts name ids that may not exist, and the log outlives records. */
     patientId: p.uuid().nullable().index(),
     outcome: p.enum([...AUDIT_OUTCOMES]),

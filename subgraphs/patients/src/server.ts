@@ -11,6 +11,7 @@ import {
   startSubgraphService,
   SUBGRAPH_DATABASES,
 } from '@healthsync/orm';
+import { auditFlushPlugin } from './audit.js';
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
 import { entities } from './entities.js';
 import type { PatientsConfig } from './environment.js';
@@ -23,12 +24,16 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 
 /** The patients subgraph's Apollo server (no HTTP): what unit tests run `executeOperation` on. */
 export function createPatientsApollo(config: PatientsConfig, logger = createLogger('patients', config.LOG_LEVEL)) {
-  return createSubgraphApollo<PatientsContext>({ typeDefs, resolvers, config, logger });
+  const apollo = createSubgraphApollo<PatientsContext>({ typeDefs, resolvers, config, logger });
+  apollo.addPlugin(auditFlushPlugin());
+  return apollo;
 }
 
 export interface PatientsServerOptions {
   /** Replaces the JWKS-backed verifier (tests sign their own tokens). */
   verifyAccessToken?: AccessTokenVerifier;
+  /** The benchmark's baseline only (PatientsServices.searchAudit). */
+  searchAudit?: PatientsServices['searchAudit'];
 }
 
 /** Builds the process-wide services: the verifier checks tokens against the users subgraph's JWKS. */
@@ -41,7 +46,7 @@ export function createPatientsServices(config: PatientsConfig, options: Patients
       audience: config.JWT_AUDIENCE,
       subgraphSecret: config.SUBGRAPH_SECRET,
     });
-  return { config, verifyAccessToken };
+  return { config, verifyAccessToken, searchAudit: options.searchAudit ?? 'each patient' };
 }
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */

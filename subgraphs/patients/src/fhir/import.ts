@@ -5,12 +5,13 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ConflictError, type Logger } from '@healthsync/orm';
-import type DataLoader from 'dataloader';
-import { type AuditEventData, auditEvent } from '../audit.js';
+import { canSeeArchived } from '../access.js';
+import { type AuditCollector, auditEvent } from '../audit.js';
 import { AuditEvent, Patient, PatientIdentifier, type PatientIdentifierValue, PatientVersion } from '../entities.js';
 import {
   createPatient,
   fieldsOf,
+  GENERIC_CONFLICT,
   generateMrn,
   newPatient,
   updatePatient,
@@ -44,7 +45,7 @@ export interface ImportDependencies {
   em: EntityManager;
   scope: WriteScope;
   /** Where FAILED rows go (outside the record's rolled-back transaction). */
-  audit: DataLoader<AuditEventData, true>;
+  audit: AuditCollector;
   logger: Logger;
 }
 
@@ -149,7 +150,11 @@ async function importOne(
     const patient = await createPatient(em, scope, draftOf(imported), 'IMPORT');
     return { kind: 'created', patient };
   }
-  if (!existing.active) throw new ConflictError('it matches an archived patient; restore that patient first');
+  // Archived records look missing to anyone but an ADMIN: the conflict does not say why.
+  if (!existing.active)
+    throw new ConflictError(
+      canSeeArchived(scope.viewer) ? 'it matches an archived patient; restore that patient first' : GENERIC_CONFLICT,
+    );
   const current = fieldsOf(existing);
   const changes = changesOf(imported, current);
   if (sameFields(validateChanges(current, changes), current)) return { kind: 'unchanged', patient: existing };
@@ -201,10 +206,9 @@ async function createMany(
 export async function importPatients(deps: ImportDependencies, resources: unknown): Promise<ImportResult> {
   const records = importRecordsOf(resources);
   const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [] };
-  const failures: Promise<unknown>[] = [];
   const fail = (index: number, message: string, patientId?: string) => {
     result.failed.push({ index, message });
-    failures.push(deps.audit.load(auditEvent(deps.scope, 'IMPORT', 'FAILED', patientId)));
+    deps.audit.record(auditEvent(deps.scope, 'IMPORT', 'FAILED', patientId));
   };
 
   const readable: { index: number; patient: ImportedPatient }[] = [];
@@ -290,7 +294,6 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
     }
   }
   for (const record of oneByOne) await one(record);
-  await Promise.all(failures);
   result.failed.sort((a, b) => a.index - b.index);
   return result;
 }

@@ -45,6 +45,8 @@ export type AddressInput = {
 
 export type AuditAction =
   | 'ARCHIVE'
+  /** A read of the audit log itself (`auditEvents`). */
+  | 'AUDIT_READ'
   | 'CREATE'
   | 'EXPORT'
   | 'IMPORT'
@@ -53,7 +55,10 @@ export type AuditAction =
   | 'SEARCH'
   | 'UPDATE';
 
-/** One access to patient data. Holds no patient data itself (no names, no search text). */
+/**
+ * One access to patient data. Holds no patient data itself (no names, no search text). A search or
+ * list writes one SEARCH row per patient it returned.
+ */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
   action: AuditAction;
@@ -67,6 +72,8 @@ export type AuditEvent = {
   outcome: AuditOutcome;
   patientId?: Maybe<Scalars['ID']['output']>;
   requestId: Scalars['String']['output'];
+  /** What was touched: `Patient`, or `AuditEvent` for AUDIT_READ. */
+  resourceType: Scalars['String']['output'];
 };
 
 export type AuditEventConnection = {
@@ -250,9 +257,10 @@ export type PatientConnection = {
   edges: Array<PatientEdge>;
   pageInfo: PageInfo;
   /**
-   * How many patients match the filter, over all pages. Exact when at most 1,000 patients match;
-   * beyond that, PostgreSQL's planner estimate (never below 1,001), so that a page of a large result
-   * does not pay for counting all of it (like FHIR's `_total=estimate`).
+   * How many patients match the filter, over all pages. Exact when at most 1,000 patients match, and
+   * on the first page of a search (which finds every match anyway); otherwise PostgreSQL's planner
+   * estimate (never below 1,001), so that a page of a large result does not pay for counting all of
+   * it (like FHIR's `_total=estimate`).
    */
   totalCount: Scalars['Int']['output'];
 };
@@ -560,6 +568,7 @@ export type AuditEventResolvers<ContextType = PatientsContext, ParentType extend
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
   patientId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type AuditEventConnectionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{

@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError } from '@healthsync/orm';
 import { type Gender, Patient } from '../entities.js';
 import { isUuid } from './ids.js';
+import { hasControlCharacters, isCalendarDate, isUtcTimestamp } from './validation.js';
 
 export const MAX_PAGE_SIZE = 100;
 const MAX_SEARCH_LENGTH = 100;
@@ -64,7 +65,7 @@ const timestamp = (column: string): SortKey => ({
   expression: `p.${column}`,
   asText: `to_char(p.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
   cast: 'timestamptz',
-  valid: (key) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(key),
+  valid: (key) => /\.\d{6}Z$/.test(key) && isUtcTimestamp(key),
 });
 
 /** Unknown birth dates sort last in both directions. */
@@ -73,7 +74,7 @@ const birthDate = (missing: 'infinity' | '-infinity'): SortKey => ({
   expression: `coalesce(p.birth_date, '${missing}'::date)`,
   asText: `coalesce(p.birth_date, '${missing}'::date)::text`,
   cast: 'date',
-  valid: (key) => key === missing || /^\d{4}-\d{2}-\d{2}$/.test(key),
+  valid: (key) => key === missing || isCalendarDate(key),
 });
 
 function sortKey(field: PatientOrderField, direction: OrderDirection): SortKey {
@@ -84,7 +85,7 @@ function sortKey(field: PatientOrderField, direction: OrderDirection): SortKey {
         expression: 'p.family_name',
         asText: 'p.family_name',
         cast: 'text',
-        valid: (key) => key.length <= 100,
+        valid: (key) => key.length <= 100 && !hasControlCharacters(key),
       };
     case 'BIRTH_DATE':
       return birthDate(direction === 'ASC' ? 'infinity' : '-infinity');
@@ -171,7 +172,12 @@ function validateListArgs(args: PatientListArgs): void {
   const search = args.filter.search?.trim() ?? '';
   if (search.length > MAX_SEARCH_LENGTH)
     throw new BadUserInputError(`filter.search must be at most ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
+  if (hasControlCharacters(search))
+    throw new BadUserInputError('filter.search must not contain control characters', 'filter.search');
   const { birthDateFrom, birthDateTo } = args.filter;
+  for (const [field, value] of Object.entries({ birthDateFrom, birthDateTo }))
+    if (value && !isCalendarDate(value))
+      throw new BadUserInputError(`filter.${field} must be a date of years 1 to 9999`, `filter.${field}`);
   if (birthDateFrom && birthDateTo && birthDateFrom > birthDateTo)
     throw new BadUserInputError('filter.birthDateFrom must not be after filter.birthDateTo', 'filter.birthDateFrom');
 }
