@@ -4,10 +4,12 @@
  * run, each operation directly on the patients subgraph, through the gateway and through nginx +
  * gateway. Prints a Markdown table for README's Performance section. See README, "Performance".
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   dropDatabase,
   findFreePort,
@@ -41,14 +43,15 @@ const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { acce
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`;
 const PASSWORD = 'benchmark clinician passphrase';
 
-/** Search terms of the three kinds the issue names, taken from the seeded names. */
+/** Search terms of the kinds issues 8 and 14 name, taken from the seeded names. */
 function searchTerms() {
   const plain = (name: string) => name.normalize('NFD').replace(/\p{Diacritic}/gu, '');
   const accented = FAMILY_NAMES.find((name) => name === 'Müller') ?? 'Müller';
   return {
-    partial: 'ernan', // Fernández, Hernández
+    partial: 'hernan', // the beginning of Hernández
     accentFree: plain(accented).toLowerCase(), // muller finds Müller
     misspelt: 'Wiliams', // Williams
+    twoWords: 'maria wiliams', // Maria Williams, a typo in the family name
   };
 }
 
@@ -103,6 +106,20 @@ async function startAuditBaseline(options: {
   });
   await waitUntilReady(child, `http://127.0.0.1:${options.port}/health/ready`);
   return child;
+}
+
+/**
+ * Search quality on the labelled evaluation set, by `npm run bench:search` as its own process on
+ * the bench's PostgreSQL (a database of its own there): its Markdown report.
+ */
+async function searchQuality(serverUrl: string): Promise<string> {
+  const { DATABASE_URL: _admin, ...inherited } = process.env;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'subgraphs/patients/scripts/search-evaluation/evaluate.ts'],
+    { cwd: REPO_ROOT, env: { ...inherited, DATABASE_URL: serverUrl }, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout.trim();
 }
 
 runMain(async () => {
@@ -329,9 +346,10 @@ runMain(async () => {
     if (wanted('search')) {
       // Latency of each kind of search: one client at a time, so the numbers are the search's own.
       for (const [kind, term] of Object.entries({
-        'partial name': terms.partial,
+        'the beginning of a name': terms.partial,
         'accent-free name': terms.accentFree,
         'misspelt name': terms.misspelt,
+        'given and misspelt family name': terms.twoWords,
       })) {
         for (const where of [paths[0], edge] as (typeof paths)[number][]) {
           log(`search by ${kind} "${term}" via ${where.name}`);
@@ -390,6 +408,12 @@ runMain(async () => {
       stressRows.push({ operation: page.name, path: edge.name, connections: config.BENCH_STRESS_CONNECTIONS, result });
     }
 
+    let quality: string | undefined;
+    if (wanted('quality')) {
+      log('search quality on the labelled evaluation set (npm run bench:search)');
+      quality = await searchQuality(adminUrl);
+    }
+
     // The parameters the users subgraph really hashed with, read back from a stored hash.
     const argon2 = await withClient(adminUrl, async (client) => {
       const { rows } = await client.query<{ hash: string }>('SELECT password_hash AS hash FROM users.account LIMIT 1');
@@ -418,6 +442,7 @@ runMain(async () => {
     if (loginRows.length || burstRows.length)
       sections.push('', `Sign-in (${argon2}):`, '', markdownTable([...loginRows, ...burstRows]));
     if (stressRows.length) sections.push('', 'Sustained load:', '', markdownTable(stressRows));
+    if (quality) sections.push('', quality);
     sections.push(
       '',
       `Whole run: ${((performance.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore} before it, ${loadAverage()} at its end.`,

@@ -56,7 +56,7 @@ export const Patient = defineEntity({
     // Hand-written in the first migration (expressions, operator classes): declared here by name so
     // that generated migrations keep them.
     ...handWrittenIndexes('patient', [
-      'patient_search_name_trgm',
+      'patient_search_terms',
       'patient_mrn_prefix',
       'patient_family_name_id_index',
       'patient_created_at_id_index',
@@ -94,14 +94,22 @@ export const Patient = defineEntity({
     createdById: p.uuid().nullable(),
     updatedById: p.uuid().nullable(),
     /**
-     * The name as search compares it (lower case, no accents), computed and stored by PostgreSQL
-     * (see the migration that adds it); never written by the service, not loaded with a patient.
+     * The words search compares (src/patients/search.ts): the name's parts folded (lower case, no
+     * accents or apostrophes), and marked with `~` the forms ranked after them: runs of parts
+     * joined (van Dijk is also ~vandijk) and transliterations (Bäumer is also ~baeumer). Computed and stored by
+     * PostgreSQL (see the migration that adds it); never written by the service, not loaded with a patient.
      */
-    searchName: p
-      .text()
-      .generated(`patients.search_normalize((((given_name)::text || ' '::text) || (family_name)::text)) stored`)
+    searchTerms: p
+      .array()
+      .generated('patients.search_terms(given_name, family_name) stored')
       .lazy()
       // No default in the database: this only tells the ORM that creating a patient does not set it.
+      .default(null),
+    /** Letters of the folded name (search ranks an exact full name by it); generated like searchTerms. */
+    searchNameLength: p
+      .integer()
+      .generated('patients.search_name_length(given_name, family_name) stored')
+      .lazy()
       .default(null),
   },
 });
@@ -174,5 +182,21 @@ export const AuditEvent = defineEntity({
 });
 export type AuditEvent = InferEntity<typeof AuditEvent>;
 
+/**
+ * Every distinct search term of every patient (`~` forms included), filled by
+ * a trigger on patient: search looks a query's words up here (prefixes, typos) before it asks the
+ * patients' index for the exact terms found. Terms are never removed (one no patient has any
+ * more matches nobody).
+ */
+export const SearchTerm = defineEntity({
+  name: 'SearchTerm',
+  tableName: 'search_term',
+  indexes: handWrittenIndexes('search_term', ['search_term_prefix']),
+  properties: {
+    term: p.text().primary(),
+  },
+});
+export type SearchTerm = InferEntity<typeof SearchTerm>;
+
 /** Every entity of the patients subgraph (what its ORM and its migrations know). */
-export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent];
+export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent, SearchTerm];

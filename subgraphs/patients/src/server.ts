@@ -15,7 +15,6 @@ import { auditFlushPlugin } from './audit.js';
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
 import { entities } from './entities.js';
 import type { PatientsConfig } from './environment.js';
-import { SEARCH_SESSION_SETTINGS } from './patients/list.js';
 import { resolvers } from './resolvers/index.js';
 
 export { loadPatientsConfig, type PatientsConfig } from './environment.js';
@@ -56,7 +55,6 @@ export function initPatientsOrm(config: PatientsConfig, onQuery?: (sql: string) 
     clientUrl: config.PATIENTS_DATABASE_URL,
     entities,
     poolSize: config.DATABASE_POOL_SIZE,
-    sessionSettings: SEARCH_SESSION_SETTINGS,
     ...(onQuery ? { onQuery } : {}),
   });
 }

@@ -44,11 +44,26 @@ test('the patients migrations go down to nothing and up again, search function, 
     'patient',
     'patient_identifier',
     'patient_version',
+    'search_term',
   ]);
   expect(up.functions).toEqual(
-    expect.arrayContaining(['audit_event_append_only', 'patient_version_append_only', 'search_normalize']),
+    expect.arrayContaining([
+      'audit_event_append_only',
+      'patient_version_append_only',
+      'search_fold',
+      'search_name_length',
+      'search_normalize',
+      'search_term_remember',
+      'search_terms',
+      'search_transliterate',
+    ]),
   );
-  expect(up.triggers).toEqual(['audit_event_append_only', 'patient_version_append_only']);
+  expect(up.triggers).toEqual([
+    'audit_event_append_only',
+    'patient_search_terms_insert',
+    'patient_search_terms_update',
+    'patient_version_append_only',
+  ]);
   expect(up.auditRights).toEqual(['INSERT', 'SELECT']);
   expect(up.historyRights).toEqual(['INSERT', 'SELECT']);
   expect(up.patientRights).toEqual(['INSERT', 'SELECT', 'UPDATE']);
@@ -67,6 +82,23 @@ test('the patients migrations go down to nothing and up again, search function, 
 
   await migrateAll(database.adminUrl);
   expect(await inventory()).toEqual(up);
+});
+
+test('search_terms folds a name into its parts, joined and transliterated forms, and is IMMUTABLE (so it can be stored)', async () => {
+  const { rows } = await withClient(database.adminUrl, (client) =>
+    client.query(
+      "SELECT patients.search_terms('Mary-Ann', 'van Dijk') AS joined, patients.search_terms('Seán', 'O''Donnell') AS apostrophe, patients.search_terms('Hans', 'Bäumer') AS umlaut, patients.search_name_length('Mary-Ann', 'van Dijk') AS letters, p.provolatile AS volatility FROM pg_proc p WHERE p.proname = 'search_terms'",
+    ),
+  );
+  expect(rows).toEqual([
+    {
+      joined: ['mary', 'ann', '~maryann', 'van', 'dijk', '~vandijk'],
+      apostrophe: ['sean', 'odonnell', 'donnell'],
+      umlaut: ['hans', 'baumer', '~baeumer'],
+      letters: 14,
+      volatility: 'i',
+    },
+  ]);
 });
 
 test('search_normalize folds case and accents, and is IMMUTABLE (so it can be indexed)', async () => {

@@ -279,19 +279,29 @@ export type PatientFilter = {
   gender?: InputMaybe<Gender>;
   /** Also list archived patients (ADMIN only). */
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Matches given and family name, MRN and identifier values; case- and accent-insensitive, tolerates small typos. */
+  /**
+   * Words, in any order, each matching some part of the patient: a given or family name part
+   * (exactly, as its beginning, or with a typo or two in longer words; case, accents, hyphens,
+   * apostrophes and particle spaces do not matter), the beginning of the MRN or of an identifier
+   * value, or the birth date (YYYY-MM-DD; slashed dates as SEARCH_DATE_ORDER says). At most 100
+   * characters and 6 words. Ranked by RELEVANCE unless `orderBy` says otherwise: the exact full
+   * name first, then every word a whole name part, then beginnings, then typos.
+   */
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type PatientOrder = {
   direction?: OrderDirection;
-  field?: PatientOrderField;
+  /** Unset: RELEVANCE with a search, CREATED_AT without. */
+  field?: InputMaybe<PatientOrderField>;
 };
 
 export type PatientOrderField =
   | 'BIRTH_DATE'
   | 'CREATED_AT'
   | 'FAMILY_NAME'
+  /** Best match first (ASC): only with a search, and its default. See `PatientFilter.search`. */
+  | 'RELEVANCE'
   | 'UPDATED_AT';
 
 /** The state of a patient record after one write. */
@@ -309,7 +319,7 @@ export type Query = {
   __typename?: 'Query';
   /** The audit log, newest first. ADMIN. */
   auditEvents: AuditEventConnection;
-  /** A patient by id; null when it does not exist (or is archived, unless you are ADMIN). VIEWER, CLINICIAN, ADMIN. */
+  /** A patient by id; null when it does not exist (or is archived, unless you are ADMIN); BAD_USER_INPUT when `id` is not a UUID. VIEWER, CLINICIAN, ADMIN. */
   patient?: Maybe<Patient>;
   /** A patient by medical record number; same rules as patient. */
   patientByMrn?: Maybe<Patient>;

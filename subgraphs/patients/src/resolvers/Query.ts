@@ -58,7 +58,7 @@ export function searchPatients(
 ): Promise<PatientPage> {
   const scope = auditScope(context, info);
   return recordFailure(context, scope, 'SEARCH', {}, async () => {
-    const page = await listPatients(context.em, args);
+    const page = await listPatients(context.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
     const perPatient = context.services.searchAudit === 'each patient' && page.edges.length;
     const returned = perPatient ? page.edges.map((edge) => edge.node.id) : [null];
     context.audit.record(...returned.map((id) => auditEvent(scope, 'SEARCH', 'SUCCESS', id)));
@@ -91,7 +91,7 @@ export const Query: QueryResolvers = {
       filter,
       first: args.first ?? 20,
       after: args.after ?? null,
-      orderBy: { field: args.orderBy?.field ?? 'CREATED_AT', direction: args.orderBy?.direction ?? 'ASC' },
+      orderBy: { field: args.orderBy?.field ?? null, direction: args.orderBy?.direction ?? 'ASC' },
     });
   },
 
