@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -50,6 +50,20 @@ export function auditScope(
 
 let lastMs = 0;
 let sequence = 0;
+// Random bytes drawn 4 KiB at a time: a page of 20 patients makes 20 ids, and one call to the
+// CSPRNG per id was most of what building its audit rows cost.
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
+function random16(): Buffer {
+  if (randomOffset + 16 > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const bytes = Buffer.from(randomPool.subarray(randomOffset, randomOffset + 16));
+  randomOffset += 16;
+  return bytes;
+}
 
 /**
  * A UUIDv7 (RFC 9562: milliseconds, then a counter) and its instant. The log is read newest first
@@ -68,7 +82,7 @@ export function timeOrderedId(now = Date.now()): { id: string; at: Date } {
     sequence = 0;
   }
   lastMs = ms;
-  const bytes = randomBytes(16);
+  const bytes = random16();
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (sequence >> 8);
   bytes[7] = sequence & 0xff;
@@ -129,7 +143,15 @@ export class AuditCollector {
     const rows = this.#rows;
     if (!rows.length) return;
     this.#rows = [];
-    await this.em.insertMany(AuditEvent, rows);
+    // The rows as one JSON parameter: the ORM's multi-row INSERT cost the subgraph about twice
+    // the CPU for a page's 20 rows (building and binding 200 values).
+    await this.em.execute(
+      `INSERT INTO patients.audit_event (id, at, actor_id, actor_role, action, resource_type, patient_id, outcome, request_id, operation_name)
+       SELECT r.id, r.at, r."actorId", r."actorRole", r.action, r."resourceType", r."patientId", r.outcome, r."requestId", r."operationName"
+       FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, at timestamptz, "actorId" uuid, "actorRole" text, action text,
+         "resourceType" text, "patientId" uuid, outcome text, "requestId" text, "operationName" text)`,
+      [JSON.stringify(rows)],
+    );
   }
 }
 
