@@ -255,6 +255,17 @@ export function generateEvaluationSet(): EvaluationSet {
     return slashed && Number(day) > 12 ? `${day}/${month}/${year}` : iso;
   };
 
+  /** Someone else of the same family (folded) has a given name part beginning with `prefix`. */
+  const relativeBeginning = (person: EvaluationPerson, prefix: string) => {
+    const family = fold(person.familyName).join(' ');
+    return people.some(
+      (other) =>
+        other !== person &&
+        fold(other.familyName).join(' ') === family &&
+        fold(other.givenName).some((part) => part.startsWith(prefix)),
+    );
+  };
+
   const queries: EvaluationQuery[] = [];
   const kinds: Record<string, (person: EvaluationPerson) => string | undefined> = {
     'exact name': (p) => `${p.givenName} ${p.familyName}`,
@@ -295,32 +306,14 @@ export function generateEvaluationSet(): EvaluationSet {
     },
     'initial and family name': (p) => {
       const initial = fold(p.givenName)[0]![0]!;
-      const family = fold(p.familyName).join(' ');
-      const rivals = people.filter(
-        (other) =>
-          other !== p &&
-          fold(other.familyName).join(' ') === family &&
-          fold(other.givenName).some((part) => part.startsWith(initial)),
-      );
-      return rivals.length ? undefined : `${initial} ${p.familyName}`;
+      return relativeBeginning(p, initial) ? undefined : `${initial} ${p.familyName}`;
     },
-    'family name only': (p) => {
-      const family = fold(p.familyName).join(' ');
-      const rivals = people.filter((other) => other !== p && fold(other.familyName).join(' ') === family);
-      return rivals.length ? undefined : p.familyName;
-    },
+    'family name only': (p) => (relativeBeginning(p, '') ? undefined : p.familyName),
     'beginning of given name': (p) => {
       const first = fold(p.givenName)[0]!;
       if (first.length < 5) return undefined;
       const prefix = first.slice(0, faker.number.int({ min: 3, max: first.length - 1 }));
-      const family = fold(p.familyName).join(' ');
-      const rivals = people.filter(
-        (other) =>
-          other !== p &&
-          fold(other.familyName).join(' ') === family &&
-          fold(other.givenName).some((part) => part.startsWith(prefix)),
-      );
-      return rivals.length ? undefined : `${prefix} ${p.familyName}`;
+      return relativeBeginning(p, prefix) ? undefined : `${prefix} ${p.familyName}`;
     },
     'name and birth date': (p) => `${p.givenName} ${p.familyName} ${date(p.birthDate, faker.datatype.boolean(0.5))}`,
     'family and birth date': (p) => `${p.familyName} ${date(p.birthDate, faker.datatype.boolean(0.5))}`,
