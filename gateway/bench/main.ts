@@ -4,12 +4,25 @@
  * run, each operation directly on the patients subgraph, through the gateway and through nginx +
  * gateway. Prints a Markdown table for README's Performance section. See README, "Performance".
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { dropDatabase, openDatabase, runMain, SUBGRAPH_SECRET_HEADER, withClient } from '@healthsync/orm';
+import { promisify } from 'node:util';
+import {
+  dropDatabase,
+  findFreePort,
+  openDatabase,
+  provisionDatabase,
+  REPO_ROOT,
+  runMain,
+  SUBGRAPH_SECRET_HEADER,
+  subgraphDatabaseUrl,
+  withClient,
+} from '@healthsync/orm';
 import { findNginx } from '../src/stack/nginx.js';
+import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
@@ -31,14 +44,15 @@ const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { acce
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`;
 const PASSWORD = 'benchmark clinician passphrase';
 
-/** Search terms of the three kinds the issue names, taken from the seeded names. */
+/** Search terms of the kinds issues 8 and 14 name, taken from the seeded names. */
 function searchTerms() {
   const plain = (name: string) => name.normalize('NFD').replace(/\p{Diacritic}/gu, '');
   const accented = FAMILY_NAMES.find((name) => name === 'Müller') ?? 'Müller';
   return {
-    partial: 'ernan', // Fernández, Hernández
+    partial: 'hernan', // the beginning of Hernández
     accentFree: plain(accented).toLowerCase(), // muller finds Müller
     misspelt: 'Wiliams', // Williams
+    twoWords: 'maria wiliams', // Maria Williams, a typo in the family name
   };
 }
 
@@ -57,6 +71,54 @@ function soakTable(calm: SoakResult, faulty: SoakResult): string[] {
   ];
 }
 
+/**
+ * A second patients subgraph on the same database that audits a list with one SEARCH row per
+ * request, as before every returned patient got its own row (subgraphs/patients/scripts/bench-baseline.ts):
+ * query (a) on it beside the real one shows what the per-patient rows cost, in the same run.
+ */
+async function startAuditBaseline(options: {
+  port: number;
+  databaseUrl: string;
+  jwksUrl: string;
+  subgraphSecret: string;
+  logLevel: string;
+}): Promise<ManagedChild> {
+  const { DATABASE_URL: _admin, ...inherited } = process.env;
+  const child = spawnChild({
+    name: 'patients subgraph, one SEARCH row per request',
+    command: process.execPath,
+    args: ['--import', 'tsx', 'subgraphs/patients/scripts/bench-baseline.ts'],
+    cwd: REPO_ROOT,
+    env: {
+      ...inherited,
+      NODE_ENV: 'production',
+      LOG_LEVEL: options.logLevel,
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+      PATIENTS_DATABASE_URL: options.databaseUrl,
+      JWKS_URL: options.jwksUrl,
+      SUBGRAPH_SECRET: options.subgraphSecret,
+    },
+    output: 'quiet',
+  });
+  await waitUntilReady(child, `http://127.0.0.1:${options.port}/health/ready`);
+  return child;
+}
+
+/**
+ * Search quality on the labelled evaluation set, by `npm run bench:search` as its own process on
+ * the bench's PostgreSQL (a database of its own there): its Markdown report.
+ */
+async function searchQuality(serverUrl: string): Promise<string> {
+  const { DATABASE_URL: _admin, ...inherited } = process.env;
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'subgraphs/patients/scripts/search-evaluation/evaluate.ts'],
+    { cwd: REPO_ROOT, env: { ...inherited, DATABASE_URL: serverUrl }, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout.trim();
+}
+
 runMain(async () => {
   const config = loadBenchConfig();
   const started = performance.now();
@@ -68,6 +130,7 @@ runMain(async () => {
   chmodSync(workDir, 0o755);
   const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
   let stack: RunningStack | undefined;
+  let auditBaseline: ManagedChild | undefined;
 
   try {
     // A database of its own: never the developer's .data/ cluster or a shared database.
@@ -93,8 +156,15 @@ runMain(async () => {
     const subgraphSecret = randomBytes(32).toString('base64url');
     const nginxBin = findNginx(config.NGINX_BIN);
     if (config.BENCH_CPU_PROF_DIR) mkdirSync(config.BENCH_CPU_PROF_DIR, { recursive: true });
+    // The roles' passwords are the bench's own, so that the audit baseline can connect as well.
+    const rolePasswords = {
+      users: randomBytes(24).toString('base64url'),
+      patients: randomBytes(24).toString('base64url'),
+    };
+    await provisionDatabase(adminUrl, rolePasswords);
     stack = await startStack({
       databaseUrl: adminUrl,
+      rolePasswords,
       dataDir: workDir,
       ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
       nginxBin: config.NGINX_BIN,
@@ -124,6 +194,16 @@ runMain(async () => {
     const urls = stack.urls;
     const edgeUrl = urls.edge;
     log(`stack up: gateway ${urls.gateway}, edge ${edgeUrl}${nginxBin ? ' (nginx)' : ' (no nginx installed)'}`);
+    const auditBaselinePort = await findFreePort();
+    if (wanted('a')) {
+      auditBaseline = await startAuditBaseline({
+        port: auditBaselinePort,
+        databaseUrl: subgraphDatabaseUrl(adminUrl, 'patients', rolePasswords.patients),
+        jwksUrl: new URL('/.well-known/jwks.json', urls.subgraphs.users).toString(),
+        subgraphSecret,
+        logLevel: config.BENCH_LOG_LEVEL,
+      });
+    }
 
     // Users through the API (argon2id hashes, real tokens); their ids become createdBy.
     const secret = { [SUBGRAPH_SECRET_HEADER]: subgraphSecret };
@@ -158,9 +238,22 @@ runMain(async () => {
         user: 'email',
       },
     ];
+    const direct = paths[0] as (typeof paths)[number];
     const terms = searchTerms();
     const operations = [
-      { id: 'a', name: '(a) page of 20 + createdBy + totalCount', bodies: (user: string) => [json(PAGE(user))] },
+      {
+        id: 'a',
+        name: '(a) page of 20 + createdBy + totalCount',
+        bodies: (user: string) => [json(PAGE(user))],
+        // Its ratios compare it with the direct path: what the 20 SEARCH rows cost.
+        extraPaths: [
+          {
+            ...direct,
+            name: 'patients subgraph (direct), one SEARCH row per request (before)',
+            url: `http://127.0.0.1:${auditBaselinePort}/graphql`,
+          },
+        ],
+      },
       {
         id: 'b',
         name: '(b) patient(id)',
@@ -176,6 +269,7 @@ runMain(async () => {
     // Whose CPU time each measurement of (a)–(c) accounts (a process and its descendants).
     const processes: Record<string, number | undefined> = {
       'patients subgraph': stack.pids['patients subgraph'],
+      'patients subgraph (before)': auditBaseline?.pid,
       'users subgraph': stack.pids['users subgraph'],
       gateway: stack.pids.gateway,
       nginx: stack.pids.nginx,
@@ -203,9 +297,16 @@ runMain(async () => {
     const rows: Row[] = [];
     for (const operation of operations) {
       if (!wanted(operation.id)) continue;
+      // An operation's extra paths are timed right after the direct one, their base, so that the
+      // two compare the same moment of a shared machine.
+      const operationPaths = [
+        direct,
+        ...(('extraPaths' in operation && operation.extraPaths) || []),
+        ...paths.slice(1),
+      ];
       // Every path warmed before any is timed: the path timed first would otherwise also pay for
       // warming the patients subgraph and PostgreSQL that the later paths share (15-30% in our runs).
-      for (const where of paths) {
+      for (const where of operationPaths) {
         const bodies = operation.bodies(where.user);
         await runLoad({
           url: where.url,
@@ -216,7 +317,7 @@ runMain(async () => {
         });
       }
       let baseline: LoadResult | undefined;
-      for (const where of paths) {
+      for (const where of operationPaths) {
         log(`${operation.name} via ${where.name}`);
         const result = await measure(where.url, where.headers, operation.bodies(where.user), config.BENCH_CONNECTIONS);
         baseline ??= result;
@@ -236,9 +337,10 @@ runMain(async () => {
     if (wanted('search')) {
       // Latency of each kind of search: one client at a time, so the numbers are the search's own.
       for (const [kind, term] of Object.entries({
-        'partial name': terms.partial,
+        'the beginning of a name': terms.partial,
         'accent-free name': terms.accentFree,
         'misspelt name': terms.misspelt,
+        'given and misspelt family name': terms.twoWords,
       })) {
         for (const where of [paths[0], edge] as (typeof paths)[number][]) {
           log(`search by ${kind} "${term}" via ${where.name}`);
@@ -335,6 +437,12 @@ runMain(async () => {
       stressRows.push({ operation: page.name, path: edge.name, connections: config.BENCH_STRESS_CONNECTIONS, result });
     }
 
+    let quality: string | undefined;
+    if (wanted('quality')) {
+      log('search quality on the labelled evaluation set (npm run bench:search)');
+      quality = await searchQuality(adminUrl);
+    }
+
     // The parameters the users subgraph really hashed with, read back from a stored hash.
     const argon2 = await withClient(adminUrl, async (client) => {
       const { rows } = await client.query<{ hash: string }>('SELECT password_hash AS hash FROM users.account LIMIT 1');
@@ -369,12 +477,14 @@ runMain(async () => {
         '',
         ...soakLines,
       );
+    if (quality) sections.push('', quality);
     sections.push(
       '',
       `Whole run: ${((performance.now() - started) / 1000).toFixed(0)} s; 1-minute load average ${loadBefore} before it, ${loadAverage()} at its end.`,
     );
     console.log(sections.join('\n'));
   } finally {
+    await auditBaseline?.stop('SIGTERM');
     await stack?.stop();
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
   }

@@ -35,4 +35,4 @@ export const SUBGRAPH_DATABASES: Record<SubgraphName, SubgraphDatabase> = {
   patients: subgraph('patients'),
 };
 
-export const EXTENSIONS = ['pg_trgm', 'unaccent', 'citext'] as const;
+export const EXTENSIONS = ['pg_trgm', 'unaccent', 'citext', 'fuzzystrmatch'] as const;

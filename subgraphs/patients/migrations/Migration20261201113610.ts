@@ -103,8 +103,6 @@ export class Migration20261201113610 extends Migration {
     this.addSql(
       `alter table "patients"."procedure" add constraint "procedure_patient_id_foreign" foreign key ("patient_id") references "patients"."patient" ("id") on update cascade;`,
     );
-
-    this.addSql(`alter table "patients"."audit_event" add column "resource_type" varchar(64) null;`);
   }
 
   override async down(): Promise<void> {
@@ -121,7 +119,5 @@ export class Migration20261201113610 extends Migration {
     this.addSql(`drop table if exists "patients"."allergy_intolerance" cascade;`);
 
     this.addSql(`drop table if exists "patients"."procedure" cascade;`);
-
-    this.addSql(`alter table "patients"."audit_event" drop column "resource_type";`);
   }
 }

@@ -67,3 +67,13 @@ export type BenchImportConfig = z.infer<typeof BenchImportEnvironment>;
 export function loadBenchImportConfig(source: Record<string, string | undefined> = process.env): BenchImportConfig {
   return parseEnvironment(BenchImportEnvironment, source);
 }
+
+/** Settings of `npm run bench:search` (scripts/search-evaluation/evaluate.ts). */
+export const SearchEvaluationEnvironment = z.object({
+  /** Admin URL of an existing PostgreSQL: the evaluation makes and drops its own database there. Unset: a throwaway embedded cluster. */
+  DATABASE_URL: z.url().optional(),
+});
+
+export function loadSearchEvaluationConfig(source: Record<string, string | undefined> = process.env) {
+  return parseEnvironment(SearchEvaluationEnvironment, source);
+}

@@ -1,24 +1,26 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { requireRole, type Role, type Viewer } from '@healthsync/orm';
-import { auditEvent, auditScope } from './audit.js';
+import { type AuditSubject, auditEvent, auditScope } from './audit.js';
 import type { PatientsContext } from './context.js';
 import type { AuditAction } from './entities.js';
 
 /**
- * The caller when their role is one of `roles`. A refusal (anonymous or wrong role) is written to
+ * The caller when their role is one of `roles`. A refusal (anonymous or wrong role) is recorded in
  * the audit log as DENIED before the error reaches the client.
  */
-export async function authorize(
+export function authorize(
   context: PatientsContext,
   info: GraphQLResolveInfo,
   action: AuditAction,
   roles: Role[],
-  patientId?: string,
-): Promise<Viewer> {
+  subject: AuditSubject = {},
+): Viewer {
   try {
     return requireRole(context, ...roles);
   } catch (error) {
-    await context.audit.load(auditEvent(auditScope(context, info), action, 'DENIED', patientId));
+    context.audit.record(
+      auditEvent(auditScope(context, info), action, 'DENIED', subject.patientId, subject.resourceType),
+    );
     throw error;
   }
 }

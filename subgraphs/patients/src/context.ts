@@ -3,14 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type AccessTokenVerifier,
   createRequestContext,
+  isUuid,
   type RequestContext,
   type RequestScope,
 } from '@healthsync/orm';
-import { type AuditEventData, createAuditWriter } from './audit.js';
+import { AuditCollector } from './audit.js';
 import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
 import { Patient, PatientVersion } from './entities.js';
 import type { PatientsConfig } from './environment.js';
-import { isUuid } from './patients/ids.js';
 
 /** What the patients subgraph needs for a whole process: built once per server. */
 export interface PatientsServices {
@@ -18,6 +18,12 @@ export interface PatientsServices {
   verifyAccessToken: AccessTokenVerifier;
   /** Stops the revocation stream (when the server stops). */
   close(): void;
+  /**
+   * `each patient` (always, in a deployment): a list writes one SEARCH row per patient returned.
+   * `one per request` is how lists were audited before, kept only as the benchmark's baseline
+   * (scripts/bench-baseline.ts); no setting of the environment selects it.
+   */
+  searchAudit: 'each patient' | 'one per request';
 }
 
 export interface PatientsContext extends RequestContext {
@@ -28,8 +34,8 @@ export interface PatientsContext extends RequestContext {
     historyByPatientId: DataLoader<string, PatientVersion[]>;
     clinical: ClinicalLoaders;
   };
-  /** Writes audit events outside any write transaction (reads, denials, failures), batched. */
-  audit: DataLoader<AuditEventData, true>;
+  /** Audit events outside any write transaction (reads, denials, failures): one INSERT per request. */
+  audit: AuditCollector;
   services: PatientsServices;
 }
 
@@ -73,7 +79,7 @@ export async function createPatientsContext(
       historyByPatientId: historyLoader(em),
       clinical: createClinicalLoaders(em),
     },
-    audit: createAuditWriter(em),
+    audit: new AuditCollector(em),
     services,
   };
 }

@@ -8,7 +8,17 @@ export const GENDERS = ['MALE', 'FEMALE', 'OTHER', 'UNKNOWN'] as const;
 export type Gender = (typeof GENDERS)[number];
 export const PATIENT_CHANGES = ['CREATE', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT'] as const;
 export type PatientChange = (typeof PATIENT_CHANGES)[number];
-export const AUDIT_ACTIONS = ['CREATE', 'READ', 'SEARCH', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT', 'EXPORT'] as const;
+export const AUDIT_ACTIONS = [
+  'CREATE',
+  'READ',
+  'SEARCH',
+  'UPDATE',
+  'ARCHIVE',
+  'RESTORE',
+  'IMPORT',
+  'EXPORT',
+  'AUDIT_READ',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export const AUDIT_OUTCOMES = ['SUCCESS', 'DENIED', 'FAILED'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -40,7 +50,7 @@ export const Patient = defineEntity({
     // Hand-written in the first migration (expressions, operator classes): declared here by name so
     // that generated migrations keep them.
     ...handWrittenIndexes('patient', [
-      'patient_search_name_trgm',
+      'patient_search_terms',
       'patient_mrn_prefix',
       'patient_family_name_id_index',
       'patient_created_at_id_index',
@@ -78,14 +88,22 @@ export const Patient = defineEntity({
     createdById: p.uuid().nullable(),
     updatedById: p.uuid().nullable(),
     /**
-     * The name as search compares it (lower case, no accents), computed and stored by PostgreSQL
-     * (see the migration that adds it); never written by the service, not loaded with a patient.
+     * The words search compares (src/patients/search.ts): the name's parts folded (lower case, no
+     * accents or apostrophes), and marked with `~` the forms ranked after them: runs of parts
+     * joined (van Dijk is also ~vandijk) and transliterations (Bäumer is also ~baeumer). Computed and stored by
+     * PostgreSQL (see the migration that adds it); never written by the service, not loaded with a patient.
      */
-    searchName: p
-      .text()
-      .generated(`patients.search_normalize((((given_name)::text || ' '::text) || (family_name)::text)) stored`)
+    searchTerms: p
+      .array()
+      .generated('patients.search_terms(given_name, family_name) stored')
       .lazy()
       // No default in the database: this only tells the ORM that creating a patient does not set it.
+      .default(null),
+    /** Letters of the folded name (search ranks an exact full name by it); generated like searchTerms. */
+    searchNameLength: p
+      .integer()
+      .generated('patients.search_name_length(given_name, family_name) stored')
+      .lazy()
       .default(null),
   },
 });
@@ -105,7 +123,11 @@ export const PatientIdentifier = defineEntity({
 });
 export type PatientIdentifier = InferEntity<typeof PatientIdentifier>;
 
-/** The state of a patient after one write (history). */
+/**
+ * The state of a patient after one write (history). Append-only like the audit log: the service
+ * role may INSERT and SELECT only, a trigger refuses changes, and the foreign key RESTRICTs (a
+ * patient with history cannot be deleted; patients are archived, never deleted).
+ */
 export const PatientVersion = defineEntity({
   name: 'PatientVersion',
   tableName: 'patient_version',
@@ -116,7 +138,7 @@ export const PatientVersion = defineEntity({
       .uuid()
       .primary()
       .onCreate(() => randomUUID()),
-    patient: () => p.manyToOne(Patient).deleteRule('cascade'),
+    patient: () => p.manyToOne(Patient).deleteRule('restrict').updateRule('restrict'),
     version: p.integer(),
     action: p.enum([...PATIENT_CHANGES]),
     changedAt: p.datetime(),
@@ -143,10 +165,10 @@ export const AuditEvent = defineEntity({
     actorId: p.uuid().nullable().index(),
     actorRole: p.enum([...ROLES]).nullable(),
     action: p.enum([...AUDIT_ACTIONS]),
+    /** `Patient`, `AuditEvent` (AUDIT_READ), or the FHIR type of a clinical resource. */
+    resourceType: p.string().length(64).default('Patient'),
     /** No foreign key: denied attempts name ids that may not exist, and the log outlives records. */
     patientId: p.uuid().nullable().index(),
-    /** The FHIR resource type read or written (Patient, Condition, Observation…). */
-    resourceType: p.string().length(64).nullable(),
     outcome: p.enum([...AUDIT_OUTCOMES]),
     requestId: p.string().length(128),
     operationName: p.string().length(200).nullable(),
@@ -154,5 +176,21 @@ export const AuditEvent = defineEntity({
 });
 export type AuditEvent = InferEntity<typeof AuditEvent>;
 
+/**
+ * Every distinct search term of every patient (`~` forms included), filled by
+ * a trigger on patient: search looks a query's words up here (prefixes, typos) before it asks the
+ * patients' index for the exact terms found. Terms are never removed (one no patient has any
+ * more matches nobody).
+ */
+export const SearchTerm = defineEntity({
+  name: 'SearchTerm',
+  tableName: 'search_term',
+  indexes: handWrittenIndexes('search_term', ['search_term_prefix']),
+  properties: {
+    term: p.text().primary(),
+  },
+});
+export type SearchTerm = InferEntity<typeof SearchTerm>;
+
 /** Every entity of the patients subgraph (what its ORM and its migrations know). */
-export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent, ...clinicalEntities];
+export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent, SearchTerm, ...clinicalEntities];

@@ -7,6 +7,7 @@ import {
   withServiceChecks,
 } from '@healthsync/orm';
 import { z } from 'zod';
+import { DATE_ORDERS } from './patients/search.js';
 
 /** Every setting of the patients subgraph; nothing else reads process.env. */
 export const PatientsEnvironment = z.object({
@@ -17,6 +18,12 @@ export const PatientsEnvironment = z.object({
   DATABASE_POOL_SIZE: env.poolSize(),
   /** Where the users subgraph publishes the public keys of access tokens (and its revocation list). */
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
+  /**
+   * How a search reads a date written with slashes or dots (02/03/1954): DMY day first, MDY month
+   * first, ISO (default) only when one reading is possible (25/03/1954) and refused as ambiguous
+   * otherwise. YYYY-MM-DD is always a date.
+   */
+  SEARCH_DATE_ORDER: z.enum(DATE_ORDERS).default('ISO'),
 });
 export type PatientsConfig = z.infer<typeof PatientsEnvironment>;
 

@@ -11,10 +11,10 @@ import {
   startSubgraphService,
   SUBGRAPH_DATABASES,
 } from '@healthsync/orm';
+import { auditFlushPlugin } from './audit.js';
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
 import { entities } from './entities.js';
 import type { PatientsConfig } from './environment.js';
-import { SEARCH_SESSION_SETTINGS } from './patients/list.js';
 import { resolvers } from './resolvers/index.js';
 
 export { loadPatientsConfig, type PatientsConfig } from './environment.js';
@@ -23,24 +23,30 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 
 /** The patients subgraph's Apollo server (no HTTP): what unit tests run `executeOperation` on. */
 export function createPatientsApollo(config: PatientsConfig, logger = createLogger('patients', config.LOG_LEVEL)) {
-  return createSubgraphApollo<PatientsContext>({ typeDefs, resolvers, config, logger });
+  const apollo = createSubgraphApollo<PatientsContext>({ typeDefs, resolvers, config, logger });
+  apollo.addPlugin(auditFlushPlugin());
+  return apollo;
 }
 
 export interface PatientsServerOptions {
   /** Replaces the JWKS-backed verifier (tests sign their own tokens). */
   verifyAccessToken?: AccessTokenVerifier;
+  /** The benchmark's baseline only (PatientsServices.searchAudit). */
+  searchAudit?: PatientsServices['searchAudit'];
 }
 
 /** Builds the process-wide services: the verifier checks tokens against the users subgraph's JWKS. */
 export function createPatientsServices(config: PatientsConfig, options: PatientsServerOptions = {}): PatientsServices {
-  if (options.verifyAccessToken) return { config, verifyAccessToken: options.verifyAccessToken, close: () => {} };
+  const searchAudit = options.searchAudit ?? 'each patient';
+  if (options.verifyAccessToken)
+    return { config, verifyAccessToken: options.verifyAccessToken, close: () => {}, searchAudit };
   const { verify, close } = createRemoteAccessTokenVerifier({
     jwksUrl: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     subgraphSecret: config.SUBGRAPH_SECRET,
   });
-  return { config, verifyAccessToken: verify, close };
+  return { config, verifyAccessToken: verify, close, searchAudit };
 }
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
@@ -50,7 +56,6 @@ export function initPatientsOrm(config: PatientsConfig, onQuery?: (sql: string) 
     clientUrl: config.PATIENTS_DATABASE_URL,
     entities,
     poolSize: config.DATABASE_POOL_SIZE,
-    sessionSettings: SEARCH_SESSION_SETTINGS,
     ...(onQuery ? { onQuery } : {}),
   });
 }

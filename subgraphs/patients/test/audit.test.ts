@@ -28,6 +28,7 @@ interface AuditRow {
   actor_id: string | null;
   actor_role: string | null;
   action: string;
+  resource_type: string;
   patient_id: string | null;
   outcome: string;
   request_id: string;
@@ -37,7 +38,7 @@ interface AuditRow {
 const auditRowsOf = (requestId: string) =>
   withClient(database.adminUrl, async (client) => {
     const { rows } = await client.query<AuditRow>(
-      'SELECT actor_id, actor_role, action, patient_id, outcome, request_id, operation_name FROM patients.audit_event WHERE request_id = $1 ORDER BY at, id',
+      'SELECT actor_id, actor_role, action, resource_type, patient_id, outcome, request_id, operation_name FROM patients.audit_event WHERE request_id = $1 ORDER BY at, id',
       [requestId],
     );
     return rows;
@@ -59,6 +60,7 @@ describe('audit log', () => {
         actor_id: clinician.userId,
         actor_role: 'CLINICIAN',
         action: 'CREATE',
+        resource_type: 'Patient',
         patient_id: id,
         outcome: 'SUCCESS',
         request_id: harness.lastRequestId(),
@@ -75,6 +77,10 @@ describe('audit log', () => {
     ]);
 
     await harness.execute('query Find { patients(filter: { search: "Searchname" }) { totalCount } }', {}, viewer);
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
+      { action: 'SEARCH', outcome: 'SUCCESS', patient_id: id },
+    ]);
+    await harness.execute('query Find { patients(filter: { search: "Nobodyatall" }) { totalCount } }', {}, viewer);
     expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
       { action: 'SEARCH', outcome: 'SUCCESS', patient_id: null },
     ]);
@@ -121,6 +127,63 @@ describe('audit log', () => {
     expect(rows).toHaveLength(0);
   });
 
+  test('a list writes one SEARCH row per patient it returned, all of a request in one INSERT', async () => {
+    const created = [];
+    for (let i = 0; i < 3; i++) created.push(await harness.createTestPatient({ familyName: 'Listedthree' }, clinician));
+    harness.statements.length = 0;
+    const result = await harness.execute(
+      `query Two($id: ID!) {
+        listed: patients(filter: { search: "Listedthree" }, first: 20) { edges { node { id } } }
+        one: patient(id: $id) { id }
+      }`,
+      { id: created[0]!.id },
+      viewer,
+    );
+    expect(result.errors).toBeUndefined();
+    const rows = await auditRowsOf(harness.lastRequestId());
+    expect(rows.filter((row) => row.action === 'SEARCH').map((row) => row.patient_id)).toEqual(
+      expect.arrayContaining(created.map((patient) => patient.id)),
+    );
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((row) => row.action === 'READ')).toMatchObject([{ patient_id: created[0]!.id }]);
+    expect(harness.statements.filter((sql) => /insert into "?patients"?\."?audit_event\b/i.test(sql))).toHaveLength(1);
+
+    // Paging through all of them puts every one on record, page after page.
+    const seen = new Set<string>();
+    let after: string | null = null;
+    do {
+      const page = await harness.execute(
+        'query Page($after: String) { patients(filter: { search: "Listedthree" }, first: 2, after: $after) { pageInfo { hasNextPage endCursor } } }',
+        { after },
+        viewer,
+      );
+      for (const row of await auditRowsOf(harness.lastRequestId())) seen.add(row.patient_id!);
+      after = page.data?.patients.pageInfo.hasNextPage ? page.data.patients.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(new Set(created.map((patient) => patient.id)));
+  });
+
+  test('when the audit rows cannot be written, the response carries no data', async () => {
+    const { id } = await harness.createTestPatient({}, clinician);
+    const grant = (sql: string) => withClient(database.adminUrl, (client) => client.query(sql));
+    await grant('REVOKE INSERT ON patients.audit_event FROM healthsync_patients');
+    try {
+      const result = await harness.execute(
+        'query ReadOne($id: ID!) { patient(id: $id) { id fullName } }',
+        { id },
+        viewer,
+      );
+      expect(result).toEqual({
+        data: null,
+        errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      });
+    } finally {
+      await grant('GRANT INSERT ON patients.audit_event TO healthsync_patients');
+    }
+    const again = await harness.execute('query ReadOne($id: ID!) { patient(id: $id) { id } }', { id }, viewer);
+    expect(again.data?.patient).toEqual({ id });
+  });
+
   test('the service role may append and read audit rows but never change or remove them', async () => {
     const role = new pg.Client({ connectionString: database.urls.patients });
     await role.connect();
@@ -144,6 +207,47 @@ describe('audit log', () => {
       withClient(database.adminUrl, (client) => client.query('DELETE FROM patients.audit_event')),
     ).rejects.toThrow(/append-only/);
   });
+
+  test('the history is append-only too, and patients cannot be deleted, only archived', async () => {
+    const { id } = await harness.createTestPatient({}, clinician);
+    const role = new pg.Client({ connectionString: database.urls.patients });
+    await role.connect();
+    try {
+      const { rows } = await role.query(
+        'SELECT count(*)::int AS n FROM patients.patient_version WHERE patient_id = $1',
+        [id],
+      );
+      expect(rows[0].n).toBe(1);
+      for (const sql of [
+        "UPDATE patients.patient_version SET action = 'UPDATE' WHERE patient_id = $1",
+        'DELETE FROM patients.patient_version WHERE patient_id = $1',
+        'DELETE FROM patients.patient WHERE id = $1',
+      ])
+        await expect(role.query(sql, [id])).rejects.toThrow(/permission denied/);
+      await expect(role.query('TRUNCATE patients.patient_version')).rejects.toThrow(/permission denied/);
+      await expect(role.query('TRUNCATE patients.patient CASCADE')).rejects.toThrow(/permission denied/);
+    } finally {
+      await role.end();
+    }
+    await withClient(database.adminUrl, async (owner) => {
+      // The owner: the trigger refuses changes to the history, and the foreign key a delete of a
+      // patient that has history (it never cascades into it).
+      await expect(
+        owner.query("UPDATE patients.patient_version SET action = 'UPDATE' WHERE patient_id = $1", [id]),
+      ).rejects.toThrow(/append-only/);
+      await expect(owner.query('DELETE FROM patients.patient_version WHERE patient_id = $1', [id])).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(owner.query('DELETE FROM patients.patient WHERE id = $1', [id])).rejects.toThrow(
+        /violates RESTRICT setting of foreign key constraint "patient_version_patient_id_foreign"/,
+      );
+      const { rows } = await owner.query(
+        'SELECT count(*)::int AS n FROM patients.patient_version WHERE patient_id = $1',
+        [id],
+      );
+      expect(rows[0].n).toBe(1);
+    });
+  });
 });
 
 test('audit ids sort in the order they were made, even within one millisecond', () => {
@@ -157,7 +261,7 @@ test('audit ids sort in the order they were made, even within one millisecond', 
 describe('auditEvents', () => {
   const EVENTS = `query Events($filter: AuditEventFilter, $first: Int, $after: String) {
     auditEvents(filter: $filter, first: $first, after: $after) {
-      edges { cursor node { id at actorId actor { id } actorRole action patientId outcome requestId operationName } }
+      edges { cursor node { id at actorId actor { id } actorRole action resourceType patientId outcome requestId operationName } }
       pageInfo { hasNextPage endCursor }
     }
   }`;
@@ -183,14 +287,22 @@ describe('auditEvents', () => {
       operationName: 'A',
     });
 
+    // Reading the patient's trail is now on it (AUDIT_READ), newest first.
     const first = await harness.execute(EVENTS, { filter: { patientId: id }, first: 2 }, admin);
+    expect(first.data?.auditEvents.edges.map((e: { node: { action: string } }) => e.node.action)).toEqual([
+      'AUDIT_READ',
+      'ARCHIVE',
+    ]);
     expect(first.data?.auditEvents.pageInfo.hasNextPage).toBe(true);
     const rest = await harness.execute(
       EVENTS,
-      { filter: { patientId: id }, first: 2, after: first.data?.auditEvents.pageInfo.endCursor },
+      { filter: { patientId: id }, first: 3, after: first.data?.auditEvents.pageInfo.endCursor },
       admin,
     );
-    expect(rest.data?.auditEvents.edges.map((e: { node: { action: string } }) => e.node.action)).toEqual(['CREATE']);
+    expect(rest.data?.auditEvents.edges.map((e: { node: { action: string } }) => e.node.action)).toEqual([
+      'UPDATE',
+      'CREATE',
+    ]);
     expect(rest.data?.auditEvents.pageInfo.hasNextPage).toBe(false);
 
     const updates = await harness.execute(EVENTS, { filter: { action: 'UPDATE', actorId: clinician.userId } }, admin);
@@ -206,10 +318,37 @@ describe('auditEvents', () => {
     expect(future.data?.auditEvents.edges).toEqual([]);
   });
 
+  test('reading the log is on record: AUDIT_READ rows, one per patient whose events were shown', async () => {
+    const [a, b] = [await harness.createTestPatient({}, clinician), await harness.createTestPatient({}, clinician)];
+    const page = await harness.execute(
+      EVENTS,
+      { filter: { actorId: clinician.userId, action: 'CREATE' }, first: 100 },
+      admin,
+    );
+    const shown = new Set(page.data?.auditEvents.edges.map((e: { node: { patientId: string } }) => e.node.patientId));
+    expect(shown.has(a.id) && shown.has(b.id)).toBe(true);
+    const rows = await auditRowsOf(harness.lastRequestId());
+    expect(rows.every((row) => row.action === 'AUDIT_READ' && row.resource_type === 'AuditEvent')).toBe(true);
+    shown.delete(null); // events about no patient (a refused create) name none
+    expect(new Set(rows.map((row) => row.patient_id))).toEqual(shown);
+    expect(rows[0]).toMatchObject({ actor_id: admin.userId, actor_role: 'ADMIN', outcome: 'SUCCESS' });
+
+    // A page showing no patient's events is one row without a patient; the rows themselves can be read back.
+    await harness.execute(EVENTS, { filter: { from: new Date(Date.now() + 3600_000).toISOString() } }, admin);
+    expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
+      { action: 'AUDIT_READ', outcome: 'SUCCESS', patient_id: null, resource_type: 'AuditEvent' },
+    ]);
+    const reads = await harness.execute(EVENTS, { filter: { action: 'AUDIT_READ', patientId: a.id } }, admin);
+    expect(reads.data?.auditEvents.edges[0]?.node).toMatchObject({ action: 'AUDIT_READ', patientId: a.id });
+  });
+
   test('only an ADMIN reads the log; bad filters are BAD_USER_INPUT', async () => {
     for (const caller of [viewer, clinician]) {
       const result = await harness.execute(EVENTS, {}, caller);
       expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(await auditRowsOf(harness.lastRequestId())).toMatchObject([
+        { action: 'AUDIT_READ', outcome: 'DENIED', actor_id: caller.userId, resource_type: 'AuditEvent' },
+      ]);
     }
     expect((await harness.execute(EVENTS, {})).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const bad = await harness.execute(EVENTS, { filter: { patientId: 'nope' } }, admin);

@@ -218,6 +218,18 @@ describe('importPatients', () => {
     expect(conflict.failed).toEqual([{ index: 0, message: expect.stringMatching(/belong to 2 different patients/) }]);
   });
 
+  test('a record matching an archived patient: ADMIN is told why, anyone else gets the generic conflict', async () => {
+    await imported(patient('archived-1', 'Archivedone'));
+    const [found] = await search('Archivedone');
+    await harness.execute('mutation($id: ID!) { archivePatient(id: $id) { id } }', { id: found!.id }, admin);
+    const changed = patient('archived-1', 'Archivedone', { gender: 'male' });
+    const clinicianSees = await imported(changed);
+    expect(clinicianSees).toMatchObject({ created: 0, updated: 0 });
+    expect(clinicianSees.failed).toEqual([{ index: 0, message: 'The patient conflicts with an existing record' }]);
+    const adminSees = (await importAs(changed, admin)).data?.importPatients as ImportResult;
+    expect(adminSees.failed).toEqual([{ index: 0, message: expect.stringMatching(/matches an archived patient/) }]);
+  });
+
   test('limits and shapes: over the per-call limit, an unknown Bundle type or a non-resource refuse the call', async () => {
     const tooMany = Array.from({ length: IMPORT_LIMITS.patients + 1 }, (_, i) => patient(`many-${i}`, 'Many'));
     const refused = await importAs(tooMany);

@@ -150,12 +150,12 @@ describe('createPatient and patient', () => {
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  test('an unknown or malformed id is null, not an error', async () => {
-    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
-      const result = await harness.execute(PATIENT, { id }, viewer);
-      expect(result.errors).toBeUndefined();
-      expect(result.data?.patient).toBeNull();
-    }
+  test("an unknown id is null; a malformed one is the caller's mistake, BAD_USER_INPUT", async () => {
+    const unknown = await harness.execute(PATIENT, { id: '00000000-0000-4000-8000-000000000000' }, viewer);
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data?.patient).toBeNull();
+    const malformed = await harness.execute(PATIENT, { id: 'not-an-id' }, viewer);
+    expect(malformed.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
   });
 });
 

@@ -167,8 +167,8 @@ describe('keyset pagination', () => {
       ['ASC', 'DESC'].map((direction) => ({ field, direction })),
     ),
   )('a search pages in the list order, orderBy %j', async (orderBy) => {
-    const matches = ['João Silva', 'Anna Smith', 'Li Wang', 'Chidi Okafor', 'Marta Ibáñez']; // names with an "a"
-    const searched = await allPages(orderBy, 2, { search: 'a' });
+    const matches = ['João Silva', 'Anna Smith', 'John Smith']; // a name part beginning with s
+    const searched = await allPages(orderBy, 2, { search: 's' });
     expect(searched).toEqual((await allPages(orderBy)).filter((name) => matches.includes(name)));
   });
 

@@ -25,10 +25,12 @@ export const User = defineEntity({
     lastLoginAt: p.datetime().nullable(),
     /**
      * Access tokens issued before this instant are refused (password change, role change,
-     * deactivation); the services learn it through the revocation list within a minute.
+     * deactivation); the services learn it from the pushed revocation stream within seconds.
      */
     tokensValidAfter: p.datetime().nullable(),
   },
+  // An account that can work has a role; only a waiting (or deactivated) one may have none.
+  checks: [{ name: 'account_active_has_role', expression: "role IS NOT NULL OR state <> 'ACTIVE'" }],
 });
 export type User = InferEntity<typeof User>;
 

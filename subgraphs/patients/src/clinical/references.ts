@@ -1,3 +1,4 @@
+import { isUuid } from '@healthsync/orm';
 /**
  * References of imported clinical resources, resolved once at import: the patient (a Bundle's
  * `urn:uuid:` fullUrl, `Patient/<id>`, or the conditional `Patient?identifier=system|value`), the
@@ -5,7 +6,6 @@
  * resource of the call it becomes `<Type>/<id>`; to one we do not hold (a Practitioner, an
  * Organization, a conditional reference) it is dropped and its `display`, if any, kept.
  */
-import { isUuid } from '../patients/ids.js';
 import { type ClinicalDraft, isObject, patientElementOf } from './fhir-in.js';
 import type { ClinicalWrite } from './write.js';
 

@@ -29,8 +29,8 @@ export const SUMMARY_TYPES: ClinicalType[] = [
 
 /**
  * Runs `read` when the caller may see `patient`'s clinical record, with a READ SUCCESS audit row
- * per type in `types` written beside it (the rows and the read go out together; an audit failure
- * fails the field). A hidden record gives `hidden` and FAILED rows.
+ * per type in `types` recorded for the request's one audit insert (written before the answer
+ * leaves; an audit failure fails the answer). A hidden record gives `hidden` and FAILED rows.
  */
 export async function readRecord<T>(
   context: PatientsContext,
@@ -40,20 +40,16 @@ export async function readRecord<T>(
   read: () => Promise<T>,
   hidden: T,
 ): Promise<T> {
-  const viewer = await authorize(context, info, 'READ', CAN_READ_PATIENTS, patient.id);
+  const viewer = authorize(context, info, 'READ', CAN_READ_PATIENTS, {
+    patientId: patient.id,
+    resourceType: types.length === 1 ? types[0] : 'Patient',
+  });
   const scope = auditScope(context, info);
   const visible = patient.active || canSeeArchived(viewer);
-  const audited = Promise.all(
-    types.map((type) =>
-      context.audit.load(auditEvent(scope, 'READ', visible ? 'SUCCESS' : 'FAILED', patient.id, type)),
-    ),
+  context.audit.record(
+    ...types.map((type) => auditEvent(scope, 'READ', visible ? 'SUCCESS' : 'FAILED', patient.id, type)),
   );
-  if (!visible) {
-    await audited;
-    return hidden;
-  }
-  const [, value] = await Promise.all([audited, read()]);
-  return value;
+  return visible ? read() : hidden;
 }
 
 /** Patient.everything: the patient and every resource about them (changed after `since`, when given). */

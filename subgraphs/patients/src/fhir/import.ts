@@ -7,12 +7,13 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ConflictError, type Logger } from '@healthsync/orm';
-import type DataLoader from 'dataloader';
-import { type AuditEventData, auditEvent } from '../audit.js';
+import { canSeeArchived } from '../access.js';
+import { type AuditCollector, auditEvent } from '../audit.js';
 import { AuditEvent, Patient, PatientIdentifier, type PatientIdentifierValue, PatientVersion } from '../entities.js';
 import {
   createPatient,
   fieldsOf,
+  GENERIC_CONFLICT,
   generateMrn,
   newPatient,
   updatePatient,
@@ -71,7 +72,7 @@ export interface ImportDependencies {
   em: EntityManager;
   scope: WriteScope;
   /** Where FAILED rows go (outside the record's rolled-back transaction). */
-  audit: DataLoader<AuditEventData, true>;
+  audit: AuditCollector;
   logger: Logger;
 }
 
@@ -176,7 +177,11 @@ async function importOne(
     const patient = await createPatient(em, scope, draftOf(imported), 'IMPORT');
     return { kind: 'created', patient };
   }
-  if (!existing.active) throw new ConflictError('it matches an archived patient; restore that patient first');
+  // Archived records look missing to anyone but an ADMIN: the conflict does not say why.
+  if (!existing.active)
+    throw new ConflictError(
+      canSeeArchived(scope.viewer) ? 'it matches an archived patient; restore that patient first' : GENERIC_CONFLICT,
+    );
   const current = fieldsOf(existing);
   const changes = changesOf(imported, current);
   if (sameFields(validateChanges(current, changes), current)) return { kind: 'unchanged', patient: existing };
@@ -309,11 +314,10 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
   const records = importRecordsOf(resources);
   const tally = new ResourceTally();
   const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [], resources: [] };
-  const failures: Promise<unknown>[] = [];
   const fail = (index: number, message: string, patientId?: string, resourceType?: string) => {
     result.failed.push({ index, message });
     if (resourceType) tally.add(resourceType, 'failed');
-    failures.push(deps.audit.load(auditEvent(deps.scope, 'IMPORT', 'FAILED', patientId, resourceType ?? 'Patient')));
+    deps.audit.record(auditEvent(deps.scope, 'IMPORT', 'FAILED', patientId, resourceType));
   };
 
   const readable: { index: number; patient: ImportedPatient }[] = [];
@@ -502,7 +506,9 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
     for (const record of stored) {
       const patient = patientOf(record.target);
       const type = record.draft.resourceType;
-      if (!patient) fail(record.index, `${type}: no patient matches ${record.draft.patientReference}`, undefined, type);
+      // An archived patient looks missing to anyone but an ADMIN, as everywhere else.
+      if (!patient || (!patient.active && !canSeeArchived(deps.scope.viewer)))
+        fail(record.index, `${type}: no patient matches ${record.draft.patientReference}`, undefined, type);
       else if (!patient.active)
         fail(record.index, `${type}: its patient is archived; restore that patient first`, patient.id, type);
       else owned.push({ record, patientId: patient.id });
@@ -517,8 +523,6 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
         fail(record.index, 'Internal error: the record was not imported', undefined, record.draft.resourceType);
     }
   }
-
-  await Promise.all(failures);
   result.failed.sort((a, b) => a.index - b.index);
   result.resources = tally.counts();
   return result;

@@ -65,6 +65,8 @@ export type AllergyIntolerance = {
 
 export type AuditAction =
   | 'ARCHIVE'
+  /** A read of the audit log itself (`auditEvents`). */
+  | 'AUDIT_READ'
   | 'CREATE'
   | 'EXPORT'
   | 'IMPORT'
@@ -73,7 +75,10 @@ export type AuditAction =
   | 'SEARCH'
   | 'UPDATE';
 
-/** One access to patient data. Holds no patient data itself (no names, no search text). */
+/**
+ * One access to patient data. Holds no patient data itself (no names, no search text). A search or
+ * list writes one SEARCH row per patient it returned.
+ */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
   action: AuditAction;
@@ -87,8 +92,8 @@ export type AuditEvent = {
   outcome: AuditOutcome;
   patientId?: Maybe<Scalars['ID']['output']>;
   requestId: Scalars['String']['output'];
-  /** The FHIR resource type read or written: Patient, Condition, Observation… */
-  resourceType?: Maybe<Scalars['String']['output']>;
+  /** What was read or written: a FHIR resource type (`Patient`, `Condition`, `Observation`…), or `AuditEvent` for AUDIT_READ. */
+  resourceType: Scalars['String']['output'];
 };
 
 export type AuditEventConnection = {
@@ -503,19 +508,29 @@ export type PatientFilter = {
   gender?: InputMaybe<Gender>;
   /** Also list archived patients (ADMIN only). */
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Matches given and family name, MRN and identifier values; case- and accent-insensitive, tolerates small typos. */
+  /**
+   * Words, in any order, each matching some part of the patient: a given or family name part
+   * (exactly, as its beginning, or with a typo or two in longer words; case, accents, hyphens,
+   * apostrophes and particle spaces do not matter), the beginning of the MRN or of an identifier
+   * value, or the birth date (YYYY-MM-DD; slashed dates as SEARCH_DATE_ORDER says). At most 100
+   * characters and 6 words. Ranked by RELEVANCE unless `orderBy` says otherwise: the exact full
+   * name first, then every word a whole name part, then beginnings, then typos.
+   */
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type PatientOrder = {
   direction?: OrderDirection;
-  field?: PatientOrderField;
+  /** Unset: RELEVANCE with a search, CREATED_AT without. */
+  field?: InputMaybe<PatientOrderField>;
 };
 
 export type PatientOrderField =
   | 'BIRTH_DATE'
   | 'CREATED_AT'
   | 'FAMILY_NAME'
+  /** Best match first (ASC): only with a search, and its default. See `PatientFilter.search`. */
+  | 'RELEVANCE'
   | 'UPDATED_AT';
 
 /** The first screen of a patient's record. */
@@ -572,7 +587,7 @@ export type Query = {
   __typename?: 'Query';
   /** The audit log, newest first. ADMIN. */
   auditEvents: AuditEventConnection;
-  /** A patient by id; null when it does not exist (or is archived, unless you are ADMIN). VIEWER, CLINICIAN, ADMIN. */
+  /** A patient by id; null when it does not exist (or is archived, unless you are ADMIN); BAD_USER_INPUT when `id` is not a UUID. VIEWER, CLINICIAN, ADMIN. */
   patient?: Maybe<Patient>;
   /** A patient by medical record number; same rules as patient. */
   patientByMrn?: Maybe<Patient>;
@@ -880,7 +895,7 @@ export type AuditEventResolvers<ContextType = PatientsContext, ParentType extend
   outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
   patientId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  resourceType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type AuditEventConnectionResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{

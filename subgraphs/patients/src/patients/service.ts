@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, NotFoundError, type Viewer } from '@healthsync/orm';
+import { ConflictError, NotFoundError, requireUuid, type Viewer } from '@healthsync/orm';
 import { canSeeArchived } from '../access.js';
 import { type AuditScope, auditEvent, insertAuditEvent } from '../audit.js';
 import {
@@ -15,7 +15,6 @@ import {
   type PatientIdentifierValue,
   PatientVersion,
 } from '../entities.js';
-import { isUuid } from './ids.js';
 import {
   normaliseMrn,
   type PatientChanges,
@@ -107,6 +106,9 @@ async function replaceIdentifiers(em: EntityManager, patientId: string, identifi
     );
 }
 
+/** What a conflict says when it may not say with what (an archived record, to a non-ADMIN). */
+export const GENERIC_CONFLICT = 'The patient conflicts with an existing record';
+
 /** Unique violations are the caller's business (an MRN or identifier already taken): CONFLICT. */
 function conflictOf(error: unknown): ConflictError | undefined {
   if (!(error instanceof UniqueConstraintViolationException)) return undefined;
@@ -114,7 +116,7 @@ function conflictOf(error: unknown): ConflictError | undefined {
   if (constraint.includes('mrn')) return new ConflictError('mrn already belongs to another patient');
   if (constraint.startsWith('patient_identifier'))
     return new ConflictError('identifiers: a (system, value) pair already belongs to another patient');
-  return new ConflictError('The patient conflicts with an existing record');
+  return new ConflictError(GENERIC_CONFLICT);
 }
 
 async function mapConflicts<T>(work: () => Promise<T>): Promise<T> {
@@ -157,9 +159,12 @@ export async function createPatient(
   }
 }
 
-/** The patient a write may touch: NOT_FOUND when missing, or archived for a caller who cannot see it. */
+/**
+ * The patient a write may touch: NOT_FOUND when missing, or archived for a caller who cannot see
+ * it; BAD_USER_INPUT when `id` cannot be an id at all.
+ */
 async function writablePatient(tx: EntityManager, scope: WriteScope, id: string): Promise<Patient> {
-  const patient = isUuid(id) ? await tx.findOne(Patient, { id }) : null;
+  const patient = await tx.findOne(Patient, { id: requireUuid(id, 'id') });
   if (!patient || (!patient.active && !canSeeArchived(scope.viewer))) throw new NotFoundError('Patient');
   return patient;
 }

@@ -87,11 +87,33 @@ export function normaliseMrn(value: string, field = 'mrn'): string {
   return mrn;
 }
 
-/** YYYY-MM-DD naming a real day: Date.parse alone rolls 1990-02-30 over to March. */
+/**
+ * YYYY-MM-DD naming a real day: Date.parse alone rolls 1990-02-30 over to March. Year 0 does not
+ * exist (PostgreSQL refuses it), though JavaScript and the LocalDate scalar accept it.
+ */
 export function isCalendarDate(value: string): boolean {
-  if (!LOCAL_DATE.test(value)) return false;
+  if (!LOCAL_DATE.test(value) || value.startsWith('0000')) return false;
   const parsed = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
+/** A UTC instant as `YYYY-MM-DDTHH:MM:SS` and up to 6 fraction digits and `Z`, naming a real moment of years 1–9999. */
+export function isUtcTimestamp(value: string): boolean {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?Z$/.exec(value);
+  if (!match || !isCalendarDate(match[1]!)) return false;
+  const [hours, minutes, seconds] = [match[2], match[3], match[4]].map(Number) as [number, number, number];
+  return hours < 24 && minutes < 60 && seconds < 60;
+}
+
+/** A date PostgreSQL can store: years 1–9999 (JavaScript and the DateTime scalar accept year 0). */
+export function isStorableDate(value: Date): boolean {
+  const year = value.getUTCFullYear();
+  return !Number.isNaN(value.getTime()) && year >= 1 && year <= 9999;
+}
+
+/** True when `value` holds a control character (NUL included), which no search or key may. */
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL.test(value);
 }
 
 function birthDate(value: string | null | undefined): string | null {

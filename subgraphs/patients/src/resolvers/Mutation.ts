@@ -18,9 +18,9 @@ async function write(
   patientId: string | null,
   work: (scope: WriteScope) => Promise<Patient>,
 ): Promise<Patient> {
-  const viewer = await authorize(context, info, action, roles, patientId ?? undefined);
+  const viewer = authorize(context, info, action, roles, { patientId });
   const scope = { ...auditScope(context, info), viewer };
-  return recordFailure(context, scope, action, patientId, () => work(scope));
+  return recordFailure(context, scope, action, { patientId }, () => work(scope));
 }
 
 export const Mutation: MutationResolvers = {
@@ -42,9 +42,9 @@ export const Mutation: MutationResolvers = {
 
   // Each record is written (and audited) on its own; a call refused as a whole is one FAILED row.
   importPatients: async (_parent, { resources }, context, info) => {
-    const viewer = await authorize(context, info, 'IMPORT', CAN_WRITE_PATIENTS);
+    const viewer = authorize(context, info, 'IMPORT', CAN_WRITE_PATIENTS);
     const scope = { ...auditScope(context, info), viewer };
-    return recordFailure(context, scope, 'IMPORT', null, () =>
+    return recordFailure(context, scope, 'IMPORT', {}, () =>
       importPatients({ em: context.em, scope, audit: context.audit, logger: context.logger }, resources),
     );
   },

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { CAN_ADMINISTER, CAN_READ_PATIENTS, ForbiddenError, requireRole, type Viewer } from '@healthsync/orm';
+import { CAN_ADMINISTER, CAN_READ_PATIENTS, ForbiddenError, requireUuid, type Viewer } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
-import { auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit.js';
+import { AUDIT_RESOURCE, auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit.js';
 import type { PatientsContext } from '../context.js';
 import { Patient } from '../entities.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
@@ -12,68 +12,104 @@ import { normaliseMrn } from '../patients/validation.js';
  * A READ of one patient, audited. Missing, and archived for a caller who may not see archived
  * records, look the same: null.
  */
-export async function readPatient(
+export function readPatient(
   context: PatientsContext,
   info: GraphQLResolveInfo,
   viewer: Viewer,
   patient: Patient | null,
   requestedId?: string,
-): Promise<Patient | null> {
+): Patient | null {
   const visible = patient && (patient.active || canSeeArchived(viewer)) ? patient : null;
   const outcome = visible ? 'SUCCESS' : 'FAILED';
-  await context.audit.load(auditEvent(auditScope(context, info), 'READ', outcome, visible?.id ?? requestedId));
+  context.audit.record(auditEvent(auditScope(context, info), 'READ', outcome, visible?.id ?? requestedId));
   return visible;
 }
 
-/** A SEARCH (a page of patients), audited: SUCCESS with the page, FAILED when it throws. */
+/** A patient by id, audited; an id that is not a UUID is BAD_USER_INPUT (and a FAILED row). */
+export async function readPatientById(
+  context: PatientsContext,
+  info: GraphQLResolveInfo,
+  viewer: Viewer,
+  id: string,
+): Promise<Patient | null> {
+  requireValidId(context, info, id);
+  return readPatient(context, info, viewer, await context.loaders.patientById.load(id), id);
+}
+
+function requireValidId(context: PatientsContext, info: GraphQLResolveInfo, id: string): void {
+  try {
+    requireUuid(id, 'id');
+  } catch (error) {
+    context.audit.record(auditEvent(auditScope(context, info), 'READ', 'FAILED'));
+    throw error;
+  }
+}
+
+/**
+ * A SEARCH (a page of patients), audited: one SUCCESS row per patient on the page (one without a
+ * patient when the page is empty), so that paging through every patient is on record; FAILED
+ * when it throws.
+ */
 export function searchPatients(
   context: PatientsContext,
   info: GraphQLResolveInfo,
   args: PatientListArgs,
 ): Promise<PatientPage> {
   const scope = auditScope(context, info);
-  return recordFailure(context, scope, 'SEARCH', null, async () => {
-    const page = await listPatients(context.em, args);
-    await context.audit.load(auditEvent(scope, 'SEARCH', 'SUCCESS'));
+  return recordFailure(context, scope, 'SEARCH', {}, async () => {
+    const page = await listPatients(context.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
+    const perPatient = context.services.searchAudit === 'each patient' && page.edges.length;
+    const returned = perPatient ? page.edges.map((edge) => edge.node.id) : [null];
+    context.audit.record(...returned.map((id) => auditEvent(scope, 'SEARCH', 'SUCCESS', id)));
     return page;
   });
 }
 
 export const Query: QueryResolvers = {
   patient: async (_parent, { id }, context, info) => {
-    const viewer = await authorize(context, info, 'READ', CAN_READ_PATIENTS, id);
-    return readPatient(context, info, viewer, await context.loaders.patientById.load(id), id);
+    const viewer = authorize(context, info, 'READ', CAN_READ_PATIENTS, { patientId: id });
+    return readPatientById(context, info, viewer, id);
   },
 
   patientByMrn: async (_parent, { mrn }, context, info) => {
-    const viewer = await authorize(context, info, 'READ', CAN_READ_PATIENTS);
-    const patient = await recordFailure(context, auditScope(context, info), 'READ', null, () =>
+    const viewer = authorize(context, info, 'READ', CAN_READ_PATIENTS);
+    const patient = await recordFailure(context, auditScope(context, info), 'READ', {}, () =>
       context.em.findOne(Patient, { mrn: normaliseMrn(mrn) }),
     );
     return readPatient(context, info, viewer, patient);
   },
 
   patients: async (_parent, args, context, info) => {
-    const viewer = await authorize(context, info, 'SEARCH', CAN_READ_PATIENTS);
+    const viewer = authorize(context, info, 'SEARCH', CAN_READ_PATIENTS);
     const filter = args.filter ?? {};
     if (filter.includeInactive && !canSeeArchived(viewer)) {
-      await context.audit.load(auditEvent(auditScope(context, info), 'SEARCH', 'DENIED'));
+      context.audit.record(auditEvent(auditScope(context, info), 'SEARCH', 'DENIED'));
       throw new ForbiddenError('Only an ADMIN may list archived patients');
     }
     return searchPatients(context, info, {
       filter,
       first: args.first ?? 20,
       after: args.after ?? null,
-      orderBy: { field: args.orderBy?.field ?? 'CREATED_AT', direction: args.orderBy?.direction ?? 'ASC' },
+      orderBy: { field: args.orderBy?.field ?? null, direction: args.orderBy?.direction ?? 'ASC' },
     });
   },
 
-  auditEvents: async (_parent, args, context) => {
-    requireRole(context, ...CAN_ADMINISTER);
-    return listAuditEvents(context.em, {
-      filter: args.filter ?? {},
-      first: args.first ?? 20,
-      after: args.after ?? null,
+  // Reading the log is itself on record: one AUDIT_READ row per patient whose events the page
+  // showed (one without a patient when it showed none), so a patient's trail says who read it.
+  auditEvents: async (_parent, args, context, info) => {
+    const subject = { resourceType: AUDIT_RESOURCE };
+    authorize(context, info, 'AUDIT_READ', CAN_ADMINISTER, subject);
+    const scope = auditScope(context, info);
+    return recordFailure(context, scope, 'AUDIT_READ', subject, async () => {
+      const page = await listAuditEvents(context.em, {
+        filter: args.filter ?? {},
+        first: args.first ?? 20,
+        after: args.after ?? null,
+      });
+      const patients = [...new Set(page.edges.map((edge) => edge.node.patientId ?? null))].filter(Boolean);
+      const shown = patients.length ? patients : [null];
+      context.audit.record(...shown.map((id) => auditEvent(scope, 'AUDIT_READ', 'SUCCESS', id, AUDIT_RESOURCE)));
+      return page;
     });
   },
 };

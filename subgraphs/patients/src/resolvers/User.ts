@@ -1,7 +1,6 @@
-import { CAN_READ_PATIENTS, requireViewer } from '@healthsync/orm';
+import { CAN_READ_PATIENTS, isUuid, requireViewer } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
 import type { UserResolvers } from '../generated/resolvers.js';
-import { isUuid } from '../patients/ids.js';
 import { searchPatients } from './Query.js';
 
 /** A `User` entity reference for an author id (the users subgraph resolves the rest). */
@@ -15,7 +14,7 @@ export const User: UserResolvers = {
   },
 
   patientsCreated: async (user, args, context, info) => {
-    const viewer = await authorize(context, info, 'SEARCH', CAN_READ_PATIENTS);
+    const viewer = authorize(context, info, 'SEARCH', CAN_READ_PATIENTS);
     return searchPatients(context, info, {
       // Not a user id: nobody created anything.
       filter: {

@@ -6,6 +6,7 @@ import {
   ConflictError,
   NotFoundError,
   requireRole,
+  requireUuid,
   requireViewer,
   SignInRequiredError,
 } from '@healthsync/orm';
@@ -25,7 +26,6 @@ import {
   revokeAllSessions,
   rotateRefreshToken,
 } from '../tokens.js';
-import { accountId } from './Query.js';
 
 // One answer for unknown email, wrong password and deactivated account: nothing to enumerate.
 const INVALID_CREDENTIALS = 'Invalid email or password';
@@ -41,7 +41,7 @@ function normaliseName(name: string): string {
 
 /** The account an admin acts on; NOT_FOUND when there is none. */
 async function targetUser({ em }: UsersContext, id: string): Promise<User> {
-  const user = await em.findOne(User, { id: accountId(id) });
+  const user = await em.findOne(User, { id: requireUuid(id) });
   if (!user) throw new NotFoundError('User');
   return user;
 }

@@ -1,4 +1,11 @@
-import { BadUserInputError, CAN_ADMINISTER, HAS_A_ROLE, isUuid, requireRole, requireViewer } from '@healthsync/orm';
+import {
+  BadUserInputError,
+  CAN_ADMINISTER,
+  isUuid,
+  requireRole,
+  requireUuid,
+  requireViewer,
+} from '@healthsync/orm';
 import { listAuthEvents } from '../auth-events.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 import { User } from '../entities.js';
@@ -18,12 +25,6 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   throw new BadUserInputError('Invalid cursor', 'after');
 }
 
-/** `id` when it is a UUID; BAD_USER_INPUT naming `field` otherwise (it could name no account). */
-export function accountId(id: string, field = 'id'): string {
-  if (!isUuid(id)) throw new BadUserInputError(`${field} must be a UUID`, field);
-  return id;
-}
-
 export const Query: QueryResolvers = {
   me: async (_parent, _args, context) => {
     if (!context.viewer) return null;
@@ -33,9 +34,10 @@ export const Query: QueryResolvers = {
 
   user: async (_parent, { id }, context) => {
     const viewer = requireViewer(context);
-    // An account waiting for approval sees only itself; anyone with a role sees names (User hides the rest).
-    if (viewer.userId !== id) requireRole(context, ...HAS_A_ROLE);
-    return context.loaders.userById.load(accountId(id));
+    // DESIGN §5: ADMIN, or yourself. Others meet accounts only through records (createdBy…),
+    // where User shows them the id and name.
+    if (viewer.userId !== id) requireRole(context, ...CAN_ADMINISTER);
+    return context.loaders.userById.load(requireUuid(id));
   },
 
   users: async (_parent, { filter, first, after }, context) => {
