@@ -15,6 +15,9 @@ import { makeTestCertificate, type TestCertificate } from './tls.js';
 
 /** A value no code, fixture or log line could hold by chance. */
 const mark = (what: string) => `${what}${randomBytes(6).toString('hex')}`;
+/** The same for a name part: letters only, since search reads a word with a digit as an identifier. */
+const markName = (what: string) =>
+  `${what}${[...randomBytes(10)].map((byte) => String.fromCharCode(97 + (byte % 26))).join('')}`;
 
 const PASSWORD = mark('Pw-first-');
 const NEW_PASSWORD = mark('Pw-second-');
@@ -23,17 +26,26 @@ const BAD_TOKEN = mark('eyJbad.token.');
 const SUBGRAPH_SECRET = mark('subgraph-secret-').padEnd(40, 'z');
 const EMAIL = `${mark('clinician')}@example.org`;
 const PATIENT = {
-  givenName: mark('Givenx'),
-  familyName: mark('Familyx'),
-  newFamilyName: mark('Renamedx'),
+  givenName: markName('Givenx'),
+  familyName: markName('Familyx'),
+  newFamilyName: markName('Renamedx'),
   email: `${mark('patient')}@example.org`,
   phone: '+442079460958',
   addressLine: `${mark('Street ')} 12`,
   identifier: mark('ID-'),
 };
-const IMPORTED = { givenName: mark('Importx'), familyName: mark('Bulkx'), email: `${mark('imported')}@example.org` };
+const IMPORTED = {
+  givenName: markName('Importx'),
+  familyName: markName('Bulkx'),
+  email: `${mark('imported')}@example.org`,
+};
 /** Same system, the value "V 1" spelt with two spaces: the lookup misses it, the unique key does not. */
-const CLASH = { system: 'urn:example:clash', value: mark('V'), givenName: mark('Clashx'), familyName: mark('Keyx') };
+const CLASH = {
+  system: 'urn:example:clash',
+  value: mark('V'),
+  givenName: markName('Clashx'),
+  familyName: markName('Keyx'),
+};
 
 let certificate: TestCertificate;
 let testStack: TestStack;

@@ -43,6 +43,13 @@ function withFileValues(keys: string[], source: Record<string, string | undefine
   return resolved;
 }
 
+/** The variables an environment schema names: its object's, through any refinement or transform. */
+function objectShapeOf(schema: z.ZodType): Record<string, unknown> {
+  if (schema instanceof z.ZodObject) return schema.shape;
+  if (schema instanceof z.ZodPipe) return objectShapeOf(schema.in as z.ZodType);
+  return {};
+}
+
 /**
  * Validates `source` (normally `process.env`) against a zod object schema and returns the typed
  * result. Every bad variable is reported in one error, so an operator fixes them all in one go.
@@ -54,7 +61,7 @@ export function parseEnvironment<T extends z.ZodType>(
   source: Record<string, string | undefined>,
 ): z.infer<T> {
   const problems: string[] = [];
-  const keys = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const keys = Object.keys(objectShapeOf(schema));
   const resolved = withFileValues(keys, source, problems);
   // Empty strings mean "unset": compose files and shells often export VAR= for optional values.
   const cleaned = Object.fromEntries(

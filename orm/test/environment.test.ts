@@ -46,6 +46,14 @@ test('NAME_FILE gives NAME the content of that file, one trailing newline droppe
   expect(config.DATABASE_URL).toBe('postgres://admin:p%40ss@db:5432/healthsync');
 });
 
+test('NAME_FILE works through refinements and transforms of the schema, as the services build theirs', () => {
+  const secret = 'through-a-transform-'.padEnd(40, 'x');
+  const Transformed = Schema.refine(() => true).transform((config) => ({ ...config, derived: true }));
+  const config = parseEnvironment(Transformed, { SUBGRAPH_SECRET_FILE: secretFile('transformed_secret', secret) });
+  expect(config.SUBGRAPH_SECRET).toBe(secret);
+  expect(config.derived).toBe(true);
+});
+
 test('a file value is validated like the variable, and both forms at once are refused', () => {
   const short = secretFile('short_secret', 'too short\n');
   expect(problemsOf({ SUBGRAPH_SECRET_FILE: short })).toEqual([expect.stringMatching(/^SUBGRAPH_SECRET: .*32/)]);

@@ -123,10 +123,10 @@ describe('refreshSession', () => {
       throw new Error('accepted');
     };
     expect(refused({ SESSION_IDLE_TIMEOUT_SECONDS: '3600' })).toBe(
-      'Invalid environment:\n  - SESSION_IDLE_TIMEOUT_SECONDS: at most 1800 (30 minutes, OWASP ASVS 3.3.2)',
+      'Invalid environment: SESSION_IDLE_TIMEOUT_SECONDS: at most 1800 (30 minutes, OWASP ASVS 3.3.2)',
     );
     expect(refused({ SESSION_ABSOLUTE_TIMEOUT_SECONDS: String(24 * 3600) })).toBe(
-      'Invalid environment:\n  - SESSION_ABSOLUTE_TIMEOUT_SECONDS: at most 43200 (12 hours, OWASP ASVS 3.3.2)',
+      'Invalid environment: SESSION_ABSOLUTE_TIMEOUT_SECONDS: at most 43200 (12 hours, OWASP ASVS 3.3.2)',
     );
   });
 

@@ -41,8 +41,9 @@ describe('defaults', () => {
   test('open in development and test, approval in production; SIGNUP_MODE overrides either', () => {
     expect(loadUsersConfig({ ...base }).SIGNUP_MODE).toBe('open');
     expect(loadUsersConfig({ ...base, NODE_ENV: 'test' }).SIGNUP_MODE).toBe('open');
-    expect(loadUsersConfig({ ...base, NODE_ENV: 'production' }).SIGNUP_MODE).toBe('approval');
-    expect(loadUsersConfig({ ...base, NODE_ENV: 'production', SIGNUP_MODE: 'invite' }).SIGNUP_MODE).toBe('invite');
+    const production = { ...base, NODE_ENV: 'production', SUBGRAPH_SECRET: 's'.repeat(32) };
+    expect(loadUsersConfig(production).SIGNUP_MODE).toBe('approval');
+    expect(loadUsersConfig({ ...production, SIGNUP_MODE: 'invite' }).SIGNUP_MODE).toBe('invite');
     expect(() => loadUsersConfig({ ...base, SIGNUP_MODE: 'anyone' })).toThrow(/SIGNUP_MODE/);
   });
 });
