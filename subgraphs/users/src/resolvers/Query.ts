@@ -1,11 +1,4 @@
-import {
-  BadUserInputError,
-  CAN_ADMINISTER,
-  isUuid,
-  requireRole,
-  requireUuid,
-  requireViewer,
-} from '@healthsync/orm';
+import { BadUserInputError, CAN_ADMINISTER, isUuid, requireRole, requireUuid, requireViewer } from '@healthsync/orm';
 import { listAuthEvents } from '../auth-events.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 import { User } from '../entities.js';
