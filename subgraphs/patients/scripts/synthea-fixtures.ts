@@ -77,6 +77,47 @@ const ACUTE: readonly (readonly [Code, Code | null])[] = [
   ],
   [['283371005', 'Laceration of forearm (disorder)'], null],
 ];
+/**
+ * With `variety` (the natural-language search evaluation): more of the chronic conditions Synthea
+ * writes, among them the kinds of heart disease a clinician asks for by that name.
+ */
+const MORE_CHRONIC: readonly (readonly [Code, Code | null])[] = [
+  [
+    ['53741008', 'Coronary Heart Disease (disorder)'],
+    ['197361', 'Amlodipine 5 MG Oral Tablet'],
+  ],
+  [
+    ['88805009', 'Chronic congestive heart failure (disorder)'],
+    ['200031', 'Carvedilol 6.25 MG Oral Tablet'],
+  ],
+  [['22298006', 'Myocardial infarction (disorder)'], null],
+  [
+    ['230690007', 'Cerebrovascular accident (disorder)'],
+    ['243670', 'aspirin 81 MG Oral Tablet'],
+  ],
+  [['431855005', 'Chronic kidney disease stage 1 (disorder)'], null],
+  [
+    ['40930008', 'Hypothyroidism (disorder)'],
+    ['966222', 'Levothyroxine Sodium 0.075 MG Oral Tablet'],
+  ],
+  [['185086009', 'Chronic obstructive bronchitis (disorder)'], null],
+  [['370143000', 'Major depression disorder (disorder)'], null],
+  [['69896004', 'Rheumatoid arthritis (disorder)'], null],
+  [['239873007', 'Osteoarthritis of knee (disorder)'], null],
+];
+/** With `variety`: the places people live (city, state, the first digits of its postal codes). */
+const PLACES: readonly (readonly [city: string, state: string, zip: string])[] = [
+  ['Springfield', 'Massachusetts', '011'],
+  ['Boston', 'Massachusetts', '021'],
+  ['Worcester', 'Massachusetts', '016'],
+  ['New Bedford', 'Massachusetts', '027'],
+  ['Springfield', 'Illinois', '627'],
+  ['Chicago', 'Illinois', '606'],
+  ['Austin', 'Texas', '787'],
+  ['Portland', 'Oregon', '972'],
+  ['Portland', 'Maine', '041'],
+  ['Salem', 'Oregon', '973'],
+];
 const ALLERGIES: readonly (readonly [Code, string])[] = [
   [['91936005', 'Allergy to penicillin (finding)'], 'medication'],
   [['300913006', 'Shellfish allergy (disorder)'], 'food'],
@@ -122,6 +163,12 @@ const LABS: readonly (readonly [string, string, string, number, number])[] = [
 export interface SyntheaOptions {
   /** Encounters per person: at least, at most (a long record has hundreds of observations). */
   encounters?: readonly [number, number];
+  /**
+   * People for the natural-language search evaluation: more chronic conditions (MORE_CHRONIC), up
+   * to four of them, homes in a few cities of several states (PLACES), and one in ten deceased.
+   * Off, the same seed gives the same people as before it existed.
+   */
+  variety?: boolean;
 }
 
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
@@ -175,13 +222,16 @@ export function* syntheaPeople(seed: number, count: number, options: SyntheaOpti
     const born = faker.date.birthdate({ mode: 'age', min: 1, max: 90 });
     const personId = faker.string.uuid();
     const ssn = `999-${faker.string.numeric(2)}-${faker.string.numeric(4)}`;
+    const place = options.variety ? faker.helpers.arrayElement(PLACES) : undefined;
     const address = {
       line: [faker.location.streetAddress()],
-      city: faker.location.city(),
-      state: 'Massachusetts',
-      postalCode: faker.location.zipCode('0####'),
+      city: place ? place[0] : faker.location.city(),
+      state: place ? place[1] : 'Massachusetts',
+      postalCode: faker.location.zipCode(place ? `${place[2]}##` : '0####'),
       country: 'US',
     };
+    const died =
+      options.variety && faker.number.int({ min: 1, max: 10 }) === 1 ? faker.date.recent({ days: 900 }) : undefined;
     const patient = add({
       resourceType: 'Patient',
       id: personId,
@@ -204,11 +254,13 @@ export function* syntheaPeople(seed: number, count: number, options: SyntheaOpti
       telecom: [{ system: 'phone', value: `555-${faker.string.numeric(3)}-${faker.string.numeric(4)}`, use: 'home' }],
       gender: sex,
       birthDate: isoDay(born),
+      ...(died ? { deceasedDateTime: instant(died) } : {}),
       address: [address],
     });
     csv.patients.push({
       Id: personId,
       BIRTHDATE: isoDay(born),
+      ...(died ? { DEATHDATE: isoDay(died) } : {}),
       SSN: ssn,
       FIRST: given,
       LAST: family,
@@ -248,7 +300,9 @@ export function* syntheaPeople(seed: number, count: number, options: SyntheaOpti
     const days = faker.helpers
       .multiple(() => faker.date.between({ from, to: REFERENCE_DATE }), { count: visits })
       .sort((a, b) => a.getTime() - b.getTime());
-    const chronic = faker.helpers.arrayElements(CHRONIC, { min: 0, max: 3 });
+    const chronic = options.variety
+      ? faker.helpers.arrayElements([...CHRONIC, ...MORE_CHRONIC], { min: 0, max: 4 })
+      : faker.helpers.arrayElements(CHRONIC, { min: 0, max: 3 });
     let height =
       sex === 'male' ? faker.number.float({ min: 165, max: 190 }) : faker.number.float({ min: 152, max: 178 });
     let weight = faker.number.float({ min: 55, max: 110 });

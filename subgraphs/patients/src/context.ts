@@ -11,6 +11,7 @@ import { AuditCollector } from './audit.js';
 import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
 import { Patient, PatientVersion } from './entities.js';
 import type { PatientsConfig } from './environment.js';
+import type { VocabularyCache } from './nl-search/vocabulary.js';
 
 /** What the patients subgraph needs for a whole process: built once per server. */
 export interface PatientsServices {
@@ -24,6 +25,8 @@ export interface PatientsServices {
    * (scripts/bench-baseline.ts); no setting of the environment selects it.
    */
   searchAudit: 'each patient' | 'one per request';
+  /** What patientSearch reads queries against (codes and places of the data), kept a few seconds. */
+  searchVocabulary: VocabularyCache;
 }
 
 export interface PatientsContext extends RequestContext {

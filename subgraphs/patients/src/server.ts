@@ -15,6 +15,7 @@ import { auditFlushPlugin } from './audit.js';
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
 import { entities } from './entities.js';
 import type { PatientsConfig } from './environment.js';
+import { VocabularyCache } from './nl-search/vocabulary.js';
 import { resolvers } from './resolvers/index.js';
 
 export { loadPatientsConfig, type PatientsConfig } from './environment.js';
@@ -38,15 +39,16 @@ export interface PatientsServerOptions {
 /** Builds the process-wide services: the verifier checks tokens against the users subgraph's JWKS. */
 export function createPatientsServices(config: PatientsConfig, options: PatientsServerOptions = {}): PatientsServices {
   const searchAudit = options.searchAudit ?? 'each patient';
+  const searchVocabulary = new VocabularyCache();
   if (options.verifyAccessToken)
-    return { config, verifyAccessToken: options.verifyAccessToken, close: () => {}, searchAudit };
+    return { config, verifyAccessToken: options.verifyAccessToken, close: () => {}, searchAudit, searchVocabulary };
   const { verify, close } = createRemoteAccessTokenVerifier({
     jwksUrl: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     subgraphSecret: config.SUBGRAPH_SECRET,
   });
-  return { config, verifyAccessToken: verify, close, searchAudit };
+  return { config, verifyAccessToken: verify, close, searchAudit, searchVocabulary };
 }
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Patient as PatientEntity, PatientVersion as PatientVersionEntity, AuditEvent as AuditEventEntity, UserReference as UserReferenceEntity } from '../entities.js';
 import type { PatientPage as PatientPageEntity } from '../patients/list.js';
+import type { PatientSearchResult as PatientSearchResultEntity, SearchInterpretationView as SearchInterpretationViewEntity } from '../nl-search/patient-search.js';
 import type { Condition as ConditionEntity, Observation as ObservationEntity, ObservationComponentValue as ObservationComponentValueEntity, MedicationRequest as MedicationRequestEntity, AllergyIntolerance as AllergyIntoleranceEntity, Immunization as ImmunizationEntity, Procedure as ProcedureEntity, Encounter as EncounterEntity, CodingValue as CodingValueEntity, QuantityValue as QuantityValueEntity } from '../clinical/entities.js';
 import type { ClinicalPage as ClinicalPageEntity } from '../clinical/read.js';
 import type { SummaryOf as SummaryOfEntity } from '../clinical/summary.js';
@@ -533,6 +534,14 @@ export type PatientOrderField =
   | 'RELEVANCE'
   | 'UPDATED_AT';
 
+/** What patientSearch found, and how it read the query. */
+export type PatientSearchResult = {
+  __typename?: 'PatientSearchResult';
+  interpretation: SearchInterpretation;
+  /** With a name, best match first (as `patients` RELEVANCE); without one, by family name. */
+  patients: PatientConnection;
+};
+
 /** The first screen of a patient's record. */
 export type PatientSummary = {
   __typename?: 'PatientSummary';
@@ -591,6 +600,13 @@ export type Query = {
   patient?: Maybe<Patient>;
   /** A patient by medical record number; same rules as patient. */
   patientByMrn?: Maybe<Patient>;
+  /**
+   * Patients described in plain words ("women over 60 in Springfield with high blood pressure"),
+   * with how the query was read. Same access and audit as `patients` (one SEARCH row per patient
+   * returned); the query text is never logged. At most 200 characters; `first` at most 100.
+   * VIEWER, CLINICIAN, ADMIN.
+   */
+  patientSearch: PatientSearchResult;
   /** Patients page by page (keyset cursors; `first` at most 100). VIEWER, CLINICIAN, ADMIN. */
   patients: PatientConnection;
 };
@@ -613,6 +629,13 @@ export type QueryPatientByMrnArgs = {
 };
 
 
+export type QueryPatientSearchArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  query: Scalars['String']['input'];
+};
+
+
 export type QueryPatientsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<PatientFilter>;
@@ -624,6 +647,37 @@ export type Role =
   | 'ADMIN'
   | 'CLINICIAN'
   | 'VIEWER';
+
+/**
+ * How patientSearch read a query: the filter it ran. Ages are counted on the day of the query and
+ * bound the birth date together with `bornFrom`/`bornTo`; the clinical codes are those of the data
+ * that the words mean (a patient has an active one of each term asked for).
+ */
+export type SearchInterpretation = {
+  __typename?: 'SearchInterpretation';
+  /** At least this old (years, inclusive). "over 60" is 61: older than 60. */
+  ageFrom?: Maybe<Scalars['Int']['output']>;
+  /** At most this old (years, inclusive). "under 18" is 17. */
+  ageTo?: Maybe<Scalars['Int']['output']>;
+  allergies: Array<Coding>;
+  bornFrom?: Maybe<Scalars['LocalDate']['output']>;
+  bornTo?: Maybe<Scalars['LocalDate']['output']>;
+  city?: Maybe<Scalars['String']['output']>;
+  /** Active conditions; any of the codes of one term, every term asked for. */
+  conditions: Array<Coding>;
+  /** True: deceased only; false: living only; null: both. */
+  deceased?: Maybe<Scalars['Boolean']['output']>;
+  gender?: Maybe<Gender>;
+  /** Active medication requests. */
+  medications: Array<Coding>;
+  /** Name parts, matched as `patients(filter: { search })` matches them. */
+  name?: Maybe<Scalars['String']['output']>;
+  postalCode?: Maybe<Scalars['String']['output']>;
+  /** As written in the query: a name or a USPS code; matches either spelling in the data. */
+  state?: Maybe<Scalars['String']['output']>;
+  /** Words it could not place (or would not: "without diabetes"), in the order typed; they did not filter. */
+  unparsed: Array<Scalars['String']['output']>;
+};
 
 /** Only the fields given change; null clears an optional field. `identifiers`, when given, replaces the list. */
 export type UpdatePatientInput = {
@@ -796,6 +850,7 @@ export type ResolversTypes = ResolversObject<{
   PatientFilter: PatientFilter;
   PatientOrder: PatientOrder;
   PatientOrderField: PatientOrderField;
+  PatientSearchResult: ResolverTypeWrapper<PatientSearchResultEntity>;
   PatientSummary: ResolverTypeWrapper<SummaryOfEntity>;
   PatientVersion: ResolverTypeWrapper<PatientVersionEntity>;
   Period: ResolverTypeWrapper<Period>;
@@ -805,6 +860,7 @@ export type ResolversTypes = ResolversObject<{
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
+  SearchInterpretation: ResolverTypeWrapper<SearchInterpretationViewEntity>;
   UpdatePatientInput: UpdatePatientInput;
   User: ResolverTypeWrapper<UserReferenceEntity>;
 }>;
@@ -851,6 +907,7 @@ export type ResolversParentTypes = ResolversObject<{
   PatientEdge: Omit<PatientEdge, 'node'> & { node: ResolversParentTypes['Patient'] };
   PatientFilter: PatientFilter;
   PatientOrder: PatientOrder;
+  PatientSearchResult: PatientSearchResultEntity;
   PatientSummary: SummaryOfEntity;
   PatientVersion: PatientVersionEntity;
   Period: Period;
@@ -859,6 +916,7 @@ export type ResolversParentTypes = ResolversObject<{
   Quantity: QuantityValueEntity;
   Float: Scalars['Float']['output'];
   Query: Record<PropertyKey, never>;
+  SearchInterpretation: SearchInterpretationViewEntity;
   UpdatePatientInput: UpdatePatientInput;
   User: UserReferenceEntity;
 }>;
@@ -1107,6 +1165,11 @@ export type PatientEdgeResolvers<ContextType = PatientsContext, ParentType exten
   node?: Resolver<ResolversTypes['Patient'], ParentType, ContextType>;
 }>;
 
+export type PatientSearchResultResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PatientSearchResult'] = ResolversParentTypes['PatientSearchResult']> = ResolversObject<{
+  interpretation?: Resolver<ResolversTypes['SearchInterpretation'], ParentType, ContextType>;
+  patients?: Resolver<ResolversTypes['PatientConnection'], ParentType, ContextType>;
+}>;
+
 export type PatientSummaryResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['PatientSummary'] = ResolversParentTypes['PatientSummary']> = ResolversObject<{
   activeConditions?: Resolver<Array<ResolversTypes['Condition']>, ParentType, ContextType>;
   activeMedications?: Resolver<Array<ResolversTypes['MedicationRequest']>, ParentType, ContextType>;
@@ -1153,7 +1216,25 @@ export type QueryResolvers<ContextType = PatientsContext, ParentType extends Res
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientArgs, 'id'>>;
   patientByMrn?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientByMrnArgs, 'mrn'>>;
+  patientSearch?: Resolver<ResolversTypes['PatientSearchResult'], ParentType, ContextType, RequireFields<QueryPatientSearchArgs, 'first' | 'query'>>;
   patients?: Resolver<ResolversTypes['PatientConnection'], ParentType, ContextType, RequireFields<QueryPatientsArgs, 'first'>>;
+}>;
+
+export type SearchInterpretationResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['SearchInterpretation'] = ResolversParentTypes['SearchInterpretation']> = ResolversObject<{
+  ageFrom?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  ageTo?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  allergies?: Resolver<Array<ResolversTypes['Coding']>, ParentType, ContextType>;
+  bornFrom?: Resolver<Maybe<ResolversTypes['LocalDate']>, ParentType, ContextType>;
+  bornTo?: Resolver<Maybe<ResolversTypes['LocalDate']>, ParentType, ContextType>;
+  city?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  conditions?: Resolver<Array<ResolversTypes['Coding']>, ParentType, ContextType>;
+  deceased?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  gender?: Resolver<Maybe<ResolversTypes['Gender']>, ParentType, ContextType>;
+  medications?: Resolver<Array<ResolversTypes['Coding']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  unparsed?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
@@ -1193,6 +1274,7 @@ export type Resolvers<ContextType = PatientsContext> = ResolversObject<{
   Patient?: PatientResolvers<ContextType>;
   PatientConnection?: PatientConnectionResolvers<ContextType>;
   PatientEdge?: PatientEdgeResolvers<ContextType>;
+  PatientSearchResult?: PatientSearchResultResolvers<ContextType>;
   PatientSummary?: PatientSummaryResolvers<ContextType>;
   PatientVersion?: PatientVersionResolvers<ContextType>;
   Period?: PeriodResolvers<ContextType>;
@@ -1200,6 +1282,7 @@ export type Resolvers<ContextType = PatientsContext> = ResolversObject<{
   Procedure?: ProcedureResolvers<ContextType>;
   Quantity?: QuantityResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SearchInterpretation?: SearchInterpretationResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

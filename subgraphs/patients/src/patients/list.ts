@@ -6,6 +6,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, isUuid } from '@healthsync/orm';
 import { activeConditionClause, validateConditionFilter } from '../clinical/condition-filter.js';
+import { sqlArray } from '../clinical/sql-array.js';
 import { type Gender, Patient } from '../entities.js';
 import { type DateOrder, parseSearch, planSearch, type SearchPlan, type SearchTuning } from './search.js';
 import { hasControlCharacters, isCalendarDate, isUtcTimestamp } from './validation.js';
@@ -33,7 +34,31 @@ export interface PatientListFilter {
   createdById?: string | null;
   /** Only patients with an active condition of this code or display text (src/clinical/condition-filter.ts). */
   condition?: string | null;
+  /** What a natural-language search adds (src/nl-search/): see `clinicalClauses` and `placeClauses`. */
+  coded?: CodedFilter;
+  /** Alive (false) or deceased (true). */
+  deceased?: boolean | null;
+  /** Folded city name (search_normalize), as patientSearch read it. */
+  city?: string | null;
+  /** Folded spellings of one state ("ma", "massachusetts"). */
+  states?: string[] | null;
+  /** The first five digits of the postal code. */
+  postalCode?: string | null;
 }
+
+/** Per kind, groups of codes: a patient has one code of every group (each an active record). */
+export interface CodedFilter {
+  conditions: string[][];
+  medications: string[][];
+  allergies: string[][];
+}
+
+/** Where each kind is and what "active" means there; each is served by a partial index on (code). */
+const CODED_TABLES = {
+  conditions: 'patients.condition x WHERE x.patient_id = p.id AND x.active',
+  medications: 'patients.medication_request x WHERE x.patient_id = p.id AND x.active',
+  allergies: `patients.allergy_intolerance x WHERE x.patient_id = p.id AND (x.clinical_status IS NULL OR x.clinical_status = 'active')`,
+} as const;
 
 export interface PatientListArgs {
   filter: PatientListFilter;
@@ -171,6 +196,26 @@ function whereOf(filter: PatientListFilter): { sql: string; params: unknown[] } 
     conditions.push(condition);
     params.push(value);
   }
+  if (filter.deceased === true) conditions.push('p.deceased_at IS NOT NULL');
+  if (filter.deceased === false) conditions.push('p.deceased_at IS NULL');
+  const places: [string, unknown][] = [
+    ["patients.search_normalize(p.address->>'city') = ?", filter.city],
+    [
+      "patients.search_normalize(p.address->>'state') = ANY(?::text[])",
+      filter.states?.length ? sqlArray(filter.states) : null,
+    ],
+    ["left(p.address->>'postalCode', 5) = ?", filter.postalCode],
+  ];
+  for (const [condition, value] of places) {
+    if (!value) continue;
+    conditions.push(condition);
+    params.push(value);
+  }
+  for (const kind of ['conditions', 'medications', 'allergies'] as const)
+    for (const codes of filter.coded?.[kind] ?? []) {
+      conditions.push(`EXISTS (SELECT 1 FROM ${CODED_TABLES[kind]} AND x.code = ANY(?::text[]))`);
+      params.push(sqlArray(codes));
+    }
   const condition = filter.condition?.trim();
   if (condition) {
     const clause = activeConditionClause(condition);

@@ -44,8 +44,11 @@ export const Mutation: MutationResolvers = {
   importPatients: async (_parent, { resources }, context, info) => {
     const viewer = authorize(context, info, 'IMPORT', CAN_WRITE_PATIENTS);
     const scope = { ...auditScope(context, info), viewer };
-    return recordFailure(context, scope, 'IMPORT', {}, () =>
+    const result = await recordFailure(context, scope, 'IMPORT', {}, () =>
       importPatients({ em: context.em, scope, audit: context.audit, logger: context.logger }, resources),
     );
+    // New codes and places are what patientSearch reads queries against.
+    context.services.searchVocabulary.invalidate();
+    return result;
   },
 };

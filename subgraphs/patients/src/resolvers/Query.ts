@@ -1,10 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { CAN_ADMINISTER, CAN_READ_PATIENTS, ForbiddenError, requireUuid, type Viewer } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
-import { AUDIT_RESOURCE, auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit.js';
+import { AUDIT_RESOURCE, type AuditScope, auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit.js';
 import type { PatientsContext } from '../context.js';
 import { Patient } from '../entities.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
+import { patientSearch } from '../nl-search/patient-search.js';
 import { listPatients, type PatientListArgs, type PatientPage } from '../patients/list.js';
 import { normaliseMrn } from '../patients/validation.js';
 
@@ -58,14 +59,35 @@ export function searchPatients(
   const scope = auditScope(context, info);
   return recordFailure(context, scope, 'SEARCH', {}, async () => {
     const page = await listPatients(context.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
-    const perPatient = context.services.searchAudit === 'each patient' && page.edges.length;
-    const returned = perPatient ? page.edges.map((edge) => edge.node.id) : [null];
-    context.audit.record(...returned.map((id) => auditEvent(scope, 'SEARCH', 'SUCCESS', id)));
+    recordSearchRows(context, scope, page);
     return page;
   });
 }
 
+/** One SUCCESS row per patient on the page (one without a patient when it is empty). */
+function recordSearchRows(context: PatientsContext, scope: AuditScope, page: PatientPage): void {
+  const perPatient = context.services.searchAudit === 'each patient' && page.edges.length;
+  const returned = perPatient ? page.edges.map((edge) => edge.node.id) : [null];
+  context.audit.record(...returned.map((id) => auditEvent(scope, 'SEARCH', 'SUCCESS', id)));
+}
+
 export const Query: QueryResolvers = {
+  // Audited as `patients` is: one SEARCH row per patient returned. The query text goes nowhere
+  // but the parser: no log line, no audit column, no error message holds it.
+  patientSearch: async (_parent, args, context, info) => {
+    authorize(context, info, 'SEARCH', CAN_READ_PATIENTS);
+    const scope = auditScope(context, info);
+    return recordFailure(context, scope, 'SEARCH', {}, async () => {
+      const result = await patientSearch(
+        context.em,
+        { query: args.query, first: args.first ?? 20, after: args.after ?? null },
+        { dateOrder: context.services.config.SEARCH_DATE_ORDER, vocabulary: context.services.searchVocabulary },
+      );
+      recordSearchRows(context, scope, result.patients);
+      return result;
+    });
+  },
+
   patient: async (_parent, { id }, context, info) => {
     const viewer = authorize(context, info, 'READ', CAN_READ_PATIENTS, { patientId: id });
     return readPatientById(context, info, viewer, id);
