@@ -55,7 +55,7 @@ const SEED = 16;
 const PEOPLE = 500;
 export const TODAY = '2026-01-01';
 
-function personOf(bundle: Record<string, unknown>, index: number): EvaluationPerson {
+export function personOf(bundle: Record<string, unknown>, index: number): EvaluationPerson {
   const resources = (bundle.entry as { fullUrl: string; resource: Record<string, unknown> }[]).map((entry) => ({
     fullUrl: entry.fullUrl,
     resource: entry.resource,
