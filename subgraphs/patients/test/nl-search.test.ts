@@ -63,7 +63,7 @@ test('the issue example: its interpretation, and the patients it means (ages cou
   const query = 'women over 60 in Springfield with high blood pressure';
   const result = await harness.execute(SEARCH, { query, first: 100 }, viewer);
   expect(result.errors).toBeUndefined();
-  const { interpretation, patients } = result.data?.patientSearch;
+  const { interpretation, patients } = result.data?.patientSearch ?? {};
   expect(interpretation).toEqual({
     name: null,
     gender: 'FEMALE',
