@@ -25,6 +25,7 @@ const LOGIN = 'mutation Login($input: LoginInput!) { login(input: $input) { acce
 const REFRESH = 'mutation Refresh($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }';
 const ME = '{ me { id state role } }';
 const PATIENTS = '{ patients { totalCount } }';
+const NL_SEARCH = '{ patientSearch(query: "women over 60") { patients { totalCount } } }';
 const CREATE_PATIENT = `mutation CreatePatient($input: CreatePatientInput!) { createPatient(input: $input) { id } }`;
 const PENDING = '{ users(filter: { state: PENDING }) { edges { node { id email state } } totalCount } }';
 const APPROVE = 'mutation Approve($id: ID!, $role: Role!) { approveUser(id: $id, role: $role) { id state role } }';
@@ -97,6 +98,7 @@ describe('sign-up by approval (SIGNUP_MODE=approval)', () => {
         bearer(token),
       );
       expect(codeOf(write)).toBe('FORBIDDEN');
+      expect(codeOf(await graphql(edge(), NL_SEARCH, {}, bearer(token)))).toBe('FORBIDDEN');
       // Nor other people's accounts, nor the admin API.
       expect(codeOf(await graphql(edge(), PENDING, {}, bearer(token)))).toBe('FORBIDDEN');
     }
