@@ -5,14 +5,15 @@
  * on DATABASE_URL's server, or an embedded cluster), runs every query through patientSearch (the
  * resolver's own code, in this process) with the set's day as today, reads every page, and reports
  * mean F1, the exact-match rate (the very set meant) and the latency of a first page (p50, p95).
- * `-- --json` prints JSON instead of Markdown.
+ * `-- --people N` runs on N people generated in memory (a scale run: the same queries, labels
+ * computed for them). `-- --json` prints JSON instead of Markdown.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { patientSearch } from '../../src/nl-search/patient-search.js';
 import { VocabularyCache } from '../../src/nl-search/vocabulary.js';
-import { isMain, loadSearchEvaluationConfig, runCli } from '../environment.js';
+import { CliError, isMain, loadSearchEvaluationConfig, runCli } from '../environment.js';
 import { throwawayDatabase } from '../search-evaluation/evaluate.js';
 import { type EvaluationQuery, type EvaluationSet, generateEvaluationSet, SET_FILE } from './generate.js';
 
@@ -181,7 +182,11 @@ export function markdownNlReport(report: NlEvaluationReport): string {
 if (isMain(import.meta.url))
   runCli(async () => {
     const { values } = parseArgs({
-      options: { generate: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+      options: {
+        generate: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        people: { type: 'string' },
+      },
     });
     const config = loadSearchEvaluationConfig();
     const log = (line: string) => console.error(`[bench:nl] ${line}`);
@@ -192,7 +197,12 @@ if (isMain(import.meta.url))
     }
     const database = await throwawayDatabase(config.DATABASE_URL, log);
     try {
-      const report = await evaluateNl(database.em, loadNlEvaluationSet());
+      const scale = values.people ? Number(values.people) : undefined;
+      if (scale !== undefined && !(Number.isInteger(scale) && scale >= 500 && scale <= 50_000))
+        throw new CliError('--people must be a whole number from 500 to 50000');
+      if (scale) log(`generating ${scale} people (not written)…`);
+      const set = scale ? generateEvaluationSet(scale) : loadNlEvaluationSet();
+      const report = await evaluateNl(database.em, set);
       console.log(values.json ? JSON.stringify(report) : markdownNlReport(report));
     } finally {
       await database.close();
