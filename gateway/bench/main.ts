@@ -106,14 +106,18 @@ async function startAuditBaseline(options: {
 }
 
 /**
- * Search quality on the labelled evaluation set, by `npm run bench:search` as its own process on
- * the bench's PostgreSQL (a database of its own there): its Markdown report.
+ * Search quality on the labelled evaluation set, by `npm run bench:search` (or `script`: the
+ * natural-language set's, `npm run bench:nl`) as its own process on the bench's PostgreSQL (a
+ * database of its own there): its Markdown report.
  */
-async function searchQuality(serverUrl: string): Promise<string> {
+async function searchQuality(
+  serverUrl: string,
+  script = 'subgraphs/patients/scripts/search-evaluation/evaluate.ts',
+): Promise<string> {
   const { DATABASE_URL: _admin, ...inherited } = process.env;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', 'subgraphs/patients/scripts/search-evaluation/evaluate.ts'],
+    ['--import', 'tsx', script],
     { cwd: REPO_ROOT, env: { ...inherited, DATABASE_URL: serverUrl }, maxBuffer: 16 * 1024 * 1024 },
   );
   return stdout.trim();
@@ -441,6 +445,8 @@ runMain(async () => {
     if (wanted('quality')) {
       log('search quality on the labelled evaluation set (npm run bench:search)');
       quality = await searchQuality(adminUrl);
+      log('natural-language search quality on its labelled evaluation set (npm run bench:nl)');
+      quality += `\n\n${await searchQuality(adminUrl, 'subgraphs/patients/scripts/nl-search-evaluation/evaluate.ts')}`;
     }
 
     // The parameters the users subgraph really hashed with, read back from a stored hash.
