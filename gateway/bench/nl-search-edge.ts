@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:nl-edge -- [--people N]`: patientSearch latency through nginx and the gateway.
+ * Starts the stack (NODE_ENV=production, nginx when installed) on a throwaway embedded
+ * PostgreSQL, loads N people (10,000 by default) of the natural-language evaluation set with their
+ * conditions, medications and allergies, signs a clinician up, then asks each of its queries three
+ * times, one at a time, for a first page of 20, and reports p50 and p95 of the round trip. Quality
+ * (F1) is `npm run bench:nl`'s: the labels count ages on the set's day, the server on today.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  initSubgraphOrm,
+  openDatabase,
+  provisionDatabase,
+  runMain,
+  SUBGRAPH_DATABASES,
+  subgraphDatabaseUrl,
+} from '@healthsync/orm';
+import { entities } from '../../subgraphs/patients/src/entities.js';
+import { insertNlEvaluationPeople } from '../../subgraphs/patients/scripts/nl-search-evaluation/evaluate.js';
+import { generateEvaluationSet } from '../../subgraphs/patients/scripts/nl-search-evaluation/generate.js';
+import { type RunningStack, startStack } from '../src/stack/stack.js';
+import { describeMachine, loadAverage } from './report.js';
+
+const log = (line: string) => console.error(`[bench:nl-edge] ${line}`);
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the two operations' shapes
+  return (await response.json()) as { data?: any; errors?: { message: string }[] };
+}
+
+const SEARCH = `query NaturalSearch($query: String!) {
+  patientSearch(query: $query, first: 20) {
+    interpretation { gender ageFrom ageTo city state conditions { code } medications { code } allergies { code } unparsed }
+    patients { totalCount edges { node { id fullName birthDate } } }
+  }
+}`;
+
+runMain(async () => {
+  const { values } = parseArgs({ options: { people: { type: 'string', default: '10000' } } });
+  const count = Number(values.people);
+  if (!Number.isInteger(count) || count < 500 || count > 50_000) throw new Error('--people must be 500 to 50000');
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-nl-edge-'));
+  chmodSync(workDir, 0o755); // as root the embedded cluster runs as `postgres`
+  const loadBefore = loadAverage();
+  const database = await openDatabase({ dataDir: workDir, log });
+  let stack: RunningStack | undefined;
+  try {
+    const rolePasswords = {
+      users: randomBytes(24).toString('base64url'),
+      patients: randomBytes(24).toString('base64url'),
+    };
+    await provisionDatabase(database.adminUrl, rolePasswords);
+    stack = await startStack({
+      databaseUrl: database.adminUrl,
+      rolePasswords,
+      dataDir: workDir,
+      ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+      nginxBin: 'nginx',
+      requireNginx: false,
+      edgeRate: { limit: 1_000_000, burst: 100 },
+      nodeEnv: 'production',
+      logLevel: 'warn',
+      output: 'quiet',
+      log: () => {},
+      env: { SUBGRAPH_SECRET: randomBytes(32).toString('base64url'), SIGNUP_MODE: 'open' },
+    });
+    log(`stack up, edge ${stack.urls.edge}${stack.nginx ? ' (nginx)' : ' (no nginx: the gateway)'}`);
+
+    log(`generating ${count} people…`);
+    const set = generateEvaluationSet(count);
+    const orm = await initSubgraphOrm({
+      subgraph: SUBGRAPH_DATABASES.patients,
+      clientUrl: subgraphDatabaseUrl(database.adminUrl, 'patients', rolePasswords.patients),
+      entities,
+      poolSize: 2,
+    });
+    await insertNlEvaluationPeople(orm.em.fork(), set);
+    await orm.close();
+    log(`loaded ${count} people`);
+
+    const signUp = await post(stack.urls.edge, {
+      query: 'mutation S($input: SignUpInput!) { signUp(input: $input) { accessToken } }',
+      variables: { input: { email: 'bench-nl@example.org', password: 'a long and unguessable secret', name: 'Bench' } },
+    });
+    const auth = { authorization: `Bearer ${signUp.data?.signUp.accessToken}` };
+    const ask = async (query: string) => {
+      const started = performance.now();
+      const answer = await post(stack!.urls.edge, { query: SEARCH, variables: { query } }, auth);
+      if (answer.errors) throw new Error(`patientSearch failed: ${answer.errors[0]?.message}`);
+      return performance.now() - started;
+    };
+    for (const query of set.queries) await ask(query.query); // warm-up
+    const times: number[] = [];
+    for (let round = 0; round < 3; round++) for (const query of set.queries) times.push(await ask(query.query));
+    times.sort((a, b) => a - b);
+    const at = (share: number) => times[Math.min(times.length - 1, Math.floor(times.length * share))]!.toFixed(1);
+    console.log(
+      `patientSearch through ${stack.nginx ? 'nginx and ' : ''}the gateway, ${count.toLocaleString('en')} people, ${set.queries.length} queries × 3, first page of 20, one at a time: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms. Machine: ${describeMachine({ postgres: 'embedded PostgreSQL', nginx: stack.nginx ? 'nginx' : undefined })}; load average before ${loadBefore}, after ${loadAverage()}.`,
+    );
+  } finally {
+    await stack?.stop();
+    await database.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+});
