@@ -115,11 +115,11 @@ async function searchQuality(
   script = 'subgraphs/patients/scripts/search-evaluation/evaluate.ts',
 ): Promise<string> {
   const { DATABASE_URL: _admin, ...inherited } = process.env;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', script],
-    { cwd: REPO_ROOT, env: { ...inherited, DATABASE_URL: serverUrl }, maxBuffer: 16 * 1024 * 1024 },
-  );
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+    cwd: REPO_ROOT,
+    env: { ...inherited, DATABASE_URL: serverUrl },
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout.trim();
 }
 
