@@ -57,6 +57,10 @@ export const Patient = defineEntity({
       'patient_updated_at_id_index',
       'patient_birth_date_asc_index',
       'patient_birth_date_desc_index',
+      // patientSearch's places (src/nl-search/): active patients by folded city and state, and postal code.
+      'patient_address_city',
+      'patient_address_state',
+      'patient_address_postal_code',
     ]),
   ],
   properties: {

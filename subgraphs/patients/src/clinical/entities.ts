@@ -139,7 +139,12 @@ export interface ObservationComponentValue {
 export const MedicationRequest = defineEntity({
   name: 'MedicationRequest',
   tableName: 'medication_request',
-  indexes: [{ properties: ['patient', 'active'] }, { properties: ['codeSystem', 'code'] }],
+  indexes: [
+    { properties: ['patient', 'active'] },
+    { properties: ['codeSystem', 'code'] },
+    // Hand-written in the migration: active requests by code (patientSearch's "on metformin").
+    ...handWrittenIndexes('medication_request', ['medication_request_active_code']),
+  ],
   properties: {
     ...record(),
     encounterId: encounter(),
@@ -159,7 +164,12 @@ export type MedicationRequest = InferEntity<typeof MedicationRequest>;
 export const AllergyIntolerance = defineEntity({
   name: 'AllergyIntolerance',
   tableName: 'allergy_intolerance',
-  indexes: [{ properties: ['patient'] }, { properties: ['codeSystem', 'code'] }],
+  indexes: [
+    { properties: ['patient'] },
+    { properties: ['codeSystem', 'code'] },
+    // Hand-written in the migration: allergies by code alone (patientSearch's "allergic to penicillin").
+    ...handWrittenIndexes('allergy_intolerance', ['allergy_intolerance_code']),
+  ],
   properties: {
     ...record(),
     encounterId: encounter(),
