@@ -591,8 +591,8 @@ export type Query = {
   patient?: Maybe<Patient>;
   /** A patient by medical record number; same rules as patient. */
   patientByMrn?: Maybe<Patient>;
-  /** Patients page by page (keyset cursors; `first` at most 100). VIEWER, CLINICIAN, ADMIN. */
-  patients: PatientConnection;
+  /** Patients page by page (keyset cursors; `first` at most 100). VIEWER, CLINICIAN, ADMIN. Null, with an error, only when the patients service cannot answer: the rest of the query (`me`, say) still arrives. */
+  patients?: Maybe<PatientConnection>;
 };
 
 
@@ -1153,7 +1153,7 @@ export type QueryResolvers<ContextType = PatientsContext, ParentType extends Res
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientArgs, 'id'>>;
   patientByMrn?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientByMrnArgs, 'mrn'>>;
-  patients?: Resolver<ResolversTypes['PatientConnection'], ParentType, ContextType, RequireFields<QueryPatientsArgs, 'first'>>;
+  patients?: Resolver<Maybe<ResolversTypes['PatientConnection']>, ParentType, ContextType, RequireFields<QueryPatientsArgs, 'first'>>;
 }>;
 
 export type UserResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
