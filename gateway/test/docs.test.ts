@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@healthsync/orm';
+import { DataCliEnvironment } from '../../subgraphs/patients/scripts/environment.js';
 import { ENV_EXAMPLE } from './env-example.js';
 
 /** Every README of the repository (tracked or new, not ignored), as paths from its root. */
@@ -122,5 +123,13 @@ describe('the READMEs', () => {
   test('every variable of .env.example is in the settings table of some README', () => {
     const documented = new Set(READMES.flatMap((file) => [...settingsTableVariables(read(file))]));
     expect(ENV_EXAMPLE.map((line) => line.key).filter((key) => !documented.has(key))).toEqual([]);
+  });
+
+  test('every variable in a settings table is one a process reads (.env.example, or the data CLIs)', () => {
+    const known = new Set([...ENV_EXAMPLE.map((line) => line.key), ...Object.keys(DataCliEnvironment.shape)]);
+    const unknown = READMES.flatMap((file) =>
+      [...settingsTableVariables(read(file))].filter((name) => !known.has(name)).map((name) => `${file}: ${name}`),
+    );
+    expect(unknown).toEqual([]);
   });
 });
