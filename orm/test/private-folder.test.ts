@@ -7,7 +7,7 @@
  * cluster runs as that user and the folder is no obstacle; the same start must work too.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@healthsync/orm';
@@ -45,11 +45,14 @@ test('the embedded PostgreSQL starts and answers from a clone under a private fo
   // node_modules as hard links (seconds, not a gigabyte copied): the same files behind a private path.
   execFileSync('cp', ['-al', path.join(REPO_ROOT, 'node_modules'), path.join(clone, 'node_modules')]);
   writeFileSync(path.join(clone, 'probe.ts'), PROBE);
+  const privateTmp = path.join(privateFolder, 'tmp');
+  mkdirSync(privateTmp, { mode: 0o700 });
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'probe.ts'], {
     cwd: clone,
     encoding: 'utf8',
     timeout: 110_000,
-    env: { PATH: process.env.PATH ?? '', HOME: privateFolder },
+    // A private TMPDIR as well (`mktemp -d` sets one): initdb's password file goes there.
+    env: { PATH: process.env.PATH ?? '', HOME: privateFolder, TMPDIR: privateTmp },
   });
   const lines = `${result.stdout}\n${result.stderr}`.split('\n');
   for (const line of lines) {
