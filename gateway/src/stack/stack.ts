@@ -16,7 +16,7 @@ import {
 } from '@healthsync/orm';
 import { loadStackConfig } from '../environment.js';
 import { readSupergraphConfig } from '../supergraph/compose.js';
-import { checkNginxConfig, findNginx, runNginx, TRUST_NO_PROXY, writeNginxConfig } from './nginx.js';
+import { checkNginxConfig, findNginx, NO_RESOLVER, runNginx, TRUST_NO_PROXY, writeNginxConfig } from './nginx.js';
 import {
   assertPortFree,
   type ChildOutput,
@@ -198,6 +198,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       {
         NGINX_LISTEN: `${hostForPort(edgeHost)}:${edge}`,
         GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
+        GATEWAY_RESOLVE: '',
+        NGINX_RESOLVER: NO_RESOLVER,
         USERS_UPSTREAM: `${LOCALHOST}:${users}`,
         EDGE_TRUSTED_PROXIES: options.trustedProxies ?? TRUST_NO_PROXY,
         EDGE_RATE_LIMIT: String(options.edgeRate?.limit ?? STACK_DEFAULTS.EDGE_RATE_LIMIT),
