@@ -4,3 +4,4 @@ export * from './tokens.js';
 export * from './conformance.js';
 export * from './token-attacks.js';
 export * from './start-failure.js';
+export * from './streaming-replica.js';
