@@ -171,7 +171,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         break;
       } catch (error) {
         const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-        requestLogger(this.logger).warn({ subgraph: this.name, reason }, 'subgraph replica unavailable');
+        requestLogger(this.logger).warn({ subgraph: this.name, reason }, 'subgraph unavailable');
         this.replicas.markDown(replica);
         response = undefined;
         // Refused: the next replica gets it. Reset or timed out: it may have been carried out, so it
