@@ -257,9 +257,9 @@ test('killing one replica of each service loses no acknowledged write, and the o
     process.kill(stack.pids[name] as number, 'SIGKILL');
   await writing;
   // Most writes went through: a dead replica is skipped at once (a request in flight on it may fail).
-  expect(acknowledged.length).toBeGreaterThan(60);
+  expect(acknowledged.length).toBeGreaterThan(50);
   expect([acknowledged.length, failed]).toEqual([acknowledged.length, expect.any(Number)]);
-  expect(failed).toBeLessThanOrEqual(6);
+  expect(failed).toBeLessThanOrEqual(10);
   // Every acknowledged one is in PostgreSQL.
   const client = new pg.Client({ connectionString: testStack.database.adminUrl });
   await client.connect();
