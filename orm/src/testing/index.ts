@@ -5,3 +5,4 @@ export * from './conformance.js';
 export * from './token-attacks.js';
 export * from './start-failure.js';
 export * from './folders.js';
+export * from './streaming-replica.js';

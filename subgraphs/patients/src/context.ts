@@ -6,6 +6,8 @@ import {
   isUuid,
   type RequestContext,
   type RequestScope,
+  type ReplicaReads,
+  replicaReads,
 } from '@healthsync/orm';
 import { AuditCollector } from './audit.js';
 import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
@@ -34,6 +36,11 @@ export interface PatientsContext extends RequestContext {
     historyByPatientId: DataLoader<string, PatientVersion[]>;
     clinical: ClinicalLoaders;
   };
+  /**
+   * Reads that tolerate replica lag (lists, searches, the clinical record: summary, export) go
+   * through `reads.em` to a read replica, until the request turns out to be a mutation.
+   */
+  reads: ReplicaReads;
   /** Audit events outside any write transaction (reads, denials, failures): one INSERT per request. */
   audit: AuditCollector;
   services: PatientsServices;
@@ -71,13 +78,16 @@ export async function createPatientsContext(
   em: EntityManager,
   services: PatientsServices,
 ): Promise<PatientsContext> {
+  const reads = replicaReads(em);
   return {
     ...(await createRequestContext(scope, services.verifyAccessToken)),
     em,
+    reads,
     loaders: {
+      // A patient by id is what a client reads right after writing it: the primary.
       patientById: patientLoader(em),
       historyByPatientId: historyLoader(em),
-      clinical: createClinicalLoaders(em),
+      clinical: createClinicalLoaders(reads.em),
     },
     audit: new AuditCollector(em),
     services,

@@ -57,7 +57,7 @@ export function searchPatients(
 ): Promise<PatientPage> {
   const scope = auditScope(context, info);
   return recordFailure(context, scope, 'SEARCH', {}, async () => {
-    const page = await listPatients(context.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
+    const page = await listPatients(context.reads.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
     const perPatient = context.services.searchAudit === 'each patient' && page.edges.length;
     const returned = perPatient ? page.edges.map((edge) => edge.node.id) : [null];
     context.audit.record(...returned.map((id) => auditEvent(scope, 'SEARCH', 'SUCCESS', id)));
@@ -101,7 +101,7 @@ export const Query: QueryResolvers = {
     authorize(context, info, 'AUDIT_READ', CAN_ADMINISTER, subject);
     const scope = auditScope(context, info);
     return recordFailure(context, scope, 'AUDIT_READ', subject, async () => {
-      const page = await listAuditEvents(context.em, {
+      const page = await listAuditEvents(context.reads.em, {
         filter: args.filter ?? {},
         first: args.first ?? 20,
         after: args.after ?? null,

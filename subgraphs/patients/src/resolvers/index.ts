@@ -39,6 +39,6 @@ export const resolvers: Resolvers = {
   // Counted only when asked for, by its own bounded statement (exact for small results, an estimate
   // beyond), unless the page query already counted the matches of a search.
   PatientConnection: {
-    totalCount: (page, _args, context) => page.matchCount ?? countPatients(context.em, page.filter, page.search),
+    totalCount: (page, _args, context) => page.matchCount ?? countPatients(context.reads.em, page.filter, page.search),
   },
 };
