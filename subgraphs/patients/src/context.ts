@@ -32,6 +32,8 @@ export interface PatientsContext extends RequestContext {
   loaders: {
     patientById: DataLoader<string, Patient | null>;
     historyByPatientId: DataLoader<string, PatientVersion[]>;
+    /** The records merged into a patient (their `replacedById` is it), whatever the viewer may see. */
+    replacesByPatientId: DataLoader<string, Patient[]>;
     clinical: ClinicalLoaders;
   };
   /** Audit events outside any write transaction (reads, denials, failures): one INSERT per request. */
@@ -66,6 +68,13 @@ function historyLoader(em: EntityManager) {
   });
 }
 
+function replacesLoader(em: EntityManager) {
+  return new DataLoader<string, Patient[]>(async (targetIds) => {
+    const sources = await em.find(Patient, { replacedById: { $in: [...targetIds] } }, { orderBy: { id: 'asc' } });
+    return targetIds.map((id) => sources.filter((source) => source.replacedById === id));
+  });
+}
+
 export async function createPatientsContext(
   scope: RequestScope,
   em: EntityManager,
@@ -77,6 +86,7 @@ export async function createPatientsContext(
     loaders: {
       patientById: patientLoader(em),
       historyByPatientId: historyLoader(em),
+      replacesByPatientId: replacesLoader(em),
       clinical: createClinicalLoaders(em),
     },
     audit: new AuditCollector(em),

@@ -70,9 +70,13 @@ export type AuditAction =
   | 'CREATE'
   | 'EXPORT'
   | 'IMPORT'
+  /** mergePatients: one row for the source, one for the target. */
+  | 'MERGE'
   | 'READ'
   | 'RESTORE'
   | 'SEARCH'
+  /** unmergePatients: one row for each record. */
+  | 'UNMERGE'
   | 'UPDATE';
 
 /**
@@ -209,6 +213,8 @@ export type Identifier = {
   __typename?: 'Identifier';
   /** The namespace of the value, usually a URI (e.g. `urn:oid:2.16.840.1.113883.4.1` for a US SSN). */
   system: Scalars['String']['output'];
+  /** FHIR `Identifier.use`: `old` on a merged record's identifiers (the record it was merged into holds them now); null otherwise. */
+  use?: Maybe<Scalars['String']['output']>;
   value: Scalars['String']['output'];
 };
 
@@ -298,8 +304,24 @@ export type Mutation = {
    * At most 200 patients and 1000 resources per call. CLINICIAN, ADMIN.
    */
   importPatients: ImportResult;
+  /**
+   * Merges a duplicate record (`sourceId`) into the one kept (`targetId`), in one transaction, and
+   * returns the target: it gains the source's identifiers and clinical record; the source stays,
+   * inactive, `replacedBy` the target, its identifiers marked `old`; both get a history version
+   * and a MERGE audit row. A search by the source's identifiers finds the target. CONFLICT: the
+   * source already merged or archived, the target archived or merged, both with an identifier of
+   * one system and different values, or an expected version that is no longer current.
+   * BAD_USER_INPUT: a record into itself. CLINICIAN, ADMIN.
+   */
+  mergePatients: Patient;
   /** Brings an archived patient back. ADMIN. */
   restorePatient: Patient;
+  /**
+   * Undoes the merge of `sourceId` from what that merge recorded, and returns the source: active
+   * again, with its own identifiers and the clinical resources that moved; changes made to the
+   * target since are kept. CONFLICT when it is not merged, or its target was merged on since. ADMIN.
+   */
+  unmergePatients: Patient;
   /** CONFLICT when expectedVersion is not the current version; nothing changes then. CLINICIAN, ADMIN. */
   updatePatient: Patient;
 };
@@ -320,8 +342,21 @@ export type MutationImportPatientsArgs = {
 };
 
 
+export type MutationMergePatientsArgs = {
+  expectedSourceVersion?: InputMaybe<Scalars['Int']['input']>;
+  expectedTargetVersion?: InputMaybe<Scalars['Int']['input']>;
+  sourceId: Scalars['ID']['input'];
+  targetId: Scalars['ID']['input'];
+};
+
+
 export type MutationRestorePatientArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnmergePatientsArgs = {
+  sourceId: Scalars['ID']['input'];
 };
 
 
@@ -382,7 +417,7 @@ export type PageInfo = {
 /** A patient record. */
 export type Patient = {
   __typename?: 'Patient';
-  /** False once archived: hidden from default reads, restorable by an ADMIN. */
+  /** False once archived (hidden from default reads, restorable by an ADMIN), or once merged into another record. */
   active: Scalars['Boolean']['output'];
   address?: Maybe<Address>;
   allergies: Array<AllergyIntolerance>;
@@ -401,7 +436,7 @@ export type Patient = {
    */
   everything: Scalars['JSONObject']['output'];
   familyName: Scalars['String']['output'];
-  /** The record as a FHIR R4 Patient resource. */
+  /** The record as a FHIR R4 Patient resource (merges as `link`: `replaced-by` on the source, `replaces` on the target). */
   fhir: Scalars['JSONObject']['output'];
   /** Given and family name, as displayed. */
   fullName: Scalars['String']['output'];
@@ -424,6 +459,13 @@ export type Patient = {
   observations: ObservationConnection;
   phone?: Maybe<Scalars['PhoneNumber']['output']>;
   procedures: Array<Procedure>;
+  /**
+   * The record this one was merged into (see mergePatients). Only an ADMIN sees a merged record at
+   * all: to other roles it is as missing as an archived one.
+   */
+  replacedBy?: Maybe<Patient>;
+  /** The records merged into this one (that an ADMIN can read; none for other roles, as they are archived to them). */
+  replaces: Array<Patient>;
   /** What a clinician opens first: active problems and medications, allergies, latest vital signs, the last encounter. */
   summary: PatientSummary;
   updatedAt: Scalars['DateTime']['output'];
@@ -473,7 +515,11 @@ export type PatientChange =
   | 'ARCHIVE'
   | 'CREATE'
   | 'IMPORT'
+  /** Merged into another record (the source), or another record merged into it (the target). */
+  | 'MERGE'
   | 'RESTORE'
+  /** A merge undone, on both records. */
+  | 'UNMERGE'
   | 'UPDATE';
 
 export type PatientConnection = {
@@ -960,6 +1006,7 @@ export type EncounterEdgeResolvers<ContextType = PatientsContext, ParentType ext
 
 export type IdentifierResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Identifier'] = ResolversParentTypes['Identifier']> = ResolversObject<{
   system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  use?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1024,7 +1071,9 @@ export type MutationResolvers<ContextType = PatientsContext, ParentType extends 
   archivePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationArchivePatientArgs, 'id'>>;
   createPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationCreatePatientArgs, 'input'>>;
   importPatients?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportPatientsArgs, 'resources'>>;
+  mergePatients?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationMergePatientsArgs, 'sourceId' | 'targetId'>>;
   restorePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationRestorePatientArgs, 'id'>>;
+  unmergePatients?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUnmergePatientsArgs, 'sourceId'>>;
   updatePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUpdatePatientArgs, 'expectedVersion' | 'id' | 'input'>>;
 }>;
 
@@ -1090,6 +1139,8 @@ export type PatientResolvers<ContextType = PatientsContext, ParentType extends R
   observations?: Resolver<ResolversTypes['ObservationConnection'], ParentType, ContextType, RequireFields<PatientObservationsArgs, 'first'>>;
   phone?: Resolver<Maybe<ResolversTypes['PhoneNumber']>, ParentType, ContextType>;
   procedures?: Resolver<Array<ResolversTypes['Procedure']>, ParentType, ContextType>;
+  replacedBy?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType>;
+  replaces?: Resolver<Array<ResolversTypes['Patient']>, ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['PatientSummary'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
