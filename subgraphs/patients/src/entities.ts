@@ -61,6 +61,11 @@ export const Patient = defineEntity({
       'patient_updated_at_id_index',
       'patient_birth_date_asc_index',
       'patient_birth_date_desc_index',
+      // duplicateCandidates' blocking (src/patients/duplicates.ts), active records only.
+      'patient_duplicate_name_trgm',
+      'patient_duplicate_family_sound',
+      'patient_duplicate_phone',
+      'patient_duplicate_email',
     ]),
   ],
   properties: {
@@ -123,7 +128,10 @@ export const PatientIdentifier = defineEntity({
   name: 'PatientIdentifier',
   tableName: 'patient_identifier',
   uniques: [{ properties: ['patient', 'system'] }],
-  indexes: handWrittenIndexes('patient_identifier', ['patient_identifier_value_prefix']),
+  indexes: handWrittenIndexes('patient_identifier', [
+    'patient_identifier_value_prefix',
+    'patient_identifier_value_key',
+  ]),
   properties: {
     system: p.string().length(255).primary(),
     value: p.string().length(100).primary(),

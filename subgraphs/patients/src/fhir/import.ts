@@ -66,6 +66,8 @@ export interface ImportResult {
   failed: ImportFailure[];
   /** Per resource type, Patient first, in the order the types first appear. */
   resources: ResourceCounts[];
+  /** The patients created (ImportResult.possibleDuplicates looks at them when asked). */
+  createdIds: string[];
 }
 
 export interface ImportDependencies {
@@ -313,7 +315,7 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
 export async function importPatients(deps: ImportDependencies, resources: unknown): Promise<ImportResult> {
   const records = importRecordsOf(resources);
   const tally = new ResourceTally();
-  const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [], resources: [] };
+  const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [], resources: [], createdIds: [] };
   const fail = (index: number, message: string, patientId?: string, resourceType?: string) => {
     result.failed.push({ index, message });
     if (resourceType) tally.add(resourceType, 'failed');
@@ -423,6 +425,7 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
             })
           : await importOne(deps, patient, known);
         result[outcome.kind]++;
+        if (outcome.kind === 'created') result.createdIds.push(outcome.patient.id);
         tally.add('Patient', outcome.kind);
         remember(known, outcome.patient);
         settle(outcome.patient.id);
@@ -487,6 +490,7 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
       );
       for (const patient of created) remember(known, patient);
       result.created += fresh.length;
+      result.createdIds.push(...created.map((patient) => patient.id));
       for (let i = 0; i < fresh.length; i++) tally.add('Patient', 'created');
       settle(undefined);
     } catch (error) {

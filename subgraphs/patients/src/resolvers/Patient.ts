@@ -1,6 +1,7 @@
 import { CAN_READ_PATIENTS, requireRole } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
 import type { PatientResolvers } from '../generated/resolvers.js';
+import { duplicateCandidates, LIKELY_DUPLICATE, MAX_CANDIDATES } from '../patients/duplicates.js';
 import { toFhirPatient } from '../patients/fhir.js';
 import { patientClinicalFields } from './clinical.js';
 import { readPatient, readPatientById } from './Query.js';
@@ -37,6 +38,12 @@ export const Patient: PatientResolvers = {
     if (!canSeeArchived(viewer)) return [];
     const sources = await context.loaders.replacesByPatientId.load(patient.id);
     return sources.flatMap((source) => readPatient(context, info, viewer, source) ?? []);
+  },
+  // A count only (no other record is shown): what tells createPatient's caller about a likely duplicate.
+  possibleDuplicates: async (patient, _args, context) => {
+    if (!patient.active) return 0;
+    const candidates = await duplicateCandidates(context.em, patient, MAX_CANDIDATES);
+    return candidates.filter((candidate) => candidate.score >= LIKELY_DUPLICATE).length;
   },
   ...patientClinicalFields,
 };
