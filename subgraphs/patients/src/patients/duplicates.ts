@@ -48,7 +48,7 @@ export const WEIGHTS = {
   nickname: 2,
   likeGiven: 1.5,
   initial: 0.8,
-  otherGiven: -2,
+  otherGiven: -4.5,
   namesSwapped: 4.5,
   samePhone: 2.5,
   sameEmail: 2.5,
