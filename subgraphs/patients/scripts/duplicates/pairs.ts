@@ -246,36 +246,39 @@ export function generateDuplicateSet({ seed = 17, pairsPerKind = 60, background 
   return { people, pairs };
 }
 
-/** Inserts the set's people (two statements); returns patient id by person key. */
+/** Inserts the set's people (2,000 a statement, under the service's statement timeout); returns patient id by person key. */
 export async function insertDuplicatePeople(
   em: EntityManager,
   people: DuplicatePerson[],
 ): Promise<Map<string, string>> {
-  const rows = people.map((person) => ({
-    ...person,
-    mrn: `MRN-EVAL-${person.key}`,
-    identifiers: person.ssn ? [{ system: SSN, value: person.ssn }] : [],
-  }));
-  const inserted = await em.execute<{ id: string; mrn: string }[]>(
-    `INSERT INTO patients.patient (id, mrn, given_name, family_name, gender, birth_date, phone, email, address, identifiers, created_at, updated_at)
-     SELECT gen_random_uuid(), r.mrn, r."givenName", r."familyName", r.gender, r."birthDate"::date, r.phone, r.email, r.address, r.identifiers, now(), now()
-     FROM jsonb_to_recordset(?::jsonb) AS r(mrn text, "givenName" text, "familyName" text, gender text, "birthDate" text,
-       phone text, email text, address jsonb, identifiers jsonb)
-     RETURNING id, mrn`,
-    [JSON.stringify(rows)],
-  );
-  const idOfMrn = new Map(inserted.map((row) => [row.mrn, row.id]));
-  const ids = new Map(rows.map((row) => [row.key, idOfMrn.get(row.mrn)!]));
-  const identifiers = rows
-    .filter((row) => row.ssn)
-    .map((row) => ({ patient: ids.get(row.key), system: SSN, value: row.ssn }));
-  if (identifiers.length)
-    await em.execute(
-      `INSERT INTO patients.patient_identifier (system, value, patient_id)
-       SELECT r.system, r.value, r.patient FROM jsonb_to_recordset(?::jsonb) AS r(system text, value text, patient uuid)
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(identifiers)],
+  const ids = new Map<string, string>();
+  for (let start = 0; start < people.length; start += 2000) {
+    const rows = people.slice(start, start + 2000).map((person) => ({
+      ...person,
+      mrn: `MRN-EVAL-${person.key}`,
+      identifiers: person.ssn ? [{ system: SSN, value: person.ssn }] : [],
+    }));
+    const inserted = await em.execute<{ id: string; mrn: string }[]>(
+      `INSERT INTO patients.patient (id, mrn, given_name, family_name, gender, birth_date, phone, email, address, identifiers, created_at, updated_at)
+       SELECT gen_random_uuid(), r.mrn, r."givenName", r."familyName", r.gender, r."birthDate"::date, r.phone, r.email, r.address, r.identifiers, now(), now()
+       FROM jsonb_to_recordset(?::jsonb) AS r(mrn text, "givenName" text, "familyName" text, gender text, "birthDate" text,
+         phone text, email text, address jsonb, identifiers jsonb)
+       RETURNING id, mrn`,
+      [JSON.stringify(rows)],
     );
+    const idOfMrn = new Map(inserted.map((row) => [row.mrn, row.id]));
+    for (const row of rows) ids.set(row.key, idOfMrn.get(row.mrn)!);
+    const identifiers = rows
+      .filter((row) => row.ssn)
+      .map((row) => ({ patient: ids.get(row.key), system: SSN, value: row.ssn }));
+    if (identifiers.length)
+      await em.execute(
+        `INSERT INTO patients.patient_identifier (system, value, patient_id)
+         SELECT r.system, r.value, r.patient FROM jsonb_to_recordset(?::jsonb) AS r(system text, value text, patient uuid)
+         ON CONFLICT DO NOTHING`,
+        [JSON.stringify(identifiers)],
+      );
+  }
   await em.execute('ANALYZE patients.patient');
   await em.execute('ANALYZE patients.patient_identifier');
   return ids;
