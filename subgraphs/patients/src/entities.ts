@@ -62,7 +62,7 @@ export const Patient = defineEntity({
       'patient_birth_date_asc_index',
       'patient_birth_date_desc_index',
       // duplicateCandidates' blocking (src/patients/duplicates.ts), active records only.
-      'patient_duplicate_name_trgm',
+      'patient_duplicate_name_sound',
       'patient_duplicate_family_sound',
       'patient_duplicate_phone',
       'patient_duplicate_email',

@@ -5,15 +5,16 @@
  * SQL statement gathers the few records that share something with the patient, each kind through
  * its own index (the `patient_duplicate_*` indexes of the migrations): the birth date or
  * that date with day and month swapped, a family name that sounds the same (Double Metaphone)
- * born within a year, the nearest full names by trigrams (typos), the phone, the email, an
- * identifier written the same once punctuation is gone. Scoring: each comparison adds evidence
+ * born within a year, a full name that sounds the same (the given name or one of its nicknames)
+ * whatever the birth date, the phone, the email, an identifier written the same once
+ * punctuation is gone. Scoring: each comparison adds evidence
  * for or against (a log-likelihood weight, as in Fellegi–Sunter record linkage), and the sum
  * becomes a score in [0, 1] through the logistic function. Each weight that counted is also a
  * reason, in words.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Patient } from '../entities.js';
-import { areNicknames } from './nicknames.js';
+import { areNicknames, nicknamesOf } from './nicknames.js';
 
 export interface DuplicateCandidate {
   patient: Patient;
@@ -58,7 +59,7 @@ export const WEIGHTS = {
 } as const;
 
 /** How many of each kind blocking may bring (the trigram neighbours are the nearest ones). */
-const BLOCK = { birthDate: 200, sound: 100, nearestNames: 30, contact: 50 } as const;
+const BLOCK = { birthDate: 200, sound: 100, names: 50, contact: 50 } as const;
 
 interface CandidateRow {
   id: string;
@@ -187,12 +188,13 @@ export async function duplicateCandidates(
   const dates = subject.birthDate ? [subject.birthDate, swappedDate(subject.birthDate)].filter(Boolean) : [];
   const identifiers = subject.identifiers.filter((identifier) => identifierKey(identifier.value));
   const fold = (param: string) => `patients.search_fold(${param})`;
-  const nameKey = `${fold('p.given_name')} || ' ' || ${fold('p.family_name')}`;
+  const sound = (expression: string) => `public.dmetaphone(${fold(expression)})`;
   const blocks = [
     `(SELECT p.id FROM patients.patient p WHERE p.active AND coalesce(p.birth_date, 'infinity'::date) = ANY (?::date[]) LIMIT ${BLOCK.birthDate})`,
     `(SELECT p.id FROM patients.patient p WHERE p.active AND public.dmetaphone(${fold('p.family_name')}) = public.dmetaphone(${fold('?')})
        AND p.birth_date BETWEEN ?::date - 366 AND ?::date + 366 LIMIT ${BLOCK.sound})`,
-    `(SELECT p.id FROM patients.patient p WHERE p.active ORDER BY (${nameKey}) <-> (${fold('?')} || ' ' || ${fold('?')}) LIMIT ${BLOCK.nearestNames})`,
+    `(SELECT p.id FROM patients.patient p WHERE p.active AND ${sound('p.family_name')} = ${sound('?')}
+       AND ${sound('p.given_name')} = ANY (ARRAY(SELECT ${sound('n')} FROM unnest(?::text[]) n)) LIMIT ${BLOCK.names})`,
     `(SELECT p.id FROM patients.patient p WHERE p.active AND p.phone = ? LIMIT ${BLOCK.contact})`,
     `(SELECT p.id FROM patients.patient p WHERE p.active AND lower(p.email) = lower(?) LIMIT ${BLOCK.contact})`,
     `(SELECT i.patient_id FROM patients.patient_identifier i
@@ -203,8 +205,8 @@ export async function duplicateCandidates(
     subject.familyName,
     subject.birthDate ?? null,
     subject.birthDate ?? null,
-    subject.givenName,
     subject.familyName,
+    `{${[subject.givenName, ...nicknamesOf(firstWord(subject.givenName.toLowerCase()))].map((name) => JSON.stringify(name)).join(',')}}`,
     subject.phone ?? null,
     subject.email ?? null,
     `{${identifiers.map((identifier) => JSON.stringify(identifier.system)).join(',')}}`,

@@ -107,6 +107,12 @@ export function areNicknames(a: string, b: string): boolean {
   return !!groups && (GROUPS_OF.get(b) ?? []).some((group) => groups.includes(group));
 }
 
+/** The names `name` (a folded first given name) is a nickname or the formal form of. */
+export function nicknamesOf(name: string): string[] {
+  const groups = GROUPS_OF.get(name) ?? [];
+  return [...new Set(groups.flatMap((group) => GROUPS[group]!))].filter((other) => other !== name);
+}
+
 /** Every name of the table (the evaluation draws its nicknames from it). */
 export function nicknameGroups(): readonly (readonly string[])[] {
   return GROUPS;
