@@ -12,7 +12,12 @@
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Patient } from '../../src/entities.js';
-import { duplicateCandidates, LIKELY_DUPLICATE, MAX_CANDIDATES } from '../../src/patients/duplicates.js';
+import {
+  blockingStatement,
+  duplicateCandidates,
+  LIKELY_DUPLICATE,
+  MAX_CANDIDATES,
+} from '../../src/patients/duplicates.js';
 import { isMain, loadSearchEvaluationConfig, runCli } from '../environment.js';
 import { throwawayDatabase } from '../search-evaluation/evaluate.js';
 import { type DuplicateSet, generateDuplicateSet, insertDuplicatePeople, type LabelledPair } from './pairs.js';
@@ -135,7 +140,25 @@ async function latencyAtSize(
   await em.execute('ANALYZE patients.patient');
   const pairs = set.pairs.slice(0, probes);
   await runProbes(em, ids, pairs.slice(0, 20));
-  return { patients: size, ...latencyOf(await runProbes(em, ids, pairs)) };
+  const search = latencyOf(await runProbes(em, ids, pairs));
+  // What PostgreSQL itself spends on the blocking statement (EXPLAIN ANALYZE's execution time).
+  const database: number[] = [];
+  for (const pair of pairs) {
+    const subject = await em.fork().findOneOrFail(Patient, { id: ids.get(pair.probe)! });
+    const { sql, params } = blockingStatement(subject);
+    const [plan] = await em.execute<{ 'QUERY PLAN': [{ 'Execution Time': number }] }[]>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+      params,
+    );
+    database.push(plan!['QUERY PLAN'][0]['Execution Time']);
+  }
+  database.sort((a, b) => a - b);
+  return {
+    patients: size,
+    ...search,
+    statementP50: percentile(database, 0.5),
+    statementP95: percentile(database, 0.95),
+  };
 }
 
 const fixed = (value: number) => value.toFixed(3);
@@ -162,7 +185,7 @@ export function markdownReport(report: Awaited<ReturnType<typeof evaluate>>, atS
   if (atSize)
     lines.push(
       '',
-      `At ${atSize.patients!.toLocaleString('en')} patients: ${atSize.searches} candidate searches, p50 ${atSize.p50!.toFixed(1)} ms, p95 ${atSize.p95!.toFixed(1)} ms.`,
+      `At ${atSize.patients!.toLocaleString('en')} patients: ${atSize.searches} candidate searches, p50 ${atSize.p50!.toFixed(1)} ms, p95 ${atSize.p95!.toFixed(1)} ms; the blocking statement in PostgreSQL (EXPLAIN ANALYZE) p50 ${atSize.statementP50!.toFixed(2)} ms, p95 ${atSize.statementP95!.toFixed(2)} ms.`,
     );
   return lines.join('\n');
 }

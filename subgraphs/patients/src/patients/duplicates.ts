@@ -176,53 +176,66 @@ function compare(subject: Patient, candidate: Patient, row: CandidateRow) {
 const scoreOf = (weights: number) => Math.round(1000 / (1 + Math.exp(-(WEIGHTS.prior + weights)))) / 1000;
 
 /**
+ * The blocking statement for `subject`, with the name comparisons PostgreSQL does (trigrams,
+ * Double Metaphone): a row per candidate, never `subject`. Exported for the bench's EXPLAIN.
+ */
+export function blockingStatement(subject: Patient): { sql: string; params: unknown[] } {
+  const dates = subject.birthDate ? [subject.birthDate, swappedDate(subject.birthDate)].filter(Boolean) : [];
+  const identifiers = subject.identifiers
+    .map((identifier) => ({ system: identifier.system, key: identifierKey(identifier.value) }))
+    .filter((identifier) => identifier.key);
+  const names = [subject.givenName, ...nicknamesOf(firstWord(subject.givenName.toLowerCase()))];
+  const fold = (param: string) => `patients.search_fold(${param})`;
+  const sound = (expression: string) => `public.dmetaphone(${fold(expression)})`;
+  const blocks = [
+    `(SELECT p.id FROM patients.patient p WHERE p.active
+       AND coalesce(p.birth_date, 'infinity'::date) = ANY (ARRAY(SELECT d::date FROM jsonb_array_elements_text(?::jsonb) d)) LIMIT ${BLOCK.birthDate})`,
+    `(SELECT p.id FROM patients.patient p WHERE p.active AND ${sound('p.family_name')} = ${sound('?')}
+       AND p.birth_date BETWEEN ?::date - 366 AND ?::date + 366 LIMIT ${BLOCK.sound})`,
+    `(SELECT p.id FROM patients.patient p WHERE p.active AND ${sound('p.family_name')} = ${sound('?')}
+       AND ${sound('p.given_name')} = ANY (ARRAY(SELECT ${sound('n')} FROM jsonb_array_elements_text(?::jsonb) n)) LIMIT ${BLOCK.names})`,
+    `(SELECT p.id FROM patients.patient p WHERE p.active AND p.phone = ? LIMIT ${BLOCK.contact})`,
+    `(SELECT p.id FROM patients.patient p WHERE p.active AND lower(p.email) = lower(?) LIMIT ${BLOCK.contact})`,
+    `(SELECT i.patient_id FROM patients.patient_identifier i
+       WHERE (i.system, regexp_replace(lower(i.value), '[^a-z0-9]', '', 'g')) IN
+         (SELECT r.system, r.key FROM jsonb_to_recordset(?::jsonb) AS r(system text, key text)) LIMIT ${BLOCK.contact})`,
+  ];
+  const params = [
+    JSON.stringify(dates),
+    subject.familyName,
+    subject.birthDate ?? null,
+    subject.birthDate ?? null,
+    subject.familyName,
+    JSON.stringify(names),
+    subject.phone ?? null,
+    subject.email ?? null,
+    JSON.stringify(identifiers),
+  ];
+  return {
+    sql: `WITH blocked AS (${blocks.join(' UNION ')})
+     SELECT p.id, ${fold('p.given_name')} AS given, ${fold('p.family_name')} AS family,
+       public.similarity(${fold('p.given_name')}, ${fold('?')}) AS given_similarity,
+       public.similarity(${fold('p.family_name')}, ${fold('?')}) AS family_similarity,
+       ${sound('p.given_name')} = ${sound('?')} AS given_sound,
+       ${sound('p.family_name')} = ${sound('?')} AS family_sound,
+       ${fold('?')} AS subject_given, ${fold('?')} AS subject_family
+     FROM patients.patient p WHERE p.id IN (SELECT id FROM blocked) AND p.active AND p.id <> ?`,
+    params: [...params, ...Array(3).fill([subject.givenName, subject.familyName]).flat(), subject.id],
+  };
+}
+
+/**
  * Other active records that may be `subject`, best first (at most `first`, each with a score of
- * at least LISTED_FROM and its reasons). Never `subject` itself. Two statements: blocking with
- * the name comparisons PostgreSQL does (trigrams, Double Metaphone), then the records.
+ * at least LISTED_FROM and its reasons). Never `subject` itself. Two statements: blocking, then
+ * the candidates' records.
  */
 export async function duplicateCandidates(
   em: EntityManager,
   subject: Patient,
   first: number,
 ): Promise<DuplicateCandidate[]> {
-  const dates = subject.birthDate ? [subject.birthDate, swappedDate(subject.birthDate)].filter(Boolean) : [];
-  const identifiers = subject.identifiers.filter((identifier) => identifierKey(identifier.value));
-  const fold = (param: string) => `patients.search_fold(${param})`;
-  const sound = (expression: string) => `public.dmetaphone(${fold(expression)})`;
-  const blocks = [
-    `(SELECT p.id FROM patients.patient p WHERE p.active AND coalesce(p.birth_date, 'infinity'::date) = ANY (?::date[]) LIMIT ${BLOCK.birthDate})`,
-    `(SELECT p.id FROM patients.patient p WHERE p.active AND public.dmetaphone(${fold('p.family_name')}) = public.dmetaphone(${fold('?')})
-       AND p.birth_date BETWEEN ?::date - 366 AND ?::date + 366 LIMIT ${BLOCK.sound})`,
-    `(SELECT p.id FROM patients.patient p WHERE p.active AND ${sound('p.family_name')} = ${sound('?')}
-       AND ${sound('p.given_name')} = ANY (ARRAY(SELECT ${sound('n')} FROM unnest(?::text[]) n)) LIMIT ${BLOCK.names})`,
-    `(SELECT p.id FROM patients.patient p WHERE p.active AND p.phone = ? LIMIT ${BLOCK.contact})`,
-    `(SELECT p.id FROM patients.patient p WHERE p.active AND lower(p.email) = lower(?) LIMIT ${BLOCK.contact})`,
-    `(SELECT i.patient_id FROM patients.patient_identifier i
-       WHERE (i.system, regexp_replace(lower(i.value), '[^a-z0-9]', '', 'g')) IN (SELECT * FROM unnest(?::text[], ?::text[])) LIMIT ${BLOCK.contact})`,
-  ];
-  const params = [
-    `{${dates.join(',')}}`,
-    subject.familyName,
-    subject.birthDate ?? null,
-    subject.birthDate ?? null,
-    subject.familyName,
-    `{${[subject.givenName, ...nicknamesOf(firstWord(subject.givenName.toLowerCase()))].map((name) => JSON.stringify(name)).join(',')}}`,
-    subject.phone ?? null,
-    subject.email ?? null,
-    `{${identifiers.map((identifier) => JSON.stringify(identifier.system)).join(',')}}`,
-    `{${identifiers.map((identifier) => JSON.stringify(identifierKey(identifier.value))).join(',')}}`,
-  ];
-  const rows = await em.execute<CandidateRow[]>(
-    `WITH blocked AS (${blocks.join(' UNION ')})
-     SELECT p.id, ${fold('p.given_name')} AS given, ${fold('p.family_name')} AS family,
-       public.similarity(${fold('p.given_name')}, ${fold('?')}) AS given_similarity,
-       public.similarity(${fold('p.family_name')}, ${fold('?')}) AS family_similarity,
-       public.dmetaphone(${fold('p.given_name')}) = public.dmetaphone(${fold('?')}) AS given_sound,
-       public.dmetaphone(${fold('p.family_name')}) = public.dmetaphone(${fold('?')}) AS family_sound,
-       ${fold('?')} AS subject_given, ${fold('?')} AS subject_family
-     FROM patients.patient p WHERE p.id IN (SELECT id FROM blocked) AND p.active AND p.id <> ?`,
-    [...params, ...Array(3).fill([subject.givenName, subject.familyName]).flat(), subject.id],
-  );
+  const { sql, params } = blockingStatement(subject);
+  const rows = await em.execute<CandidateRow[]>(sql, params);
   if (!rows.length) return [];
   const patients = await em.find(Patient, { id: { $in: rows.map((row) => row.id) } });
   const byId = new Map(patients.map((patient) => [patient.id, patient]));
