@@ -148,6 +148,11 @@ describe('mergePatients', () => {
     const found = await harness.execute(SEARCH, { search: sourceValue }, viewer);
     expect(found.data?.patients.edges.map((e: Any) => e.node.id)).toEqual([target.id]);
 
+    // A resource imported later for the source lands on the target.
+    const late = await clinicalRecordOf(source.id);
+    expect((await read(target.id)).conditions.map((c: Any) => c.id)).toContain(late.condition);
+    expect((await read(source.id)).conditions).toEqual([]);
+
     for (const id of [source.id, target.id])
       expect(await auditRows(id, 'MERGE')).toEqual([{ outcome: 'SUCCESS', actor_id: clinician.userId }]);
     const [record] = await sql<Any>('SELECT * FROM patients.patient_merge WHERE source_id = $1', [source.id]);

@@ -275,11 +275,14 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
   }
   const mrns = [...pairs.values()].filter((pair) => pair.system === MRN_SYSTEM).map((pair) => normaliseMrn(pair.value));
   const others = [...pairs.values()].filter((pair) => pair.system !== MRN_SYSTEM);
-  type Found = { id: string; mrn: string; active: boolean; system?: string; value?: string };
+  type Found = { id: string; mrn: string; active: boolean; asked?: string; system?: string; value?: string };
   const [byId, byIdentifier] = await Promise.all([
     ids.size || mrns.length
-      ? em.execute<Found[]>(
-          'SELECT id, mrn, active FROM patients.patient WHERE id = ANY (?::uuid[]) OR mrn = ANY (?::text[])',
+      ? // A merged record's resources go to the record it was merged into (as its identifiers did).
+        em.execute<Found[]>(
+          `SELECT p.id AS asked, coalesce(t.id, p.id) AS id, p.mrn, coalesce(t.active, p.active) AS active
+           FROM patients.patient p LEFT JOIN patients.patient t ON t.id = p.replaced_by_id
+           WHERE p.id = ANY (?::uuid[]) OR p.mrn = ANY (?::text[])`,
           [sqlArray([...ids]), sqlArray(mrns)],
         )
       : Promise.resolve([]),
@@ -294,7 +297,7 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
   ]);
   const found = new Map<string, { id: string; active: boolean }>();
   for (const patient of byId) {
-    found.set(`id:${patient.id}`, patient);
+    found.set(`id:${patient.asked}`, patient);
     found.set(`key:${identifierKey(MRN_SYSTEM, patient.mrn)}`, patient);
   }
   for (const row of byIdentifier) found.set(`key:${identifierKey(row.system ?? '', row.value ?? '')}`, row);

@@ -196,9 +196,11 @@ export function blockingStatement(subject: Patient): { sql: string; params: unkn
        AND ${sound('p.given_name')} = ANY (ARRAY(SELECT ${sound('n')} FROM jsonb_array_elements_text(?::jsonb) n)) LIMIT ${BLOCK.names})`,
     `(SELECT p.id FROM patients.patient p WHERE p.active AND p.phone = ? LIMIT ${BLOCK.contact})`,
     `(SELECT p.id FROM patients.patient p WHERE p.active AND lower(p.email) = lower(?) LIMIT ${BLOCK.contact})`,
-    `(SELECT i.patient_id FROM patients.patient_identifier i
-       WHERE (i.system, regexp_replace(lower(i.value), '[^a-z0-9]', '', 'g')) IN
-         (SELECT r.system, r.key FROM jsonb_to_recordset(?::jsonb) AS r(system text, key text)) LIMIT ${BLOCK.contact})`,
+    // LATERAL: one index lookup per identifier (a semi-join read the whole table at 100,000).
+    `(SELECT i.patient_id FROM jsonb_to_recordset(?::jsonb) AS r(system text, key text)
+       CROSS JOIN LATERAL (SELECT i.patient_id FROM patients.patient_identifier i
+         WHERE i.system = r.system AND regexp_replace(lower(i.value), '[^a-z0-9]', '', 'g') = r.key LIMIT ${BLOCK.contact}) i
+       LIMIT ${BLOCK.contact})`,
   ];
   const params = [
     JSON.stringify(dates),
