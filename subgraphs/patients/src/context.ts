@@ -34,6 +34,8 @@ export interface PatientsContext extends RequestContext {
   loaders: {
     patientById: DataLoader<string, Patient | null>;
     historyByPatientId: DataLoader<string, PatientVersion[]>;
+    /** The records merged into a patient (their `replacedById` is it), whatever the viewer may see. */
+    replacesByPatientId: DataLoader<string, Patient[]>;
     clinical: ClinicalLoaders;
   };
   /**
@@ -73,6 +75,13 @@ function historyLoader(em: EntityManager) {
   });
 }
 
+function replacesLoader(em: EntityManager) {
+  return new DataLoader<string, Patient[]>(async (targetIds) => {
+    const sources = await em.find(Patient, { replacedById: { $in: [...targetIds] } }, { orderBy: { id: 'asc' } });
+    return targetIds.map((id) => sources.filter((source) => source.replacedById === id));
+  });
+}
+
 export async function createPatientsContext(
   scope: RequestScope,
   em: EntityManager,
@@ -87,6 +96,7 @@ export async function createPatientsContext(
       // A patient by id is what a client reads right after writing it: the primary.
       patientById: patientLoader(em),
       historyByPatientId: historyLoader(em),
+      replacesByPatientId: replacesLoader(em),
       clinical: createClinicalLoaders(reads.em),
     },
     audit: new AuditCollector(em),

@@ -183,7 +183,7 @@ export function markdownReport(report: EvaluationReport): string {
 }
 
 /** A throwaway patients database with the migrations applied, and the patients role's ORM on it. */
-async function throwawayDatabase(serverUrl: string | undefined, log: (line: string) => void) {
+export async function throwawayDatabase(serverUrl: string | undefined, log: (line: string) => void) {
   const cleanups: (() => Promise<void>)[] = [];
   let adminUrl: string;
   if (serverUrl) {

@@ -1,10 +1,19 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { CAN_ADMINISTER, CAN_READ_PATIENTS, ForbiddenError, requireUuid, type Viewer } from '@healthsync/orm';
+import {
+  BadUserInputError,
+  CAN_ADMINISTER,
+  CAN_READ_PATIENTS,
+  ForbiddenError,
+  NotFoundError,
+  requireUuid,
+  type Viewer,
+} from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
 import { AUDIT_RESOURCE, auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit.js';
 import type { PatientsContext } from '../context.js';
 import { Patient } from '../entities.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
+import { duplicateCandidates, MAX_CANDIDATES } from '../patients/duplicates.js';
 import { listPatients, type PatientListArgs, type PatientPage } from '../patients/list.js';
 import { normaliseMrn } from '../patients/validation.js';
 
@@ -91,6 +100,23 @@ export const Query: QueryResolvers = {
       first: args.first ?? 20,
       after: args.after ?? null,
       orderBy: { field: args.orderBy?.field ?? null, direction: args.orderBy?.direction ?? 'ASC' },
+    });
+  },
+
+  // A search: the record compared is a READ, and each candidate returned a SEARCH row.
+  duplicateCandidates: async (_parent, { patientId, first }, context, info) => {
+    const viewer = authorize(context, info, 'SEARCH', CAN_READ_PATIENTS, { patientId });
+    const limit = first ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CANDIDATES)
+      throw new BadUserInputError(`first must be between 1 and ${MAX_CANDIDATES}`, 'first');
+    const subject = await readPatientById(context, info, viewer, patientId);
+    if (!subject) throw new NotFoundError('Patient');
+    const scope = auditScope(context, info);
+    return recordFailure(context, scope, 'SEARCH', { patientId }, async () => {
+      const candidates = await duplicateCandidates(context.em, subject, limit);
+      const returned = candidates.length ? candidates.map((candidate) => candidate.patient.id) : [null];
+      context.audit.record(...returned.map((id) => auditEvent(scope, 'SEARCH', 'SUCCESS', id)));
+      return candidates;
     });
   },
 
