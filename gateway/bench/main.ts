@@ -23,7 +23,7 @@ import {
 } from '@healthsync/orm';
 import { findNginx } from '../src/stack/nginx.js';
 import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
-import { type RunningStack, startStack } from '../src/stack/stack.js';
+import { type RunningStack, type StackOptions, startStack } from '../src/stack/stack.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
@@ -166,7 +166,7 @@ runMain(async () => {
       patients: randomBytes(24).toString('base64url'),
     };
     await provisionDatabase(adminUrl, rolePasswords);
-    stack = await startStack({
+    const stackOptions: StackOptions = {
       databaseUrl: adminUrl,
       rolePasswords,
       dataDir: workDir,
@@ -194,7 +194,8 @@ runMain(async () => {
             }
           : {}),
       },
-    });
+    };
+    stack = await startStack(stackOptions);
     const urls = stack.urls;
     const edgeUrl = urls.edge;
     log(`stack up: gateway ${urls.gateway}, edge ${edgeUrl}${nginxBin ? ' (nginx)' : ' (no nginx installed)'}`);
@@ -441,6 +442,38 @@ runMain(async () => {
       stressRows.push({ operation: page.name, path: edge.name, connections: config.BENCH_STRESS_CONNECTIONS, result });
     }
 
+    // Only when asked for by name (BENCH_ONLY=replicas): query (a) through the edge with one process
+    // of each service, then with two of each (the stack restarted so, on the same database and
+    // keys), at the same connection count.
+    const replicaRows: Row[] = [];
+    if (only?.has('replicas')) {
+      const page = operations[0] as (typeof operations)[number];
+      const connections = Math.max(20, config.BENCH_CONNECTIONS);
+      const bodies = page.bodies(edge.user);
+      log(`${page.name} via ${edge.name}, one of each service, ${connections} connections`);
+      const one = await measure(edge.url, edge.headers, bodies, connections);
+      replicaRows.push({ operation: page.name, path: `${edge.name}, 1 of each`, connections, result: one });
+      await stack.stop();
+      stack = await startStack({ ...stackOptions, replicas: { gateway: 2, users: 2, patients: 2 } });
+      const twoUrl = stack.urls.edge;
+      await runLoad({ url: twoUrl, headers: edge.headers, bodies, connections, durationSeconds: 3 }); // warm-up
+      log(`${page.name} via ${edge.name}, two of each service, ${connections} connections`);
+      const two = await runLoad({
+        url: twoUrl,
+        headers: edge.headers,
+        bodies,
+        connections,
+        durationSeconds: config.BENCH_DURATION,
+      });
+      replicaRows.push({
+        operation: page.name,
+        path: `${edge.name}, 2 of each`,
+        connections,
+        result: two,
+        baseline: one,
+      });
+    }
+
     let quality: string | undefined;
     if (wanted('quality')) {
       log('search quality on the labelled evaluation set (npm run bench:search)');
@@ -476,6 +509,13 @@ runMain(async () => {
     if (loginRows.length || burstRows.length)
       sections.push('', `Sign-in (${argon2}):`, '', markdownTable([...loginRows, ...burstRows]));
     if (stressRows.length) sections.push('', 'Sustained load:', '', markdownTable(stressRows));
+    if (replicaRows.length)
+      sections.push(
+        '',
+        `Replicas (the same machine, ${os.cpus().length} cores shared by every process; base: one of each):`,
+        '',
+        markdownTable(replicaRows),
+      );
     if (soakLines.length)
       sections.push(
         '',

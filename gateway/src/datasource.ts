@@ -12,6 +12,13 @@ import { GraphQLError } from 'graphql';
 import { Agent, type Dispatcher } from 'undici';
 import type { GatewayContext } from './context.js';
 import { type EntityCache, isEntitiesFetch } from './entity-cache.js';
+import type { SubgraphReplicas } from './replicas.js';
+
+/**
+ * Failures where the request never reached the subgraph (no connection was made): safe to send
+ * to another replica, even a mutation.
+ */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /**
  * Headers a subgraph needs from the client's request: it re-verifies the token, logs the same id
@@ -81,8 +88,7 @@ function isGraphQLResponse(body: unknown): body is GatewayGraphQLResponse {
  */
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly name: string;
-  private readonly origin: string;
-  private readonly path: string;
+  private readonly replicas: SubgraphReplicas;
   private readonly agent: Agent;
   private readonly subgraphSecret: string | undefined;
   private readonly entityCache: EntityCache | undefined;
@@ -92,7 +98,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   constructor(options: {
     /** The subgraph's name in the supergraph: what a client is told is unavailable. */
     name: string;
-    url: string;
+    /** The subgraph's replicas (one or more URLs), balanced in turn. */
+    replicas: SubgraphReplicas;
     /** How long one fetch may wait for the subgraph's answer before its fields fail (SERVICE_UNAVAILABLE). */
     timeoutMs: number;
     logger: Logger;
@@ -101,12 +108,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     /** Set for a subgraph whose `_entities` answers the gateway may keep (README "Performance"). */
     entityCache?: EntityCache | undefined;
   }) {
-    const url = new URL(options.url);
     this.name = options.name;
     this.timeoutMs = options.timeoutMs;
     this.logger = options.logger;
-    this.origin = url.origin;
-    this.path = `${url.pathname}${url.search}`;
+    this.replicas = options.replicas;
     this.agent = options.agent;
     this.subgraphSecret = options.subgraphSecret;
     this.entityCache = options.entityCache;
@@ -148,33 +153,39 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         const value = incoming[name];
         if (value) headers[name] = value;
       }
-    let response: Dispatcher.ResponseData;
-    let text: string;
-    try {
-      response = await this.agent.request({
-        origin: this.origin,
-        path: this.path,
-        method: 'POST',
-        headers,
-        body: JSON.stringify(operation),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      text = await response.body.text();
-    } catch (error) {
-      // Refused, reset or timed out: this subgraph's fields fail, the others' are answered. The
-      // client is told which part is away, never where it runs.
-      requestLogger(this.logger).warn(
-        { subgraph: this.name, reason: (error as NodeJS.ErrnoException).code ?? String(error) },
-        'subgraph unavailable',
-      );
-      throw new ServiceUnavailableError(`The ${this.name} service is unavailable; retry shortly`);
+    let response: Dispatcher.ResponseData | undefined;
+    let text = '';
+    const body = JSON.stringify(operation);
+    for (const replica of this.replicas.order()) {
+      try {
+        response = await this.agent.request({
+          origin: replica.url.origin,
+          path: `${replica.url.pathname}${replica.url.search}`,
+          method: 'POST',
+          headers,
+          body,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        });
+        text = await response.body.text();
+        break;
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+        requestLogger(this.logger).warn({ subgraph: this.name, reason }, 'subgraph unavailable');
+        this.replicas.markDown(replica);
+        response = undefined;
+        // Refused: the next replica gets it. Reset or timed out: it may have been carried out, so it
+        // is not sent again; this subgraph's fields fail, the others' are answered. The client is
+        // told which part is away, never where it runs.
+        if (!NOT_SENT.has(reason)) break;
+      }
     }
-    const body = parseBody(text, response.headers['content-type']);
+    if (!response) throw new ServiceUnavailableError(`The ${this.name} service is unavailable; retry shortly`);
+    const answer = parseBody(text, response.headers['content-type']);
     // A subgraph that refused the request with GraphQL errors (a 400 for a value its schema
     // rejects, say) answered the client: its errors go on with their codes, whatever the status.
     const ok = response.statusCode >= 200 && response.statusCode < 300;
-    if (isGraphQLResponse(body) && (ok || Array.isArray(body.errors))) return body;
+    if (isGraphQLResponse(answer) && (ok || Array.isArray(answer.errors))) return answer;
     throw ok ? new GraphQLError('subgraph answered without a GraphQL response') : httpError(response.statusCode);
   }
 }

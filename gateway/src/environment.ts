@@ -15,12 +15,22 @@ import { z } from 'zod';
 /** The committed, composed supergraph (`npm run compose`): what the gateway serves by default. */
 export const SUPERGRAPH_FILE = path.join(REPO_ROOT, 'gateway', 'supergraph.graphql');
 
+/** A comma-separated list of URLs; unset: undefined (rover.yaml's). */
+const urlsOrUnset = () =>
+  env
+    .urlList()
+    .optional()
+    .transform((urls) => (urls?.length ? urls : undefined));
+
 /** Every setting of the gateway process; nothing else in this workspace's services reads process.env. */
 export const GatewayEnvironment = z.object({
   ...serviceEnvironment({ port: 4000, limits: GATEWAY_LIMITS }),
-  /** Override rover.yaml's routing URLs (containers, tests, other ports). */
-  USERS_URL: env.url().optional(),
-  PATIENTS_URL: env.url().optional(),
+  /**
+   * Override rover.yaml's routing URLs (containers, tests, other ports): one URL, or each replica's,
+   * comma-separated (balanced in turn, a dead one skipped until it answers).
+   */
+  USERS_URL: urlsOrUnset(),
+  PATIENTS_URL: urlsOrUnset(),
   /** The users subgraph's public keys; the gateway checks every bearer token against them. */
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
   /** The composed supergraph (`npm run compose`); a container may mount another one. */
@@ -51,6 +61,18 @@ function isAddressOrSubnet(value: string): boolean {
   const version = isIP(address);
   if (rest.length || version === 0) return false;
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+const replicaCount = () => z.coerce.number().int().min(1).max(8);
+
+/** How many processes of each service `npm start` runs. */
+export function replicasOf(config: StackConfig): { gateway: number; users: number; patients: number } {
+  const all = config.REPLICAS ?? 1;
+  return {
+    gateway: config.GATEWAY_REPLICAS ?? all,
+    users: config.USERS_REPLICAS ?? all,
+    patients: config.PATIENTS_REPLICAS ?? all,
+  };
 }
 
 /**
@@ -84,6 +106,14 @@ export const StackEnvironment = z.object({
   GATEWAY_PORT: env.port(4000),
   USERS_PORT: env.port(4001),
   PATIENTS_PORT: env.port(4002),
+  /**
+   * Processes of each service (the first on its port, the others on free ones): nginx balances the
+   * gateways, each gateway the subgraphs'. REPLICAS sets all three; a per-service one wins.
+   */
+  REPLICAS: replicaCount().optional(),
+  GATEWAY_REPLICAS: replicaCount().optional(),
+  USERS_REPLICAS: replicaCount().optional(),
+  PATIENTS_REPLICAS: replicaCount().optional(),
   /** nginx's limit per client address on /graphql: requests per second, and the burst served at once. */
   EDGE_RATE_LIMIT: z.coerce.number().int().min(1).default(50),
   EDGE_RATE_BURST: z.coerce.number().int().min(0).default(100),

@@ -22,12 +22,13 @@ import { createGatewayContext, type GatewayContext } from './context.js';
 import { createSubgraphAgent, SubgraphDataSource } from './datasource.js';
 import { EntityCache } from './entity-cache.js';
 import type { GatewayConfig } from './environment.js';
+import { SubgraphReplicas } from './replicas.js';
 import { attachScalarImplementations } from './scalars.js';
 
 export { type GatewayConfig, loadGatewayConfig } from './environment.js';
 
-/** Routing URL overrides from the environment, by subgraph name as rover.yaml spells it. */
-function subgraphUrlOverrides(config: GatewayConfig): Record<string, string | undefined> {
+/** Routing URL overrides from the environment (each subgraph's replicas), by subgraph name as rover.yaml spells it. */
+function subgraphUrlOverrides(config: GatewayConfig): Record<string, string[] | undefined> {
   return { users: config.USERS_URL, patients: config.PATIENTS_URL };
 }
 
@@ -44,17 +45,18 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
     config.ENTITY_CACHE_TTL_SECONDS > 0
       ? new EntityCache({ ttlSeconds: config.ENTITY_CACHE_TTL_SECONDS, maxEntries: config.ENTITY_CACHE_MAX_ENTRIES })
       : undefined;
-  /** Where each subgraph is called, as the gateway resolved it: what readiness probes. */
-  const routingUrls = new Map<string, string>();
+  /** Where each subgraph's replicas are called, as the gateway resolved them: what readiness probes. */
+  const routing = new Map<string, SubgraphReplicas>();
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(config.SUPERGRAPH_FILE, 'utf8'),
     buildService: ({ name, url }) => {
-      const routingUrl = overrides[name] ?? url;
-      if (!routingUrl) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
-      routingUrls.set(name, routingUrl);
+      const urls = overrides[name] ?? (url ? [url] : []);
+      if (!urls.length) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
+      const replicas = new SubgraphReplicas(urls);
+      routing.set(name, replicas);
       return new SubgraphDataSource({
         name,
-        url: routingUrl,
+        replicas,
         timeoutMs: config.SUBGRAPH_TIMEOUT_SECONDS * 1000,
         logger,
         agent,
@@ -88,17 +90,26 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       landingPage(isProduction),
     ],
   });
-  return { apollo, closeConnections: () => agent.close(), routingUrls };
+  return {
+    apollo,
+    closeConnections: async () => {
+      for (const replicas of routing.values()) replicas.close();
+      await agent.close();
+    },
+    routing,
+  };
 }
 
-/** Each subgraph's own readiness (its database included), asked with a short timeout. */
-async function subgraphStates(routingUrls: Map<string, string>): Promise<Record<string, DependencyState>> {
+/** Each subgraph's own readiness (its database included), asked with a short timeout: up when one replica is. */
+async function subgraphStates(routing: Map<string, SubgraphReplicas>): Promise<Record<string, DependencyState>> {
+  const readyAt = (url: URL) =>
+    fetch(new URL(HEALTH_PATHS.ready, url), { signal: AbortSignal.timeout(1_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
   const states = await Promise.all(
-    [...routingUrls].map(async ([name, url]) => {
-      const ready = await fetch(new URL(HEALTH_PATHS.ready, url), { signal: AbortSignal.timeout(1_000) }).then(
-        (response) => response.ok,
-        () => false,
-      );
+    [...routing].map(async ([name, { replicas }]) => {
+      const ready = (await Promise.all(replicas.map((replica) => readyAt(replica.url)))).some(Boolean);
       return [name, ready ? 'up' : 'down'] as const;
     }),
   );
@@ -114,7 +125,7 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     audience: config.JWT_AUDIENCE,
     subgraphSecret: config.SUBGRAPH_SECRET,
   });
-  const { apollo, closeConnections, routingUrls } = createGatewayApollo(config, logger);
+  const { apollo, closeConnections, routing } = createGatewayApollo(config, logger);
   return startGraphQLService<GatewayContext>({
     name: 'gateway',
     logger,
@@ -129,7 +140,7 @@ export async function startGatewayServer(config: GatewayConfig): Promise<Running
     readiness: async () => ({ supergraph: 'up' }),
     // Reported, not required: with one subgraph down the gateway still answers the others' fields,
     // so it stays in rotation (status `degraded`) rather than taking the whole API down.
-    reported: () => subgraphStates(routingUrls),
+    reported: () => subgraphStates(routing),
     onClose: async () => {
       tokens.close();
       await closeConnections();

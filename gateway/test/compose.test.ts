@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
 import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
 import { GatewayEnvironment, loadStackConfig } from '../src/environment.js';
-import { NGINX_TEMPLATE, NGINX_TLS_TEMPLATE } from '../src/stack/nginx.js';
+import { NGINX_TEMPLATE, NGINX_TLS_TEMPLATE, renderTemplate } from '../src/stack/nginx.js';
 
 interface ComposeService {
   build?: { context: string; dockerfile: string };
@@ -269,6 +269,26 @@ describe('docker-compose.yml', () => {
     expect(template).toMatch(
       new RegExp(`location = /health \\{\\s*proxy_pass http://healthsync_gateway${HEALTH_PATHS.public};`),
     );
+  });
+
+  it('lets nginx find every gateway replica in Docker DNS while running: `--scale gateway=N` needs no reload', () => {
+    // The template as the nginx image renders it with this file's environment.
+    const site = renderTemplate(readFileSync(NGINX_TEMPLATE, 'utf8'), environmentOf('nginx'));
+    const upstream = /upstream healthsync_gateway \{([^}]*)\}/.exec(site)?.[1] ?? '';
+    // Re-resolution needs the servers in shared memory, the `resolve` parameter and a resolver
+    // whose answers expire within seconds: Docker's embedded DNS at its fixed address.
+    expect(upstream).toMatch(/^\s*zone healthsync_gateway \d+k;$/m);
+    expect(upstream).toMatch(/^\s*server gateway:4000 max_fails=3 fail_timeout=10s resolve;$/m);
+    const resolver = /^resolver (\S+) valid=(\d+)s ipv6=off;$/m.exec(site);
+    expect(resolver?.[1]).toBe('127.0.0.11');
+    expect(Number(resolver?.[2])).toBeLessThanOrEqual(10);
+    expect(site.indexOf('resolver ')).toBeLessThan(site.indexOf('upstream healthsync_gateway'));
+    // `resolve` in upstream servers is open-source nginx from 1.27.3: the image must be at least that.
+    const [major, minor] = (services.nginx?.image ?? '')
+      .replace(/^nginx:/, '')
+      .split(/[.-]/)
+      .map(Number);
+    expect((major ?? 0) * 100 + (minor ?? 0)).toBeGreaterThanOrEqual(128);
   });
 
   describe.each(['migrate', 'users', 'patients', 'gateway'])('%s image', (name) => {

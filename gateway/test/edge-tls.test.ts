@@ -12,7 +12,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { findFreePort } from '@healthsync/orm';
 import { fetch } from 'undici';
-import { findNginx, runNginx, TRUST_NO_PROXY, writeNginxConfig } from '../src/stack/nginx.js';
+import { findNginx, NO_RESOLVER, runNginx, TRUST_NO_PROXY, writeNginxConfig } from '../src/stack/nginx.js';
 import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';
 import { makeTestCertificate, type TestCertificate } from './tls.js';
 
@@ -34,6 +34,8 @@ async function startEdge(folder: string, upstream: number, options: { tls?: Test
     {
       NGINX_LISTEN: `127.0.0.1:${plain}`,
       GATEWAY_UPSTREAM: `127.0.0.1:${upstream}`,
+      GATEWAY_RESOLVE: '',
+      NGINX_RESOLVER: NO_RESOLVER,
       USERS_UPSTREAM: `127.0.0.1:${upstream}`,
       EDGE_TRUSTED_PROXIES: options.trusted ?? TRUST_NO_PROXY,
       EDGE_RATE_LIMIT: '1',

@@ -6,6 +6,7 @@ import { MigrateEnvironment, MikroOrmCliEnvironment } from '../../orm/src/cli/mi
 import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
 import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
 import { GatewayEnvironment, StackEnvironment } from '../src/environment.js';
+import { ENV_EXAMPLE } from './env-example.js';
 
 /** Every schema a process parses its environment with. */
 const SCHEMAS: Record<string, z.ZodObject> = {
@@ -22,12 +23,7 @@ const COMPOSE_VARIABLES = [
   ...readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8').matchAll(/\$\{(\w+)/g),
 ].map(([, name]) => name as string);
 
-/** `KEY=value` lines of .env.example, commented out (`# KEY=`) or not. */
-const lines = readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8')
-  .split('\n')
-  .map((line) => /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line))
-  .filter((match) => match !== null)
-  .map(([, comment, key, value]) => ({ key: key as string, value: value as string, active: !comment }));
+const lines = ENV_EXAMPLE;
 
 describe('.env.example', () => {
   test('lists every variable any process reads, and no other', () => {

@@ -106,6 +106,20 @@ test('patients down: HTTP 200 with the users part, a masked error for the rest, 
   expect(response.errors?.length).toBeGreaterThan(0);
   expectMasked(response.text);
 
+  // A list of patients is nullable for this reason: `me` still arrives beside its error.
+  const list = await graphql(
+    gatewayUrl,
+    '{ me { email } patients { totalCount } }',
+    {},
+    {
+      authorization: `Bearer ${token}`,
+    },
+  );
+  expect(list.status).toBe(200);
+  expect(list.data).toEqual({ me: { email }, patients: null });
+  expect(list.errors?.map((error) => error.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+  expectMasked(list.text);
+
   // Reported, yet still in rotation: partial answers beat none.
   const ready = await fetch(readyUrl(gatewayUrl));
   expect([ready.status, await ready.json()]).toEqual([

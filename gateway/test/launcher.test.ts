@@ -92,6 +92,8 @@ describe('the nginx template', () => {
   const variables = {
     NGINX_LISTEN: '8000',
     GATEWAY_UPSTREAM: 'gateway:4000',
+    GATEWAY_RESOLVE: '',
+    NGINX_RESOLVER: '127.0.0.1',
     USERS_UPSTREAM: 'users:4001',
     EDGE_TRUSTED_PROXIES: 'unix:',
     EDGE_RATE_LIMIT: '7',

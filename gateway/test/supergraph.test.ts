@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
+import { temporaryFolder } from '@healthsync/orm/testing';
 import { SUPERGRAPH_FILE } from '../src/environment.js';
 import { CompositionFailedError, composeSupergraph, readSupergraphConfig } from '../src/supergraph/compose.js';
 
@@ -28,7 +28,7 @@ describe('rover.yaml and the committed supergraph', () => {
   });
 
   test('two subgraphs that disagree about a shared type fail composition, hints included', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-compose-'));
+    const dir = temporaryFolder('healthsync-compose-');
     const link = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
     writeFileSync(
       path.join(dir, 'a.graphql'),

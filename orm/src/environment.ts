@@ -81,6 +81,18 @@ export const env = {
   url: () => z.url(),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   nodeEnv: () => z.enum(['development', 'test', 'production']).default('development'),
+  /** Comma-separated URLs (spaces around commas allowed); unset or empty: none. */
+  urlList: () =>
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((url) => url.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url())),
   /** Database connections one process may hold. */
   poolSize: () => z.coerce.number().int().min(1).max(100).default(10),
   boolean: (fallback: boolean) =>

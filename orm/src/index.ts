@@ -20,3 +20,4 @@ export * from './database/open.js';
 export * from './database/embedded.js';
 export * from './database/migrate.js';
 export * from './database/listen.js';
+export * from './database/replicas.js';

@@ -3,7 +3,7 @@
  * stops every process it started, the embedded PostgreSQL included.
  */
 import { EXPLORER_PATH, runMain } from '@healthsync/orm';
-import { loadStackConfig } from '../environment.js';
+import { loadStackConfig, replicasOf } from '../environment.js';
 import { StackStartError } from './processes.js';
 import { startStack } from './stack.js';
 
@@ -36,6 +36,7 @@ runMain(async () => {
       users: config.USERS_PORT,
       patients: config.PATIENTS_PORT,
     },
+    replicas: replicasOf(config),
     edgeHost: config.EDGE_HOST,
     tls:
       config.TLS_CERT_FILE && config.TLS_KEY_FILE
@@ -80,6 +81,13 @@ runMain(async () => {
       `  gateway             ${urls.gateway}`,
       `  users subgraph      ${urls.subgraphs.users}  (Sandbox)`,
       `  patients subgraph   ${urls.subgraphs.patients}  (Sandbox)`,
+      ...(Object.values(urls.replicas).some((list) => list.length > 1)
+        ? [
+            `  replicas            ${Object.entries(urls.replicas)
+              .map(([name, list]) => `${name} ×${list.length}`)
+              .join(', ')}`,
+          ]
+        : []),
       ...(config.NODE_ENV === 'production'
         ? []
         : [`  offline explorer    ${urls.gateway.replace('/graphql', EXPLORER_PATH)}  (and on each subgraph)`]),

@@ -20,6 +20,17 @@ export const NGINX_TEMPLATE = path.join(REPO_ROOT, 'nginx', 'healthsync.conf.tem
 export const NGINX_TLS_TEMPLATE = path.join(REPO_ROOT, 'nginx', 'healthsync-tls.conf.template');
 /** Where the rendered TLS settings go, relative to nginx's configuration folder, as the site template includes them. */
 const TLS_FOLDER = path.join('conf.d', 'healthsync-tls');
+/** Further servers of the upstreams (npm start's replicas), included by the site template's upstream blocks. */
+const UPSTREAMS_FOLDER = path.join('conf.d', 'healthsync-upstreams');
+
+/** NGINX_RESOLVER when every upstream is an address (npm start): nginx never asks it. */
+export const NO_RESOLVER = '127.0.0.1';
+
+/** The replicas after the first of each upstream (host:port), as `npm start` runs them. */
+export interface NginxReplicas {
+  gateway?: string[];
+  users?: string[];
+}
 
 /** EDGE_TRUSTED_PROXIES when none is set: nginx listens on no UNIX socket, so `unix:` trusts no one. */
 export const TRUST_NO_PROXY = 'unix:';
@@ -28,6 +39,10 @@ export const TRUST_NO_PROXY = 'unix:';
 export interface NginxVariables {
   NGINX_LISTEN: string;
   GATEWAY_UPSTREAM: string;
+  /** `resolve` when GATEWAY_UPSTREAM is a name to look up again while running (nginx 1.27.3+); empty for an address. */
+  GATEWAY_RESOLVE: string;
+  /** The DNS server (and `valid=`) that answers GATEWAY_UPSTREAM's name. */
+  NGINX_RESOLVER: string;
   USERS_UPSTREAM: string;
   /** The load balancer whose X-Forwarded-For names the client: an address or subnet, or TRUST_NO_PROXY. */
   EDGE_TRUSTED_PROXIES: string;
@@ -83,9 +98,26 @@ export function findNginx(bin: string, searchPath = process.env.PATH ?? ''): str
  * template included inside `http`; with `tls`, the rendered TLS template beside it (and without,
  * none left from an earlier run).
  */
-export function writeNginxConfig(prefix: string, variables: NginxVariables, tls?: NginxTlsVariables): string {
+export function writeNginxConfig(
+  prefix: string,
+  variables: NginxVariables,
+  tls?: NginxTlsVariables,
+  replicas: NginxReplicas = {},
+): string {
   rmSync(path.join(prefix, TLS_FOLDER), { recursive: true, force: true });
-  for (const dir of ['conf.d', 'logs', 'temp']) mkdirSync(path.join(prefix, dir), { recursive: true });
+  rmSync(path.join(prefix, UPSTREAMS_FOLDER), { recursive: true, force: true });
+  for (const dir of ['conf.d', 'logs', 'temp', UPSTREAMS_FOLDER])
+    mkdirSync(path.join(prefix, dir), { recursive: true });
+  // The same server parameters as the template's first one, for each further replica.
+  const servers = { gateway: 'max_fails=3 fail_timeout=10s', users: '' };
+  for (const [upstream, parameters] of Object.entries(servers)) {
+    const addresses = replicas[upstream as keyof NginxReplicas] ?? [];
+    if (!addresses.length) continue;
+    writeFileSync(
+      path.join(prefix, UPSTREAMS_FOLDER, `${upstream}-replicas.conf`),
+      addresses.map((address) => `server ${address}${parameters ? ` ${parameters}` : ''};\n`).join(''),
+    );
+  }
   if (tls) {
     mkdirSync(path.join(prefix, TLS_FOLDER));
     writeFileSync(

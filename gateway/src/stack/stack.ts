@@ -16,7 +16,7 @@ import {
 } from '@healthsync/orm';
 import { loadStackConfig } from '../environment.js';
 import { readSupergraphConfig } from '../supergraph/compose.js';
-import { checkNginxConfig, findNginx, runNginx, TRUST_NO_PROXY, writeNginxConfig } from './nginx.js';
+import { checkNginxConfig, findNginx, NO_RESOLVER, runNginx, TRUST_NO_PROXY, writeNginxConfig } from './nginx.js';
 import {
   assertPortFree,
   type ChildOutput,
@@ -42,6 +42,8 @@ export interface StackOptions {
   dataDir: string;
   /** 0 picks a free port. */
   ports: { edge: number; gateway: number; users: number; patients: number };
+  /** Processes of each service (GATEWAY_REPLICAS, USERS_REPLICAS, PATIENTS_REPLICAS); default one each. */
+  replicas?: { gateway: number; users: number; patients: number } | undefined;
   /** The address the edge listens on (EDGE_HOST); the services behind it are on 127.0.0.1 only. Default 127.0.0.1. */
   edgeHost?: string;
   /**
@@ -73,7 +75,14 @@ export interface RunningStack {
    * GraphQL endpoints: `edge` is the public one (nginx, or the gateway itself without nginx; HTTPS
    * with TLS on, when `plainEdge` is the plain port that only redirects to it).
    */
-  urls: { edge: string; plainEdge?: string; gateway: string; subgraphs: Record<SubgraphName, string> };
+  urls: {
+    edge: string;
+    plainEdge?: string;
+    gateway: string;
+    subgraphs: Record<SubgraphName, string>;
+    /** Every replica's GraphQL endpoint, by service (`gateway`, `users`, `patients`), the first one first. */
+    replicas: Record<'gateway' | SubgraphName, string[]>;
+  };
   /** Whether nginx serves the edge. */
   nginx: boolean;
   /**
@@ -186,8 +195,20 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const gateway = nginxBin ? await resolvePort(options.ports.gateway, LOCALHOST, 'gateway') : edge;
   const users = await resolvePort(options.ports.users, LOCALHOST, 'users subgraph');
   const patients = await resolvePort(options.ports.patients, LOCALHOST, 'patients subgraph');
+  const counts = options.replicas ?? { gateway: 1, users: 1, patients: 1 };
+  /** Each service's ports: the configured one, then a free one for every further replica. */
+  const portsOf = async (first: number, count: number) => [
+    first,
+    ...(await Promise.all(Array.from({ length: count - 1 }, () => findFreePort()))),
+  ];
+  const replicaPorts = {
+    gateway: await portsOf(gateway, nginxBin ? counts.gateway : 1),
+    users: await portsOf(users, counts.users),
+    patients: await portsOf(patients, counts.patients),
+  };
   if (!nginxBin)
     log(`nginx not found: the gateway itself answers the edge port ${edge} (install nginx for the real edge)`);
+  if (!nginxBin && counts.gateway > 1) log('GATEWAY_REPLICAS needs nginx to balance the gateways: one gateway runs');
   // nginx's configuration is written and checked before anything starts: a refusal costs nothing.
   let nginxConfig: { bin: string; prefix: string; conf: string } | undefined;
   if (nginxBin) {
@@ -198,6 +219,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       {
         NGINX_LISTEN: `${hostForPort(edgeHost)}:${edge}`,
         GATEWAY_UPSTREAM: `${LOCALHOST}:${gateway}`,
+        GATEWAY_RESOLVE: '',
+        NGINX_RESOLVER: NO_RESOLVER,
         USERS_UPSTREAM: `${LOCALHOST}:${users}`,
         EDGE_TRUSTED_PROXIES: options.trustedProxies ?? TRUST_NO_PROXY,
         EDGE_RATE_LIMIT: String(options.edgeRate?.limit ?? STACK_DEFAULTS.EDGE_RATE_LIMIT),
@@ -211,12 +234,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             TLS_PUBLIC_PORT: String(tlsPort),
           }
         : undefined,
+      {
+        gateway: replicaPorts.gateway.slice(1).map((port) => `${LOCALHOST}:${port}`),
+        users: replicaPorts.users.slice(1).map((port) => `${LOCALHOST}:${port}`),
+      },
     );
     nginxConfig = { bin: nginxBin, prefix, conf };
     checkNginxConfig(nginxConfig);
   }
 
-  const subgraphPorts: Record<SubgraphName, number> = { users, patients };
   // The gateway calls the subgraphs rover.yaml composes: they must be the ones started here.
   const subgraphs = Object.keys(SUBGRAPH_DATABASES) as SubgraphName[];
   const composed = readSupergraphConfig().subgraphs.map(({ name }) => name);
@@ -270,31 +296,39 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (options.nodeEnv === 'production' && !common.SUBGRAPH_SECRET && !common.SUBGRAPH_SECRET_FILE)
       common.SUBGRAPH_SECRET = randomBytes(32).toString('base64url');
     log(describeSignUp(common, options.nodeEnv));
+    /** `name` for the first replica, `name 2`, `name 3`… for the others. */
+    const replicaName = (name: string, index: number) => (index ? `${name} ${index + 1}` : name);
     const services = [
-      ...subgraphs.map((name) => ({
-        name: `${name} subgraph`,
-        entry: `subgraphs/${name}/src/index.ts`,
-        port: subgraphPorts[name],
-        host: LOCALHOST,
-        env: {
-          [`${name.toUpperCase()}_DATABASE_URL`]: subgraphDatabaseUrl(database.adminUrl, name, passwords[name]),
-          // Read by the users subgraph (dev signing keys) and by the others (token verification).
-          KEYS_DIR: path.join(options.dataDir, 'keys'),
-          JWKS_URL: jwksUrl,
-        },
-      })),
-      {
-        name: 'gateway',
+      ...subgraphs.flatMap((name) =>
+        replicaPorts[name].map((port, index) => ({
+          name: replicaName(`${name} subgraph`, index),
+          entry: `subgraphs/${name}/src/index.ts`,
+          port,
+          host: LOCALHOST,
+          env: {
+            [`${name.toUpperCase()}_DATABASE_URL`]: subgraphDatabaseUrl(database.adminUrl, name, passwords[name]),
+            // Read by the users subgraph (dev signing keys) and by the others (token verification).
+            KEYS_DIR: path.join(options.dataDir, 'keys'),
+            JWKS_URL: jwksUrl,
+          },
+        })),
+      ),
+      ...replicaPorts.gateway.map((port, index) => ({
+        name: replicaName('gateway', index),
         entry: 'gateway/src/index.ts',
-        port: gateway,
+        port,
         host: nginxBin ? LOCALHOST : edgeHost,
         env: {
+          // Every replica of each subgraph: the gateway balances them.
           ...Object.fromEntries(
-            subgraphs.map((name) => [`${name.toUpperCase()}_URL`, graphqlUrl(subgraphPorts[name])]),
+            subgraphs.map((name) => [
+              `${name.toUpperCase()}_URL`,
+              replicaPorts[name].map((subgraphPort) => graphqlUrl(subgraphPort)).join(','),
+            ]),
           ),
           JWKS_URL: jwksUrl,
         },
-      },
+      })),
     ];
     for (const service of services) {
       const start = () =>
@@ -389,6 +423,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         : { edge: graphqlUrl(edge, reachableHost(edgeHost)) }),
       gateway: graphqlUrl(gateway, nginxBin ? LOCALHOST : reachableHost(edgeHost)),
       subgraphs: { users: graphqlUrl(users), patients: graphqlUrl(patients) },
+      replicas: {
+        gateway: replicaPorts.gateway.map((port) => graphqlUrl(port)),
+        users: replicaPorts.users.map((port) => graphqlUrl(port)),
+        patients: replicaPorts.patients.map((port) => graphqlUrl(port)),
+      },
     },
     nginx: nginxBin !== undefined,
     pids,

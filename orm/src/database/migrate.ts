@@ -26,8 +26,15 @@ async function withMigrator<T>(
   subgraph: SubgraphDatabase,
   entities: Entities,
   work: (migrator: Migrator) => Promise<T>,
+  { writesSnapshot = false } = {},
 ): Promise<T> {
-  const orm = await MikroORM.init(migratorOptions(subgraph, adminUrl, entities));
+  const options = migratorOptions(subgraph, adminUrl, entities);
+  // Applying or reverting never rewrites the committed snapshot: MikroORM would store the live
+  // database's schema after `up`, which another PostgreSQL version introspects slightly
+  // differently (a check constraint's column, say). Only a new migration changes it.
+  const orm = await MikroORM.init(
+    writesSnapshot ? options : { ...options, migrations: { ...options.migrations, snapshot: false } },
+  );
   try {
     return await work(orm.getMigrator() as Migrator);
   } finally {
@@ -61,8 +68,12 @@ export async function createMigration(
 ): Promise<string | undefined> {
   const subgraph = SUBGRAPH_DATABASES[name];
   const entities = await loadSubgraphEntities(subgraph);
-  const result = await withMigrator(adminUrl, subgraph, entities, (migrator) =>
-    migrator.createMigration(subgraph.migrationsPath, false, initial),
+  const result = await withMigrator(
+    adminUrl,
+    subgraph,
+    entities,
+    (migrator) => migrator.createMigration(subgraph.migrationsPath, false, initial),
+    { writesSnapshot: true },
   );
   return result.diff.up.length ? result.fileName : undefined;
 }

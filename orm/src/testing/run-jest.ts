@@ -24,7 +24,10 @@ runMain(async () => {
   if (!serverUrl) {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-test-'));
     chmodSync(folder, 0o755); // the cluster runs as `postgres` when we are root
-    const cluster = await startEmbeddedPostgres({ dataDir: path.join(folder, 'postgres') });
+    const cluster = await startEmbeddedPostgres({ dataDir: path.join(folder, 'postgres') }).catch((error: unknown) => {
+      rmSync(folder, { recursive: true, force: true });
+      throw error;
+    });
     serverUrl = cluster.url;
     stopDatabase = async () => {
       await cluster.stop();

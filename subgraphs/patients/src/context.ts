@@ -6,6 +6,8 @@ import {
   isUuid,
   type RequestContext,
   type RequestScope,
+  type ReplicaReads,
+  replicaReads,
 } from '@healthsync/orm';
 import { AuditCollector } from './audit.js';
 import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
@@ -35,8 +37,15 @@ export interface PatientsContext extends RequestContext {
   loaders: {
     patientById: DataLoader<string, Patient | null>;
     historyByPatientId: DataLoader<string, PatientVersion[]>;
+    /** The records merged into a patient (their `replacedById` is it), whatever the viewer may see. */
+    replacesByPatientId: DataLoader<string, Patient[]>;
     clinical: ClinicalLoaders;
   };
+  /**
+   * Reads that tolerate replica lag (lists, searches, the clinical record: summary, export) go
+   * through `reads.em` to a read replica, until the request turns out to be a mutation.
+   */
+  reads: ReplicaReads;
   /** Audit events outside any write transaction (reads, denials, failures): one INSERT per request. */
   audit: AuditCollector;
   services: PatientsServices;
@@ -69,18 +78,29 @@ function historyLoader(em: EntityManager) {
   });
 }
 
+function replacesLoader(em: EntityManager) {
+  return new DataLoader<string, Patient[]>(async (targetIds) => {
+    const sources = await em.find(Patient, { replacedById: { $in: [...targetIds] } }, { orderBy: { id: 'asc' } });
+    return targetIds.map((id) => sources.filter((source) => source.replacedById === id));
+  });
+}
+
 export async function createPatientsContext(
   scope: RequestScope,
   em: EntityManager,
   services: PatientsServices,
 ): Promise<PatientsContext> {
+  const reads = replicaReads(em);
   return {
     ...(await createRequestContext(scope, services.verifyAccessToken)),
     em,
+    reads,
     loaders: {
+      // A patient by id is what a client reads right after writing it: the primary.
       patientById: patientLoader(em),
       historyByPatientId: historyLoader(em),
-      clinical: createClinicalLoaders(em),
+      replacesByPatientId: replacesLoader(em),
+      clinical: createClinicalLoaders(reads.em),
     },
     audit: new AuditCollector(em),
     services,

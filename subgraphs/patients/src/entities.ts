@@ -6,7 +6,7 @@ import { handWrittenIndexes } from './hand-written-indexes.js';
 
 export const GENDERS = ['MALE', 'FEMALE', 'OTHER', 'UNKNOWN'] as const;
 export type Gender = (typeof GENDERS)[number];
-export const PATIENT_CHANGES = ['CREATE', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT'] as const;
+export const PATIENT_CHANGES = ['CREATE', 'UPDATE', 'ARCHIVE', 'RESTORE', 'IMPORT', 'MERGE', 'UNMERGE'] as const;
 export type PatientChange = (typeof PATIENT_CHANGES)[number];
 export const AUDIT_ACTIONS = [
   'CREATE',
@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'RESTORE',
   'IMPORT',
   'EXPORT',
+  'MERGE',
+  'UNMERGE',
   'AUDIT_READ',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -39,6 +41,8 @@ export interface PatientAddress {
 export interface PatientIdentifierValue {
   system: string;
   value: string;
+  /** FHIR `Identifier.use`: `old` on a merged source, whose identifiers its target now holds. */
+  use?: 'old';
 }
 
 export const Patient = defineEntity({
@@ -61,6 +65,11 @@ export const Patient = defineEntity({
       'patient_address_city',
       'patient_address_state',
       'patient_address_postal_code',
+      // duplicateCandidates' blocking (src/patients/duplicates.ts), active records only.
+      'patient_duplicate_name_sound',
+      'patient_duplicate_family_sound',
+      'patient_duplicate_phone',
+      'patient_duplicate_email',
     ]),
   ],
   properties: {
@@ -81,8 +90,13 @@ export const Patient = defineEntity({
     address: p.json<PatientAddress>().nullable(),
     /** What the API shows; `patient_identifier` holds the same pairs for uniqueness and lookup. */
     identifiers: p.json<PatientIdentifierValue[]>(),
-    /** False once archived (soft delete). */
+    /** False once archived (soft delete), or merged into another record. */
     active: p.boolean().default(true),
+    /**
+     * The record this one was merged into (FHIR `Patient.link` replaced-by); null unless merged.
+     * `patient_merge` keeps what each merge moved, and the foreign keys.
+     */
+    replacedById: p.uuid().nullable().index(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
@@ -118,7 +132,10 @@ export const PatientIdentifier = defineEntity({
   name: 'PatientIdentifier',
   tableName: 'patient_identifier',
   uniques: [{ properties: ['patient', 'system'] }],
-  indexes: handWrittenIndexes('patient_identifier', ['patient_identifier_value_prefix']),
+  indexes: handWrittenIndexes('patient_identifier', [
+    'patient_identifier_value_prefix',
+    'patient_identifier_value_key',
+  ]),
   properties: {
     system: p.string().length(255).primary(),
     value: p.string().length(100).primary(),
@@ -196,5 +213,56 @@ export const SearchTerm = defineEntity({
 });
 export type SearchTerm = InferEntity<typeof SearchTerm>;
 
+/**
+ * One merge of a duplicate record (`source`) into the record kept (`target`), and what it moved:
+ * the identifier rows (here) and the clinical resources (`patient_merge_resource`), so that
+ * unmergePatients can move exactly those back. Kept after an unmerge, with who undid it and when.
+ */
+export const PatientMerge = defineEntity({
+  name: 'PatientMerge',
+  tableName: 'patient_merge',
+  // Hand-written in the migration: at most one open (not undone) merge per source.
+  indexes: handWrittenIndexes('patient_merge', ['patient_merge_open_source']),
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    source: () => p.manyToOne(Patient).deleteRule('restrict').updateRule('restrict').index(),
+    target: () => p.manyToOne(Patient).deleteRule('restrict').updateRule('restrict').index(),
+    mergedAt: p.datetime(),
+    mergedById: p.uuid(),
+    /** The source's identifiers before the merge (what it gets back). */
+    sourceIdentifiers: p.json<PatientIdentifierValue[]>(),
+    /** The `patient_identifier` rows the merge moved from source to target. */
+    movedIdentifiers: p.json<PatientIdentifierValue[]>(),
+    unmergedAt: p.datetime().nullable(),
+    unmergedById: p.uuid().nullable(),
+  },
+});
+export type PatientMerge = InferEntity<typeof PatientMerge>;
+
+/** One clinical resource a merge moved from its source to its target. */
+export const PatientMergeResource = defineEntity({
+  name: 'PatientMergeResource',
+  tableName: 'patient_merge_resource',
+  properties: {
+    merge: () => p.manyToOne(PatientMerge).primary().deleteRule('cascade'),
+    /** The FHIR type (its table: src/clinical/types.ts). */
+    resourceType: p.string().length(64).primary(),
+    resourceId: p.string().length(64).primary(),
+  },
+});
+export type PatientMergeResource = InferEntity<typeof PatientMergeResource>;
+
 /** Every entity of the patients subgraph (what its ORM and its migrations know). */
-export const entities = [Patient, PatientIdentifier, PatientVersion, AuditEvent, SearchTerm, ...clinicalEntities];
+export const entities = [
+  Patient,
+  PatientIdentifier,
+  PatientVersion,
+  AuditEvent,
+  SearchTerm,
+  PatientMerge,
+  PatientMergeResource,
+  ...clinicalEntities,
+];

@@ -16,6 +16,12 @@ export const PatientsEnvironment = z.object({
   /** The role's password, when it is not in PATIENTS_DATABASE_URL (a secret shared with the migrate job). */
   PATIENTS_DB_PASSWORD: z.string().min(12).optional(),
   DATABASE_POOL_SIZE: env.poolSize(),
+  /**
+   * PostgreSQL streaming read replicas (README "Read replicas"): lists, searches, exports and
+   * summaries read there; writes and what must see them read the primary. The role, password and
+   * database not written in a replica's URL are the primary's.
+   */
+  DATABASE_REPLICA_URLS: env.urlList(),
   /** Where the users subgraph publishes the public keys of access tokens (and its revocation list). */
   JWKS_URL: env.url().default('http://127.0.0.1:4001/.well-known/jwks.json'),
   /**

@@ -26,6 +26,14 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 export function createPatientsApollo(config: PatientsConfig, logger = createLogger('patients', config.LOG_LEVEL)) {
   const apollo = createSubgraphApollo<PatientsContext>({ typeDefs, resolvers, config, logger });
   apollo.addPlugin(auditFlushPlugin());
+  // A mutation's answer, and whatever the request reads after it, must see its own write.
+  apollo.addPlugin({
+    requestDidStart: async () => ({
+      didResolveOperation: async ({ operation, contextValue }) => {
+        if (operation?.operation === 'mutation') contextValue.reads.usePrimary();
+      },
+    }),
+  });
   return apollo;
 }
 
@@ -56,6 +64,7 @@ export function initPatientsOrm(config: PatientsConfig, onQuery?: (sql: string) 
   return initSubgraphOrm({
     subgraph: SUBGRAPH_DATABASES.patients,
     clientUrl: config.PATIENTS_DATABASE_URL,
+    replicaUrls: config.DATABASE_REPLICA_URLS,
     entities,
     poolSize: config.DATABASE_POOL_SIZE,
     ...(onQuery ? { onQuery } : {}),

@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { AppError, createLogger, type Role, withClient } from '@healthsync/orm';
-import type { TestDatabase } from '@healthsync/orm/testing';
+import { type TestDatabase, temporaryFolder } from '@healthsync/orm/testing';
 import { createUsersContext, type UsersContext } from '../src/context.js';
 import { User } from '../src/entities.js';
 import { loadUsersConfig, type UsersConfig } from '../src/environment.js';
@@ -26,7 +23,7 @@ export function testUsersConfig(database: TestDatabase, overrides: Record<string
     HOST: '127.0.0.1',
     PORT: '0',
     USERS_DATABASE_URL: database.urls.users,
-    KEYS_DIR: mkdtempSync(path.join(os.tmpdir(), 'healthsync-keys-')),
+    KEYS_DIR: temporaryFolder('healthsync-keys-'),
     ...overrides,
   });
 }

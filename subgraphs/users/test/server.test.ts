@@ -1,7 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { testDatabaseAwayAtStart } from '@healthsync/orm/testing';
+import { temporaryFolder, testDatabaseAwayAtStart } from '@healthsync/orm/testing';
 import { loadUsersConfig } from '../src/environment.js';
 import { startUsersServer } from '../src/server.js';
 
@@ -13,7 +10,7 @@ testDatabaseAwayAtStart((databaseUrl) =>
       HOST: '127.0.0.1',
       PORT: '0',
       USERS_DATABASE_URL: databaseUrl,
-      KEYS_DIR: mkdtempSync(path.join(os.tmpdir(), 'healthsync-keys-')),
+      KEYS_DIR: temporaryFolder('healthsync-keys-'),
     }),
   ),
 );

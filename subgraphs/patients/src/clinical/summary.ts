@@ -65,13 +65,24 @@ export async function everythingOf(
     ),
   );
   const includePatient = !since || patient.updatedAt > since;
+  const replaces = includePatient ? await context.loaders.replacesByPatientId.load(patient.id) : [];
   const resources = lists.flat() as ClinicalRow[];
   return {
     resourceType: 'Bundle',
     type: 'searchset',
     total: includePatient ? 1 : 0,
     entry: [
-      ...(includePatient ? [{ resource: toFhirPatient(patient), search: { mode: 'match' } }] : []),
+      ...(includePatient
+        ? [
+            {
+              resource: toFhirPatient(
+                patient,
+                replaces.map((source) => source.id),
+              ),
+              search: { mode: 'match' },
+            },
+          ]
+        : []),
       ...resources.map((row) => ({ resource: fhirOf(row), search: { mode: 'include' } })),
     ],
   };

@@ -66,6 +66,8 @@ export interface ImportResult {
   failed: ImportFailure[];
   /** Per resource type, Patient first, in the order the types first appear. */
   resources: ResourceCounts[];
+  /** The patients created (ImportResult.possibleDuplicates looks at them when asked). */
+  createdIds: string[];
 }
 
 export interface ImportDependencies {
@@ -273,11 +275,14 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
   }
   const mrns = [...pairs.values()].filter((pair) => pair.system === MRN_SYSTEM).map((pair) => normaliseMrn(pair.value));
   const others = [...pairs.values()].filter((pair) => pair.system !== MRN_SYSTEM);
-  type Found = { id: string; mrn: string; active: boolean; system?: string; value?: string };
+  type Found = { id: string; mrn: string; active: boolean; asked?: string; system?: string; value?: string };
   const [byId, byIdentifier] = await Promise.all([
     ids.size || mrns.length
-      ? em.execute<Found[]>(
-          'SELECT id, mrn, active FROM patients.patient WHERE id = ANY (?::uuid[]) OR mrn = ANY (?::text[])',
+      ? // A merged record's resources go to the record it was merged into (as its identifiers did).
+        em.execute<Found[]>(
+          `SELECT p.id AS asked, coalesce(t.id, p.id) AS id, p.mrn, coalesce(t.active, p.active) AS active
+           FROM patients.patient p LEFT JOIN patients.patient t ON t.id = p.replaced_by_id
+           WHERE p.id = ANY (?::uuid[]) OR p.mrn = ANY (?::text[])`,
           [sqlArray([...ids]), sqlArray(mrns)],
         )
       : Promise.resolve([]),
@@ -292,7 +297,7 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
   ]);
   const found = new Map<string, { id: string; active: boolean }>();
   for (const patient of byId) {
-    found.set(`id:${patient.id}`, patient);
+    found.set(`id:${patient.asked}`, patient);
     found.set(`key:${identifierKey(MRN_SYSTEM, patient.mrn)}`, patient);
   }
   for (const row of byIdentifier) found.set(`key:${identifierKey(row.system ?? '', row.value ?? '')}`, row);
@@ -313,7 +318,7 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
 export async function importPatients(deps: ImportDependencies, resources: unknown): Promise<ImportResult> {
   const records = importRecordsOf(resources);
   const tally = new ResourceTally();
-  const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [], resources: [] };
+  const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [], resources: [], createdIds: [] };
   const fail = (index: number, message: string, patientId?: string, resourceType?: string) => {
     result.failed.push({ index, message });
     if (resourceType) tally.add(resourceType, 'failed');
@@ -423,6 +428,7 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
             })
           : await importOne(deps, patient, known);
         result[outcome.kind]++;
+        if (outcome.kind === 'created') result.createdIds.push(outcome.patient.id);
         tally.add('Patient', outcome.kind);
         remember(known, outcome.patient);
         settle(outcome.patient.id);
@@ -487,6 +493,7 @@ export async function importPatients(deps: ImportDependencies, resources: unknow
       );
       for (const patient of created) remember(known, patient);
       result.created += fresh.length;
+      result.createdIds.push(...created.map((patient) => patient.id));
       for (let i = 0; i < fresh.length; i++) tally.add('Patient', 'created');
       settle(undefined);
     } catch (error) {

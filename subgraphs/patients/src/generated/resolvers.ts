@@ -1,5 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Patient as PatientEntity, PatientVersion as PatientVersionEntity, AuditEvent as AuditEventEntity, UserReference as UserReferenceEntity } from '../entities.js';
+import type { ImportResult as ImportResultEntity } from '../fhir/import.js';
+import type { DuplicateCandidate as DuplicateCandidateEntity } from '../patients/duplicates.js';
 import type { PatientPage as PatientPageEntity } from '../patients/list.js';
 import type { PatientSearchResult as PatientSearchResultEntity, SearchInterpretationView as SearchInterpretationViewEntity } from '../nl-search/patient-search.js';
 import type { Condition as ConditionEntity, Observation as ObservationEntity, ObservationComponentValue as ObservationComponentValueEntity, MedicationRequest as MedicationRequestEntity, AllergyIntolerance as AllergyIntoleranceEntity, Immunization as ImmunizationEntity, Procedure as ProcedureEntity, Encounter as EncounterEntity, CodingValue as CodingValueEntity, QuantityValue as QuantityValueEntity } from '../clinical/entities.js';
@@ -71,9 +73,13 @@ export type AuditAction =
   | 'CREATE'
   | 'EXPORT'
   | 'IMPORT'
+  /** mergePatients: one row for the source, one for the target. */
+  | 'MERGE'
   | 'READ'
   | 'RESTORE'
   | 'SEARCH'
+  /** unmergePatients: one row for each record. */
+  | 'UNMERGE'
   | 'UPDATE';
 
 /**
@@ -171,6 +177,16 @@ export type CreatePatientInput = {
   phone?: InputMaybe<Scalars['PhoneNumber']['input']>;
 };
 
+/** Another record that may be the same person (see duplicateCandidates). */
+export type DuplicateCandidate = {
+  __typename?: 'DuplicateCandidate';
+  patient: Patient;
+  /** Why, in words: `same birth date`, `given name Jon ~ Jonathan`, `different identifier of urn:oid:…`. */
+  reasons: Array<Scalars['String']['output']>;
+  /** 0 to 1: how likely the two records are one person. 0.8 and above: likely (the recommended threshold). */
+  score: Scalars['Float']['output'];
+};
+
 /** A visit or admission (FHIR R4 Encounter). */
 export type Encounter = {
   __typename?: 'Encounter';
@@ -210,6 +226,8 @@ export type Identifier = {
   __typename?: 'Identifier';
   /** The namespace of the value, usually a URI (e.g. `urn:oid:2.16.840.1.113883.4.1` for a US SSN). */
   system: Scalars['String']['output'];
+  /** FHIR `Identifier.use`: `old` on a merged record's identifiers (the record it was merged into holds them now); null otherwise. */
+  use?: Maybe<Scalars['String']['output']>;
   value: Scalars['String']['output'];
 };
 
@@ -257,6 +275,8 @@ export type ImportResult = {
   /** Patients created (every type's counts are in `resources`). */
   created: Scalars['Int']['output'];
   failed: Array<ImportFailure>;
+  /** Patients this call created that look like another record already there (Patient.possibleDuplicates > 0). */
+  possibleDuplicates: Scalars['Int']['output'];
   /** Per resource type (Patient, Condition, Observation…): the types the call carried. */
   resources: Array<ImportResourceCount>;
   /** Matched an existing patient that already had these values: nothing written. */
@@ -299,8 +319,24 @@ export type Mutation = {
    * At most 200 patients and 1000 resources per call. CLINICIAN, ADMIN.
    */
   importPatients: ImportResult;
+  /**
+   * Merges a duplicate record (`sourceId`) into the one kept (`targetId`), in one transaction, and
+   * returns the target: it gains the source's identifiers and clinical record; the source stays,
+   * inactive, `replacedBy` the target, its identifiers marked `old`; both get a history version
+   * and a MERGE audit row. A search by the source's identifiers finds the target. CONFLICT: the
+   * source already merged or archived, the target archived or merged, both with an identifier of
+   * one system and different values, or an expected version that is no longer current.
+   * BAD_USER_INPUT: a record into itself. CLINICIAN, ADMIN.
+   */
+  mergePatients: Patient;
   /** Brings an archived patient back. ADMIN. */
   restorePatient: Patient;
+  /**
+   * Undoes the merge of `sourceId` from what that merge recorded, and returns the source: active
+   * again, with its own identifiers and the clinical resources that moved; changes made to the
+   * target since are kept. CONFLICT when it is not merged, or its target was merged on since. ADMIN.
+   */
+  unmergePatients: Patient;
   /** CONFLICT when expectedVersion is not the current version; nothing changes then. CLINICIAN, ADMIN. */
   updatePatient: Patient;
 };
@@ -321,8 +357,21 @@ export type MutationImportPatientsArgs = {
 };
 
 
+export type MutationMergePatientsArgs = {
+  expectedSourceVersion?: InputMaybe<Scalars['Int']['input']>;
+  expectedTargetVersion?: InputMaybe<Scalars['Int']['input']>;
+  sourceId: Scalars['ID']['input'];
+  targetId: Scalars['ID']['input'];
+};
+
+
 export type MutationRestorePatientArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationUnmergePatientsArgs = {
+  sourceId: Scalars['ID']['input'];
 };
 
 
@@ -383,7 +432,7 @@ export type PageInfo = {
 /** A patient record. */
 export type Patient = {
   __typename?: 'Patient';
-  /** False once archived: hidden from default reads, restorable by an ADMIN. */
+  /** False once archived (hidden from default reads, restorable by an ADMIN), or once merged into another record. */
   active: Scalars['Boolean']['output'];
   address?: Maybe<Address>;
   allergies: Array<AllergyIntolerance>;
@@ -402,7 +451,7 @@ export type Patient = {
    */
   everything: Scalars['JSONObject']['output'];
   familyName: Scalars['String']['output'];
-  /** The record as a FHIR R4 Patient resource. */
+  /** The record as a FHIR R4 Patient resource (merges as `link`: `replaced-by` on the source, `replaces` on the target). */
   fhir: Scalars['JSONObject']['output'];
   /** Given and family name, as displayed. */
   fullName: Scalars['String']['output'];
@@ -424,7 +473,19 @@ export type Patient = {
    */
   observations: ObservationConnection;
   phone?: Maybe<Scalars['PhoneNumber']['output']>;
+  /**
+   * How many other active records look like the same person: duplicateCandidates at or above the
+   * recommended score (0.8). Ask for it after createPatient: no silent second record.
+   */
+  possibleDuplicates: Scalars['Int']['output'];
   procedures: Array<Procedure>;
+  /**
+   * The record this one was merged into (see mergePatients). Only an ADMIN sees a merged record at
+   * all: to other roles it is as missing as an archived one.
+   */
+  replacedBy?: Maybe<Patient>;
+  /** The records merged into this one (that an ADMIN can read; none for other roles, as they are archived to them). */
+  replaces: Array<Patient>;
   /** What a clinician opens first: active problems and medications, allergies, latest vital signs, the last encounter. */
   summary: PatientSummary;
   updatedAt: Scalars['DateTime']['output'];
@@ -474,7 +535,11 @@ export type PatientChange =
   | 'ARCHIVE'
   | 'CREATE'
   | 'IMPORT'
+  /** Merged into another record (the source), or another record merged into it (the target). */
+  | 'MERGE'
   | 'RESTORE'
+  /** A merge undone, on both records. */
+  | 'UNMERGE'
   | 'UPDATE';
 
 export type PatientConnection = {
@@ -596,6 +661,14 @@ export type Query = {
   __typename?: 'Query';
   /** The audit log, newest first. ADMIN. */
   auditEvents: AuditEventConnection;
+  /**
+   * Other active records that may be the same person as `patientId`, best first (`first` at most
+   * 50): compared on name (spelling, sound, nicknames), birth date (also with day and month swapped),
+   * identifiers, phone, email and address; see DuplicateCandidate. Never the record itself. Audited
+   * as a search: one SEARCH row per candidate returned (and a READ of `patientId`). VIEWER,
+   * CLINICIAN, ADMIN.
+   */
+  duplicateCandidates: Array<DuplicateCandidate>;
   /** A patient by id; null when it does not exist (or is archived, unless you are ADMIN); BAD_USER_INPUT when `id` is not a UUID. VIEWER, CLINICIAN, ADMIN. */
   patient?: Maybe<Patient>;
   /** A patient by medical record number; same rules as patient. */
@@ -607,8 +680,8 @@ export type Query = {
    * VIEWER, CLINICIAN, ADMIN.
    */
   patientSearch: PatientSearchResult;
-  /** Patients page by page (keyset cursors; `first` at most 100). VIEWER, CLINICIAN, ADMIN. */
-  patients: PatientConnection;
+  /** Patients page by page (keyset cursors; `first` at most 100). VIEWER, CLINICIAN, ADMIN. Null, with an error, only when the patients service cannot answer: the rest of the query (`me`, say) still arrives. */
+  patients?: Maybe<PatientConnection>;
 };
 
 
@@ -616,6 +689,12 @@ export type QueryAuditEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<AuditEventFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryDuplicateCandidatesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  patientId: Scalars['ID']['input'];
 };
 
 
@@ -821,6 +900,8 @@ export type ResolversTypes = ResolversObject<{
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreatePatientInput: CreatePatientInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DuplicateCandidate: ResolverTypeWrapper<DuplicateCandidateEntity>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   EmailAddress: ResolverTypeWrapper<Scalars['EmailAddress']['output']>;
   Encounter: ResolverTypeWrapper<EncounterEntity>;
   EncounterConnection: ResolverTypeWrapper<ClinicalPageEntity<EncounterEntity>>;
@@ -831,7 +912,7 @@ export type ResolversTypes = ResolversObject<{
   Immunization: ResolverTypeWrapper<ImmunizationEntity>;
   ImportFailure: ResolverTypeWrapper<ImportFailure>;
   ImportResourceCount: ResolverTypeWrapper<ImportResourceCount>;
-  ImportResult: ResolverTypeWrapper<ImportResult>;
+  ImportResult: ResolverTypeWrapper<ImportResultEntity>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
   LocalDate: ResolverTypeWrapper<Scalars['LocalDate']['output']>;
@@ -857,7 +938,6 @@ export type ResolversTypes = ResolversObject<{
   PhoneNumber: ResolverTypeWrapper<Scalars['PhoneNumber']['output']>;
   Procedure: ResolverTypeWrapper<ProcedureEntity>;
   Quantity: ResolverTypeWrapper<QuantityValueEntity>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   SearchInterpretation: ResolverTypeWrapper<SearchInterpretationViewEntity>;
@@ -882,6 +962,8 @@ export type ResolversParentTypes = ResolversObject<{
   Boolean: Scalars['Boolean']['output'];
   CreatePatientInput: CreatePatientInput;
   DateTime: Scalars['DateTime']['output'];
+  DuplicateCandidate: DuplicateCandidateEntity;
+  Float: Scalars['Float']['output'];
   EmailAddress: Scalars['EmailAddress']['output'];
   Encounter: EncounterEntity;
   EncounterConnection: ClinicalPageEntity<EncounterEntity>;
@@ -891,7 +973,7 @@ export type ResolversParentTypes = ResolversObject<{
   Immunization: ImmunizationEntity;
   ImportFailure: ImportFailure;
   ImportResourceCount: ImportResourceCount;
-  ImportResult: ImportResult;
+  ImportResult: ImportResultEntity;
   JSON: Scalars['JSON']['output'];
   JSONObject: Scalars['JSONObject']['output'];
   LocalDate: Scalars['LocalDate']['output'];
@@ -914,7 +996,6 @@ export type ResolversParentTypes = ResolversObject<{
   PhoneNumber: Scalars['PhoneNumber']['output'];
   Procedure: ProcedureEntity;
   Quantity: QuantityValueEntity;
-  Float: Scalars['Float']['output'];
   Query: Record<PropertyKey, never>;
   SearchInterpretation: SearchInterpretationViewEntity;
   UpdatePatientInput: UpdatePatientInput;
@@ -990,6 +1071,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DuplicateCandidateResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['DuplicateCandidate'] = ResolversParentTypes['DuplicateCandidate']> = ResolversObject<{
+  patient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+}>;
+
 export interface EmailAddressScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['EmailAddress'], any> {
   name: 'EmailAddress';
 }
@@ -1018,6 +1105,7 @@ export type EncounterEdgeResolvers<ContextType = PatientsContext, ParentType ext
 
 export type IdentifierResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Identifier'] = ResolversParentTypes['Identifier']> = ResolversObject<{
   system?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  use?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
@@ -1048,6 +1136,7 @@ export type ImportResourceCountResolvers<ContextType = PatientsContext, ParentTy
 export type ImportResultResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['ImportResult'] = ResolversParentTypes['ImportResult']> = ResolversObject<{
   created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   failed?: Resolver<Array<ResolversTypes['ImportFailure']>, ParentType, ContextType>;
+  possibleDuplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   resources?: Resolver<Array<ResolversTypes['ImportResourceCount']>, ParentType, ContextType>;
   unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1082,7 +1171,9 @@ export type MutationResolvers<ContextType = PatientsContext, ParentType extends 
   archivePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationArchivePatientArgs, 'id'>>;
   createPatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationCreatePatientArgs, 'input'>>;
   importPatients?: Resolver<ResolversTypes['ImportResult'], ParentType, ContextType, RequireFields<MutationImportPatientsArgs, 'resources'>>;
+  mergePatients?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationMergePatientsArgs, 'sourceId' | 'targetId'>>;
   restorePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationRestorePatientArgs, 'id'>>;
+  unmergePatients?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUnmergePatientsArgs, 'sourceId'>>;
   updatePatient?: Resolver<ResolversTypes['Patient'], ParentType, ContextType, RequireFields<MutationUpdatePatientArgs, 'expectedVersion' | 'id' | 'input'>>;
 }>;
 
@@ -1147,7 +1238,10 @@ export type PatientResolvers<ContextType = PatientsContext, ParentType extends R
   mrn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   observations?: Resolver<ResolversTypes['ObservationConnection'], ParentType, ContextType, RequireFields<PatientObservationsArgs, 'first'>>;
   phone?: Resolver<Maybe<ResolversTypes['PhoneNumber']>, ParentType, ContextType>;
+  possibleDuplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   procedures?: Resolver<Array<ResolversTypes['Procedure']>, ParentType, ContextType>;
+  replacedBy?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType>;
+  replaces?: Resolver<Array<ResolversTypes['Patient']>, ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['PatientSummary'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
@@ -1214,10 +1308,11 @@ export type QuantityResolvers<ContextType = PatientsContext, ParentType extends 
 
 export type QueryResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
+  duplicateCandidates?: Resolver<Array<ResolversTypes['DuplicateCandidate']>, ParentType, ContextType, RequireFields<QueryDuplicateCandidatesArgs, 'first' | 'patientId'>>;
   patient?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientArgs, 'id'>>;
   patientByMrn?: Resolver<Maybe<ResolversTypes['Patient']>, ParentType, ContextType, RequireFields<QueryPatientByMrnArgs, 'mrn'>>;
   patientSearch?: Resolver<ResolversTypes['PatientSearchResult'], ParentType, ContextType, RequireFields<QueryPatientSearchArgs, 'first' | 'query'>>;
-  patients?: Resolver<ResolversTypes['PatientConnection'], ParentType, ContextType, RequireFields<QueryPatientsArgs, 'first'>>;
+  patients?: Resolver<Maybe<ResolversTypes['PatientConnection']>, ParentType, ContextType, RequireFields<QueryPatientsArgs, 'first'>>;
 }>;
 
 export type SearchInterpretationResolvers<ContextType = PatientsContext, ParentType extends ResolversParentTypes['SearchInterpretation'] = ResolversParentTypes['SearchInterpretation']> = ResolversObject<{
@@ -1252,6 +1347,7 @@ export type Resolvers<ContextType = PatientsContext> = ResolversObject<{
   Coding?: CodingResolvers<ContextType>;
   Condition?: ConditionResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DuplicateCandidate?: DuplicateCandidateResolvers<ContextType>;
   EmailAddress?: GraphQLScalarType;
   Encounter?: EncounterResolvers<ContextType>;
   EncounterConnection?: EncounterConnectionResolvers<ContextType>;

@@ -8,10 +8,15 @@ const IDENTIFIER_TYPE = 'http://terminology.hl7.org/CodeSystem/v2-0203';
  * The record as a FHIR R4 Patient resource. FHIR forbids empty arrays and empty strings, so
  * absent data is left out rather than sent empty.
  */
-export function toFhirPatient(patient: Patient): Record<string, unknown> {
+export function toFhirPatient(patient: Patient, replaces: readonly string[] = []): Record<string, unknown> {
   const telecom = [
     ...(patient.email ? [{ system: 'email', value: patient.email }] : []),
     ...(patient.phone ? [{ system: 'phone', value: patient.phone }] : []),
+  ];
+  // Merges (FHIR R4 Patient.link): the source names its target, the target each of its sources.
+  const link = [
+    ...(patient.replacedById ? [{ other: { reference: `Patient/${patient.replacedById}` }, type: 'replaced-by' }] : []),
+    ...replaces.map((id) => ({ other: { reference: `Patient/${id}` }, type: 'replaces' })),
   ];
   const address = patient.address;
   const fhirAddress = address
@@ -36,7 +41,7 @@ export function toFhirPatient(patient: Patient): Record<string, unknown> {
         system: MRN_SYSTEM,
         value: patient.mrn,
       },
-      ...patient.identifiers.map(({ system, value }) => ({ system, value })),
+      ...patient.identifiers.map(({ system, value, use }) => ({ ...(use ? { use } : {}), system, value })),
     ],
     active: patient.active,
     name: [
@@ -52,5 +57,6 @@ export function toFhirPatient(patient: Patient): Record<string, unknown> {
     ...(patient.birthDate ? { birthDate: patient.birthDate } : {}),
     ...(patient.deceasedAt ? { deceasedDateTime: patient.deceasedAt.toISOString() } : {}),
     ...(fhirAddress && Object.keys(fhirAddress).length ? { address: [fhirAddress] } : {}),
+    ...(link.length ? { link } : {}),
   };
 }

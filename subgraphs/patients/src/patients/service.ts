@@ -61,6 +61,7 @@ export function snapshotOf(patient: Patient): Record<string, unknown> {
     ...fieldsOf(patient),
     deceasedAt: patient.deceasedAt?.toISOString() ?? null,
     active: patient.active,
+    replacedById: patient.replacedById ?? null,
     updatedAt: patient.updatedAt.toISOString(),
   };
 }
@@ -210,6 +211,8 @@ async function setActive(em: EntityManager, scope: WriteScope, id: string, activ
   try {
     return await em.transactional(async (tx) => {
       const patient = await writablePatient(tx, scope, id);
+      if (patient.replacedById)
+        throw new ConflictError('Patient is merged into another record; unmergePatients undoes a merge');
       if (patient.active === active)
         throw new ConflictError(active ? 'Patient is not archived' : 'Patient is already archived');
       Object.assign(patient, { active, updatedAt: new Date(), updatedById: scope.viewer.userId });

@@ -1,11 +1,20 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { CAN_ADMINISTER, CAN_READ_PATIENTS, ForbiddenError, requireUuid, type Viewer } from '@healthsync/orm';
+import {
+  BadUserInputError,
+  CAN_ADMINISTER,
+  CAN_READ_PATIENTS,
+  ForbiddenError,
+  NotFoundError,
+  requireUuid,
+  type Viewer,
+} from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
 import { AUDIT_RESOURCE, type AuditScope, auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit.js';
 import type { PatientsContext } from '../context.js';
 import { Patient } from '../entities.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 import { patientSearch } from '../nl-search/patient-search.js';
+import { duplicateCandidates, MAX_CANDIDATES } from '../patients/duplicates.js';
 import { listPatients, type PatientListArgs, type PatientPage } from '../patients/list.js';
 import { normaliseMrn } from '../patients/validation.js';
 
@@ -58,7 +67,7 @@ export function searchPatients(
 ): Promise<PatientPage> {
   const scope = auditScope(context, info);
   return recordFailure(context, scope, 'SEARCH', {}, async () => {
-    const page = await listPatients(context.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
+    const page = await listPatients(context.reads.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
     recordSearchRows(context, scope, page);
     return page;
   });
@@ -116,6 +125,23 @@ export const Query: QueryResolvers = {
     });
   },
 
+  // A search: the record compared is a READ, and each candidate returned a SEARCH row.
+  duplicateCandidates: async (_parent, { patientId, first }, context, info) => {
+    const viewer = authorize(context, info, 'SEARCH', CAN_READ_PATIENTS, { patientId });
+    const limit = first ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CANDIDATES)
+      throw new BadUserInputError(`first must be between 1 and ${MAX_CANDIDATES}`, 'first');
+    const subject = await readPatientById(context, info, viewer, patientId);
+    if (!subject) throw new NotFoundError('Patient');
+    const scope = auditScope(context, info);
+    return recordFailure(context, scope, 'SEARCH', { patientId }, async () => {
+      const candidates = await duplicateCandidates(context.em, subject, limit);
+      const returned = candidates.length ? candidates.map((candidate) => candidate.patient.id) : [null];
+      context.audit.record(...returned.map((id) => auditEvent(scope, 'SEARCH', 'SUCCESS', id)));
+      return candidates;
+    });
+  },
+
   // Reading the log is itself on record: one AUDIT_READ row per patient whose events the page
   // showed (one without a patient when it showed none), so a patient's trail says who read it.
   auditEvents: async (_parent, args, context, info) => {
@@ -123,7 +149,7 @@ export const Query: QueryResolvers = {
     authorize(context, info, 'AUDIT_READ', CAN_ADMINISTER, subject);
     const scope = auditScope(context, info);
     return recordFailure(context, scope, 'AUDIT_READ', subject, async () => {
-      const page = await listAuditEvents(context.em, {
+      const page = await listAuditEvents(context.reads.em, {
         filter: args.filter ?? {},
         first: args.first ?? 20,
         after: args.after ?? null,

@@ -6,7 +6,9 @@ import {
   PhoneNumberResolver,
 } from 'graphql-scalars';
 import type { Resolvers } from '../generated/resolvers.js';
+import { duplicateCandidates, LIKELY_DUPLICATE } from '../patients/duplicates.js';
 import { countPatients } from '../patients/list.js';
+import { Patient as PatientEntity } from '../entities.js';
 import { Mutation } from './Mutation.js';
 import { AuditEvent } from './AuditEvent.js';
 import * as clinical from './clinical.js';
@@ -38,7 +40,20 @@ export const resolvers: Resolvers = {
   PatientSummary: clinical.PatientSummary,
   // Counted only when asked for, by its own bounded statement (exact for small results, an estimate
   // beyond), unless the page query already counted the matches of a search.
+  // Looked at only when asked for: each created patient is one candidate search.
+  ImportResult: {
+    possibleDuplicates: async (result, _args, context) => {
+      if (!result.createdIds.length) return 0;
+      const created = await context.em.find(PatientEntity, { id: { $in: result.createdIds } });
+      let likely = 0;
+      for (const patient of created) {
+        const candidates = await duplicateCandidates(context.em, patient, 1);
+        if ((candidates[0]?.score ?? 0) >= LIKELY_DUPLICATE) likely++;
+      }
+      return likely;
+    },
+  },
   PatientConnection: {
-    totalCount: (page, _args, context) => page.matchCount ?? countPatients(context.em, page.filter, page.search),
+    totalCount: (page, _args, context) => page.matchCount ?? countPatients(context.reads.em, page.filter, page.search),
   },
 };
