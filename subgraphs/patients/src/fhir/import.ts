@@ -6,7 +6,7 @@
  * others go on. Resource types we do not model are counted as skipped.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, ConflictError, type Logger } from '@healthsync/orm';
+import { AppError, ConflictError, executeBound, type Logger } from '@healthsync/orm';
 import { canSeeArchived } from '../access.js';
 import { type AuditCollector, auditEvent } from '../audit.js';
 import { AuditEvent, Patient, PatientIdentifier, type PatientIdentifierValue, PatientVersion } from '../entities.js';
@@ -276,13 +276,15 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
   type Found = { id: string; mrn: string; active: boolean; system?: string; value?: string };
   const [byId, byIdentifier] = await Promise.all([
     ids.size || mrns.length
-      ? em.execute<Found[]>(
+      ? executeBound<Found>(
+          em,
           'SELECT id, mrn, active FROM patients.patient WHERE id = ANY (?::uuid[]) OR mrn = ANY (?::text[])',
           [sqlArray([...ids]), sqlArray(mrns)],
         )
       : Promise.resolve([]),
     others.length
-      ? em.execute<Found[]>(
+      ? executeBound<Found>(
+          em,
           `SELECT i.system, i.value, p.id, p.mrn, p.active FROM patients.patient_identifier i
            JOIN patients.patient p ON p.id = i.patient_id
            WHERE (i.system, i.value) IN (SELECT * FROM unnest(?::text[], ?::text[]))`,
