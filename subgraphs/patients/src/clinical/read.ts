@@ -3,13 +3,14 @@
  * patients of one request tick into ONE statement per resource type (and per distinct arguments),
  * so a page of patients with their conditions costs the same statements as one patient.
  */
+import { ReferenceKind } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { BadUserInputError } from '@healthsync/orm';
+import { BadUserInputError, executeBound } from '@healthsync/orm';
 import { MAX_PAGE_SIZE } from '../patients/list.js';
-import {
+import type {
   AllergyIntolerance,
-  type CodingValue,
+  CodingValue,
   Condition,
   Encounter,
   Immunization,
@@ -20,7 +21,11 @@ import {
 import { sqlArray } from './sql-array.js';
 import { type ClinicalType, TABLE_OF } from './types.js';
 
-/** A stored clinical resource of any type (what every GraphQL type of the record maps to). */
+/**
+ * A stored clinical resource of any type (what every GraphQL type of the record maps to). The
+ * reads give plain objects of the entity's properties (rowMapperOf): all but the `patient`
+ * relation, which no resolver reads (the rows are looked up by patient).
+ */
 export type ClinicalRow =
   | Encounter
   | Condition
@@ -29,25 +34,6 @@ export type ClinicalRow =
   | AllergyIntolerance
   | Immunization
   | Procedure;
-
-const ENTITY: Record<
-  ClinicalType,
-  | typeof Encounter
-  | typeof Condition
-  | typeof Observation
-  | typeof MedicationRequest
-  | typeof AllergyIntolerance
-  | typeof Immunization
-  | typeof Procedure
-> = {
-  Encounter,
-  Condition,
-  Observation,
-  MedicationRequest,
-  AllergyIntolerance,
-  Immunization,
-  Procedure,
-};
 
 /** Each type newest first: by the date that says when it happened (undated ones last), then id. */
 const NEWEST_FIRST: Record<ClinicalType, string> = {
@@ -83,6 +69,44 @@ export function fhirOf(row: ClinicalRow): Record<string, unknown> {
 type Row = Record<string, unknown> & { patient_id: string };
 
 /**
+ * A row as the entity's properties, as plain values: what the reads hand out is never flushed
+ * back, so it skips the identity map, the change-tracking snapshot and the rest of hydration
+ * (em.map took most of a summary's CPU in the subgraph). Each column is converted as the entity's
+ * hydration converts it (dates by the platform, custom types by their type); the patient
+ * relation is left out (no resolver reads it: the rows are looked up by patient).
+ */
+const rowMappers = new Map<ClinicalType, (row: Row) => unknown>();
+function rowMapperOf(em: EntityManager, type: ClinicalType): (row: Row) => unknown {
+  let mapper = rowMappers.get(type);
+  if (!mapper) {
+    const platform = em.getPlatform();
+    const columns = em
+      .getMetadata()
+      .get(type)
+      .props.filter((prop) => prop.kind === ReferenceKind.SCALAR && prop.fieldNames?.length === 1)
+      .map((prop) => {
+        const convert: (value: unknown) => unknown =
+          prop.runtimeType === 'Date'
+            ? (value) => (value instanceof Date ? value : platform.parseDate(value as string))
+            : prop.customType
+              ? (value) => prop.customType?.convertToJSValue(value, platform)
+              : (value) => value;
+        return { column: prop.fieldNames[0] as string, name: prop.name as string, convert };
+      });
+    mapper = (row) => {
+      const out: Record<string, unknown> = {};
+      for (const { column, name, convert } of columns) {
+        const value = row[column];
+        out[name] = value === null || value === undefined ? value : convert(value);
+      }
+      return out;
+    };
+    rowMappers.set(type, mapper);
+  }
+  return mapper;
+}
+
+/**
  * A loader of rows per patient under some arguments: keys with the same arguments share one
  * statement (`run` gets all their patient ids), so a page of patients asking the same costs one.
  */
@@ -91,6 +115,7 @@ function perPatient<A, R>(
   type: ClinicalType,
   run: (patientIds: string[], args: A) => Promise<Row[]>,
 ): DataLoader<{ patientId: string; args: A }, R[], string> {
+  const toRow = rowMapperOf(em, type);
   return new DataLoader<{ patientId: string; args: A }, R[], string>(
     async (keys) => {
       const groups = new Map<string, { args: A; ids: Set<string> }>();
@@ -106,7 +131,7 @@ function perPatient<A, R>(
           const byPatient = new Map<string, R[]>();
           for (const row of await run([...ids], args)) {
             const list = byPatient.get(row.patient_id) ?? [];
-            list.push(em.map(ENTITY[type] as never, row) as R);
+            list.push(toRow(row) as R);
             byPatient.set(row.patient_id, list);
           }
           rows.set(key, byPatient);
@@ -134,7 +159,8 @@ function listLoader<R extends ClinicalRow>(em: EntityManager, type: ClinicalType
       where.push('last_updated > ?::timestamptz');
       params.push(args.since);
     }
-    return em.execute<Row[]>(
+    return executeBound<Row>(
+      em,
       `SELECT * FROM patients.${TABLE_OF[type]} WHERE ${where.join(' AND ')} ORDER BY patient_id, ${NEWEST_FIRST[type]}`,
       params,
     );
@@ -199,7 +225,8 @@ function pageLoader<A extends PageArgs, R extends Encounter | Observation>(
       where.push(`(t.${at}, t.id) < (?::timestamptz, ?)`);
       cursorParams.push(cursorAt, cursorId);
     }
-    return em.execute<Row[]>(
+    return executeBound<Row>(
+      em,
       `SELECT t.* FROM unnest(?::uuid[]) AS k(patient_id) CROSS JOIN LATERAL (
          SELECT * FROM patients.${TABLE_OF[type]} t WHERE ${where.join(' AND ')}
          ORDER BY t.${at} DESC, t.id DESC LIMIT ?) t`,
@@ -244,7 +271,8 @@ function observationFilters(args: ObservationArgs) {
 /** The latest observation of each vital-sign code, per patient: one DISTINCT ON statement. */
 function latestVitalsLoader(em: EntityManager) {
   return perPatient<null, Observation>(em, 'Observation', (ids) =>
-    em.execute<Row[]>(
+    executeBound<Row>(
+      em,
       `SELECT DISTINCT ON (patient_id, code) * FROM patients.observation
        WHERE patient_id = ANY (?::uuid[]) AND category = ?
        ORDER BY patient_id, code, effective_at DESC, id DESC`,
