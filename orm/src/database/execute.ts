@@ -6,7 +6,9 @@ import type { EntityManager, Knex } from '@mikro-orm/postgresql';
  * character and the server parses it back, which for a bulk write's one JSON parameter (tens of
  * kB) was the largest single cost of an import call. Same rows, same transaction (`em`'s, when it
  * is inside one), the same query log (the statement counts of the tests) and the same converted
- * driver errors. `?` marks a parameter, as in em.execute.
+ * driver errors. `?` marks a parameter, as in em.execute. It runs on em's own connection (its
+ * transaction's, else the primary): reads that may go to a read replica keep em.execute, which a
+ * request's `replicaReads` routes.
  */
 export async function executeBound<T extends object = Record<string, unknown>>(
   em: EntityManager,

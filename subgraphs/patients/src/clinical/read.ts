@@ -6,7 +6,7 @@
 import { ReferenceKind } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { BadUserInputError, executeBound } from '@healthsync/orm';
+import { BadUserInputError } from '@healthsync/orm';
 import { MAX_PAGE_SIZE } from '../patients/list.js';
 import type {
   AllergyIntolerance,
@@ -159,8 +159,7 @@ function listLoader<R extends ClinicalRow>(em: EntityManager, type: ClinicalType
       where.push('last_updated > ?::timestamptz');
       params.push(args.since);
     }
-    return executeBound<Row>(
-      em,
+    return em.execute<Row[]>(
       `SELECT * FROM patients.${TABLE_OF[type]} WHERE ${where.join(' AND ')} ORDER BY patient_id, ${NEWEST_FIRST[type]}`,
       params,
     );
@@ -225,8 +224,7 @@ function pageLoader<A extends PageArgs, R extends Encounter | Observation>(
       where.push(`(t.${at}, t.id) < (?::timestamptz, ?)`);
       cursorParams.push(cursorAt, cursorId);
     }
-    return executeBound<Row>(
-      em,
+    return em.execute<Row[]>(
       `SELECT t.* FROM unnest(?::uuid[]) AS k(patient_id) CROSS JOIN LATERAL (
          SELECT * FROM patients.${TABLE_OF[type]} t WHERE ${where.join(' AND ')}
          ORDER BY t.${at} DESC, t.id DESC LIMIT ?) t`,
@@ -311,9 +309,10 @@ function summaryLoader(em: EntityManager) {
     FROM unnest(?::uuid[]) AS k(patient_id)`;
   return new DataLoader<string, SummaryRows>(async (ids) => {
     type SummaryRow = { patient_id: string; conditions: Row[] | null; medications: Row[] | null };
-    const rows = await executeBound<
-      SummaryRow & { allergies: Row[] | null; vitals: Row[] | null; last_encounter: Row | null }
-    >(em, sql, [VITAL_SIGNS, sqlArray([...ids])]);
+    // em.execute, not executeBound: the request's replicaReads routes em.execute to a read replica.
+    const rows = await em.execute<
+      (SummaryRow & { allergies: Row[] | null; vitals: Row[] | null; last_encounter: Row | null })[]
+    >(sql, [VITAL_SIGNS, sqlArray([...ids])]);
     const byPatient = new Map(rows.map((row) => [row.patient_id, row]));
     return ids.map((id) => {
       const row = byPatient.get(id);
