@@ -21,3 +21,4 @@ export * from './database/embedded.js';
 export * from './database/migrate.js';
 export * from './database/listen.js';
 export * from './database/replicas.js';
+export * from './database/execute.js';

@@ -6,17 +6,28 @@
  * copies those records until BENCH_SUMMARY_PATIENTS patients have one and times Patient.summary
  * through nginx + gateway (p50/p95/p99); then runs the import CLI as its own process on a
  * generated Synthea patients.csv of BENCH_IMPORT_CSV_MB MB and prints its peak resident memory.
+ * The Synthea import and the summary also say the CPU each process spent per resource / request.
  * A benchmark, not a test: nothing is asserted.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { dropDatabase, openDatabase, REPO_ROOT, withClient } from '@healthsync/orm';
+import { cpuSeconds } from '../../../gateway/bench/cpu.js';
 import { findNginx } from '../../../gateway/src/stack/nginx.js';
 import { type RunningStack, startStack } from '../../../gateway/src/stack/stack.js';
 import { connect, rate } from './api.js';
@@ -87,6 +98,35 @@ async function writeSyntheaCsv(file: string, megabytes: number, firstRow: number
   return rows;
 }
 
+/** CPU seconds so far of the stack's processes and of each PostgreSQL backend of `adminUrl`'s database. */
+type CpuReading = Record<string, number>;
+const BACKEND = 'PostgreSQL backend ';
+
+async function readCpu(adminUrl: string, roots: Record<string, number>): Promise<CpuReading> {
+  const backends = await withClient(adminUrl, async (db) => {
+    const { rows } = await db.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return rows.map((row) => row.pid);
+  });
+  return cpuSeconds({ ...roots, ...Object.fromEntries(backends.map((pid) => [`${BACKEND}${pid}`, pid])) });
+}
+
+/**
+ * Milliseconds of CPU per unit (resource, request) between two readings, per process; the
+ * backends summed as PostgreSQL (one that ended in between is lost, one that started counts whole).
+ */
+function cpuPer(before: CpuReading, after: CpuReading, units: number): string {
+  const totals = new Map<string, number>();
+  for (const [name, seconds] of Object.entries(after)) {
+    const key = name.startsWith(BACKEND) ? 'PostgreSQL' : name;
+    totals.set(key, (totals.get(key) ?? 0) + seconds - (before[name] ?? 0));
+  }
+  const all = [...totals.values()].reduce((sum, value) => sum + value, 0);
+  const ms = (seconds: number) => ((seconds * 1000) / Math.max(units, 1)).toFixed(2);
+  return `${[...totals].map(([name, seconds]) => `${name} ${ms(seconds)}`).join(', ')}; total ${ms(all)}`;
+}
+
 const CLINICAL_TABLES = [
   'encounter',
   'condition',
@@ -108,6 +148,7 @@ async function benchSummary(
   signIn: () => ReturnType<typeof connect>,
   config: ReturnType<typeof loadBenchImportConfig>,
   imported: { resourceType: string; created: number }[],
+  cpu: () => Promise<CpuReading>,
 ): Promise<string> {
   const observations = imported.find((counts) => counts.resourceType === 'Observation')?.created ?? 0;
   const people = imported.find((counts) => counts.resourceType === 'Patient')?.created ?? 1;
@@ -179,18 +220,22 @@ async function benchSummary(
   };
   for (let i = 0; i < 100; i++) await one(i);
   const times: number[] = [];
+  const cpuBefore = await cpu();
+  const loadAtStart = os.loadavg()[0]?.toFixed(1);
   for (let i = 0; i < config.BENCH_SUMMARY_REQUESTS; i++) times.push(await one(i + 100));
+  const cpuPerRequest = cpuPer(cpuBefore, await cpu(), times.length);
   times.sort((a, b) => a - b);
   const at = (q: number) => (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
   return (
     `- Patient.summary through the edge at ${counts.patients} patients (${counts.resources} clinical resources, ${counts.observations} observations, ` +
     `about ${Math.round(observations / people)} observations per patient): ${times.length} requests one after the other, ` +
-    `p50 ${at(0.5)} ms, **p95 ${at(0.95)} ms**, p99 ${at(0.99)} ms`
+    `p50 ${at(0.5)} ms, **p95 ${at(0.95)} ms**, p99 ${at(0.99)} ms; CPU ms per request: ${cpuPerRequest}; load average ${loadAtStart} → ${os.loadavg()[0]?.toFixed(1)}`
   );
 }
 
 runCli(async () => {
   const config = loadBenchImportConfig();
+  const loadBefore = os.loadavg()[0]?.toFixed(1);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-bench-import-'));
   // nginx workers (unprivileged) buffer request bodies under workDir/nginx/temp.
   chmodSync(workDir, 0o755);
@@ -223,8 +268,28 @@ runCli(async () => {
       logLevel: 'warn',
       output: 'quiet',
       log,
-      env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+      env: {
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        ...(config.BENCH_CPU_PROF_DIR
+          ? {
+              NODE_OPTIONS: `--import ${path.join(REPO_ROOT, 'gateway/bench/cpu-profile.mjs')}`,
+              BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
+            }
+          : {}),
+      },
     });
+    if (config.BENCH_CPU_PROF_DIR) mkdirSync(config.BENCH_CPU_PROF_DIR, { recursive: true });
+    const roots = Object.fromEntries(
+      [
+        ['patients subgraph', stack.pids['patients subgraph']],
+        ['users subgraph', stack.pids['users subgraph']],
+        ['gateway', stack.pids.gateway],
+        ['nginx', stack.pids.nginx],
+        ['load generator', process.pid],
+      ].filter((entry): entry is [string, number] => entry[1] !== undefined),
+    );
+    const cpu = () => readCpu(adminUrl, roots);
     const edge = stack.urls.edge;
     log(`stack up, edge ${edge} (${nginx ? 'nginx + gateway' : 'gateway only: nginx not installed'})`);
     const client = await connect({ url: edge, credentials: ADMIN });
@@ -247,27 +312,33 @@ runCli(async () => {
       const synthea = path.join(workDir, 'synthea');
       const written = writeSyntheaOutput(synthea, syntheaPeople(2027, config.BENCH_IMPORT_SYNTHEA_PEOPLE), false);
       log(`importing ${written.people} Synthea Bundles (${written.resources} entries) through ${edge}`);
+      const loadAtStart = os.loadavg()[0]?.toFixed(1);
+      const cpuBefore = await cpu();
       const bundles = await runImport({
         client,
         paths: [path.join(synthea, 'fhir')],
         concurrency: config.BENCH_IMPORT_CONCURRENCY,
       });
       const stored = bundles.created + bundles.updated + bundles.unchanged;
+      const cpuPerResource = cpuPer(cpuBefore, await cpu(), stored);
       clinical.push(
         `- import of ${written.people} Synthea Bundles (${written.resources} entries, ${bundles.skipped} of types not modelled) through ${nginx ? 'nginx + gateway' : 'the gateway'}: ` +
           `**${rate(stored, bundles.milliseconds)} resources stored** (${bundles.created} created, ${bundles.rejected.length} rejected, ` +
-          `${(bundles.milliseconds / 1000).toFixed(1)} s; ${rate(written.resources, bundles.milliseconds)} Bundle entries read)`,
+          `${(bundles.milliseconds / 1000).toFixed(1)} s; ${rate(written.resources, bundles.milliseconds)} Bundle entries read); ` +
+          `CPU ms per resource stored: ${cpuPerResource}; load average ${loadAtStart} → ${os.loadavg()[0]?.toFixed(1)}`,
       );
+      const againBefore = await cpu();
       const again = await runImport({
         client,
         paths: [path.join(synthea, 'fhir')],
         concurrency: config.BENCH_IMPORT_CONCURRENCY,
       });
       clinical.push(
-        `- re-import of the same Bundles: ${rate(again.unchanged, again.milliseconds)} resources (${again.unchanged} unchanged, ${again.updated} updated, ${again.created} created)`,
+        `- re-import of the same Bundles: ${rate(again.unchanged, again.milliseconds)} resources (${again.unchanged} unchanged, ${again.updated} updated, ${again.created} created); ` +
+          `CPU ms per resource: ${cpuPer(againBefore, await cpu(), again.created + again.updated + again.unchanged)}`,
       );
       clinical.push(
-        await benchSummary(adminUrl, () => connect({ url: edge, credentials: ADMIN }), config, bundles.resources),
+        await benchSummary(adminUrl, () => connect({ url: edge, credentials: ADMIN }), config, bundles.resources, cpu),
       );
       for (const line of clinical) log(`measured: ${line}`);
     }
@@ -316,7 +387,7 @@ runCli(async () => {
     }
 
     const cpus = os.cpus();
-    const machine = `${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, PostgreSQL ${postgres}, load average before ${os.loadavg()[0]?.toFixed(1)}`;
+    const machine = `${cpus.length} × ${cpus[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node.js ${process.version}, PostgreSQL ${postgres}, 1-minute load average ${loadBefore} at the start, ${os.loadavg()[0]?.toFixed(1)} at the end`;
     console.log(`bench:import ${new Date().toISOString().slice(0, 10)} on ${machine}`);
     console.log(
       `- import of ${created.records} new patients through ${nginx ? 'nginx + gateway' : 'the gateway'}: ${rate(created.created, created.milliseconds)} ` +

@@ -60,6 +60,8 @@ export const BenchImportEnvironment = z.object({
   BENCH_SUMMARY_REQUESTS: z.coerce.number().int().min(10).max(100_000).default(1000),
   /** Size of the generated Synthea CSV whose import measures the CLI's peak memory; 0 skips it. */
   BENCH_IMPORT_CSV_MB: z.coerce.number().int().min(0).max(2000).default(100),
+  /** When set, every service writes a V8 CPU profile into this folder on exit (as `npm run bench`'s). */
+  BENCH_CPU_PROF_DIR: z.string().optional(),
   NGINX_BIN: z.string().default('nginx'),
 });
 export type BenchImportConfig = z.infer<typeof BenchImportEnvironment>;

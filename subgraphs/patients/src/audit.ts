@@ -2,7 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { BadUserInputError, ErrorCode, isUuid, type Logger, type Viewer } from '@healthsync/orm';
+import { BadUserInputError, ErrorCode, executeBound, isUuid, type Logger, type Viewer } from '@healthsync/orm';
 import type { FilterQuery } from '@mikro-orm/core';
 import { type AuditAction, AuditEvent, type AuditOutcome } from './entities.js';
 import { isStorableDate, isUtcTimestamp } from './patients/validation.js';
@@ -144,7 +144,8 @@ export class AuditCollector {
     this.#rows = [];
     // The rows as one JSON parameter: the ORM's multi-row INSERT cost the subgraph about twice
     // the CPU for a page's 20 rows (building and binding 200 values).
-    await this.em.execute(
+    await executeBound(
+      this.em,
       `INSERT INTO patients.audit_event (id, at, actor_id, actor_role, action, resource_type, patient_id, outcome, request_id, operation_name)
        SELECT r.id, r.at, r."actorId", r."actorRole", r.action, r."resourceType", r."patientId", r.outcome, r."requestId", r."operationName"
        FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, at timestamptz, "actorId" uuid, "actorRole" text, action text,

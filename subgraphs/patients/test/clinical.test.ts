@@ -280,6 +280,40 @@ describe('reading the record', () => {
     });
   });
 
+  test('the summary gives each resource as its own list does (fields, dates, fhir)', async () => {
+    const fields = 'id version lastUpdated fhir';
+    const result = await harness.execute(
+      `query SummaryAndLists($id: ID!) { patient(id: $id) {
+        summary {
+          activeConditions { ${fields} code { system code display } clinicalStatus onsetAt abatedAt recordedAt }
+          activeMedications { ${fields} medication { code } status authoredAt dosage }
+          allergies { ${fields} code { code } criticality recordedAt }
+          latestVitals { ${fields} code { code } value { value unit } components { code { code } value { value } } effectiveAt }
+          lastEncounter { ${fields} class type { code } period { start end } }
+        }
+        conditions(activeOnly: true) { ${fields} code { system code display } clinicalStatus onsetAt abatedAt recordedAt }
+        medications(activeOnly: true) { ${fields} medication { code } status authoredAt dosage }
+        allergies { ${fields} code { code } criticality recordedAt }
+        observations(category: "vital-signs", first: 100) { edges { node { ${fields} code { code } value { value unit } components { code { code } value { value } } effectiveAt } } }
+        encounters(first: 1) { edges { node { ${fields} class type { code } period { start end } } } }
+      } }`,
+      { id: patientId },
+      viewer,
+    );
+    expect(result.errors).toBeUndefined();
+    const { summary, conditions, medications, allergies, observations, encounters } = (result.data as Any).patient;
+    const byId = (items: Any[]) => [...items].sort((a, b) => a.id.localeCompare(b.id));
+    expect(byId(summary.activeConditions)).toEqual(byId(conditions));
+    expect(byId(summary.activeMedications)).toEqual(byId(medications));
+    expect(byId(summary.allergies)).toEqual(byId(allergies));
+    expect(summary.lastEncounter).toEqual(encounters.edges[0].node);
+    // Newest first: the first of each code in the page is its latest.
+    const latest = new Map<string, Any>();
+    for (const { node } of observations.edges) if (!latest.has(node.code.code)) latest.set(node.code.code, node);
+    expect(summary.latestVitals.length).toBeGreaterThan(0);
+    for (const vital of summary.latestVitals) expect(vital).toEqual(latest.get(vital.code.code));
+  });
+
   test('everything: a searchset Bundle of the patient and every resource, valid against FHIR R4', async () => {
     const result = await harness.execute(
       'query All($id: ID!) { patient(id: $id) { everything } }',
@@ -545,7 +579,7 @@ describe('statements per request (N+1 is a bug)', () => {
       expect(result.errors).toBeUndefined();
       counts.push(harness.statements.length);
     }
-    // The patient, five reads (one per type), and one insert of every audit row.
-    expect(counts).toEqual([7, 7]);
+    // The patient, one statement for the five parts of the summary, and one insert of every audit row.
+    expect(counts).toEqual([3, 3]);
   });
 });

@@ -3,13 +3,14 @@
  * patients of one request tick into ONE statement per resource type (and per distinct arguments),
  * so a page of patients with their conditions costs the same statements as one patient.
  */
+import { ReferenceKind } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { BadUserInputError } from '@healthsync/orm';
 import { MAX_PAGE_SIZE } from '../patients/list.js';
-import {
+import type {
   AllergyIntolerance,
-  type CodingValue,
+  CodingValue,
   Condition,
   Encounter,
   Immunization,
@@ -20,7 +21,11 @@ import {
 import { sqlArray } from './sql-array.js';
 import { type ClinicalType, TABLE_OF } from './types.js';
 
-/** A stored clinical resource of any type (what every GraphQL type of the record maps to). */
+/**
+ * A stored clinical resource of any type (what every GraphQL type of the record maps to). The
+ * reads give plain objects of the entity's properties (rowMapperOf): all but the `patient`
+ * relation, which no resolver reads (the rows are looked up by patient).
+ */
 export type ClinicalRow =
   | Encounter
   | Condition
@@ -29,25 +34,6 @@ export type ClinicalRow =
   | AllergyIntolerance
   | Immunization
   | Procedure;
-
-const ENTITY: Record<
-  ClinicalType,
-  | typeof Encounter
-  | typeof Condition
-  | typeof Observation
-  | typeof MedicationRequest
-  | typeof AllergyIntolerance
-  | typeof Immunization
-  | typeof Procedure
-> = {
-  Encounter,
-  Condition,
-  Observation,
-  MedicationRequest,
-  AllergyIntolerance,
-  Immunization,
-  Procedure,
-};
 
 /** Each type newest first: by the date that says when it happened (undated ones last), then id. */
 const NEWEST_FIRST: Record<ClinicalType, string> = {
@@ -83,6 +69,44 @@ export function fhirOf(row: ClinicalRow): Record<string, unknown> {
 type Row = Record<string, unknown> & { patient_id: string };
 
 /**
+ * A row as the entity's properties, as plain values: what the reads hand out is never flushed
+ * back, so it skips the identity map, the change-tracking snapshot and the rest of hydration
+ * (em.map took most of a summary's CPU in the subgraph). Each column is converted as the entity's
+ * hydration converts it (dates by the platform, custom types by their type); the patient
+ * relation is left out (no resolver reads it: the rows are looked up by patient).
+ */
+const rowMappers = new Map<ClinicalType, (row: Row) => unknown>();
+function rowMapperOf(em: EntityManager, type: ClinicalType): (row: Row) => unknown {
+  let mapper = rowMappers.get(type);
+  if (!mapper) {
+    const platform = em.getPlatform();
+    const columns = em
+      .getMetadata()
+      .get(type)
+      .props.filter((prop) => prop.kind === ReferenceKind.SCALAR && prop.fieldNames?.length === 1)
+      .map((prop) => {
+        const convert: (value: unknown) => unknown =
+          prop.runtimeType === 'Date'
+            ? (value) => (value instanceof Date ? value : platform.parseDate(value as string))
+            : prop.customType
+              ? (value) => prop.customType?.convertToJSValue(value, platform)
+              : (value) => value;
+        return { column: prop.fieldNames[0] as string, name: prop.name as string, convert };
+      });
+    mapper = (row) => {
+      const out: Record<string, unknown> = {};
+      for (const { column, name, convert } of columns) {
+        const value = row[column];
+        out[name] = value === null || value === undefined ? value : convert(value);
+      }
+      return out;
+    };
+    rowMappers.set(type, mapper);
+  }
+  return mapper;
+}
+
+/**
  * A loader of rows per patient under some arguments: keys with the same arguments share one
  * statement (`run` gets all their patient ids), so a page of patients asking the same costs one.
  */
@@ -91,6 +115,7 @@ function perPatient<A, R>(
   type: ClinicalType,
   run: (patientIds: string[], args: A) => Promise<Row[]>,
 ): DataLoader<{ patientId: string; args: A }, R[], string> {
+  const toRow = rowMapperOf(em, type);
   return new DataLoader<{ patientId: string; args: A }, R[], string>(
     async (keys) => {
       const groups = new Map<string, { args: A; ids: Set<string> }>();
@@ -106,7 +131,7 @@ function perPatient<A, R>(
           const byPatient = new Map<string, R[]>();
           for (const row of await run([...ids], args)) {
             const list = byPatient.get(row.patient_id) ?? [];
-            list.push(em.map(ENTITY[type] as never, row) as R);
+            list.push(toRow(row) as R);
             byPatient.set(row.patient_id, list);
           }
           rows.set(key, byPatient);
@@ -241,16 +266,65 @@ function observationFilters(args: ObservationArgs) {
   return { sql, params };
 }
 
-/** The latest observation of each vital-sign code, per patient: one DISTINCT ON statement. */
-function latestVitalsLoader(em: EntityManager) {
-  return perPatient<null, Observation>(em, 'Observation', (ids) =>
-    em.execute<Row[]>(
-      `SELECT DISTINCT ON (patient_id, code) * FROM patients.observation
-       WHERE patient_id = ANY (?::uuid[]) AND category = ?
-       ORDER BY patient_id, code, effective_at DESC, id DESC`,
-      [sqlArray(ids), VITAL_SIGNS],
-    ),
-  );
+/** What Patient.summary shows of one patient. */
+export interface SummaryRows {
+  activeConditions: Condition[];
+  activeMedications: MedicationRequest[];
+  allergies: AllergyIntolerance[];
+  /** The latest observation of each vital-sign code (by code). */
+  latestVitals: Observation[];
+  lastEncounter: Encounter | null;
+}
+
+/**
+ * The summaries of the patients asked together in ONE statement: a row per patient whose columns
+ * are its active conditions, active medications, allergies, latest vital sign of each code and
+ * last encounter as JSON, each part read by its own (patient, …) index in the lists' orders. One
+ * round trip instead of five: a statement's fixed cost (the driver, the server's parse and plan)
+ * was most of what a summary cost, not the rows.
+ */
+function summaryLoader(em: EntityManager) {
+  const toRow = (type: ClinicalType) => {
+    const mapper = rowMapperOf(em, type);
+    return (rows: Row[] | null) => (rows ?? []).map(mapper);
+  };
+  const conditions = toRow('Condition');
+  const medications = toRow('MedicationRequest');
+  const allergies = toRow('AllergyIntolerance');
+  const vitals = toRow('Observation');
+  const encounter = rowMapperOf(em, 'Encounter');
+  const list = (type: ClinicalType, where = '') =>
+    `(SELECT jsonb_agg(to_jsonb(t) ORDER BY ${NEWEST_FIRST[type]}) FROM patients.${TABLE_OF[type]} t
+      WHERE t.patient_id = k.patient_id ${where})`;
+  const sql = `SELECT k.patient_id,
+      ${list('Condition', 'AND t.active')} AS conditions,
+      ${list('MedicationRequest', 'AND t.active')} AS medications,
+      ${list('AllergyIntolerance')} AS allergies,
+      (SELECT jsonb_agg(to_jsonb(v) ORDER BY v.code) FROM (
+         SELECT DISTINCT ON (t.code) * FROM patients.observation t
+         WHERE t.patient_id = k.patient_id AND t.category = ?
+         ORDER BY t.code, t.effective_at DESC, t.id DESC) v) AS vitals,
+      (SELECT to_jsonb(t) FROM patients.encounter t WHERE t.patient_id = k.patient_id
+       ORDER BY ${NEWEST_FIRST.Encounter} LIMIT 1) AS last_encounter
+    FROM unnest(?::uuid[]) AS k(patient_id)`;
+  return new DataLoader<string, SummaryRows>(async (ids) => {
+    type SummaryRow = { patient_id: string; conditions: Row[] | null; medications: Row[] | null };
+    // em.execute, not executeBound: the request's replicaReads routes em.execute to a read replica.
+    const rows = await em.execute<
+      (SummaryRow & { allergies: Row[] | null; vitals: Row[] | null; last_encounter: Row | null })[]
+    >(sql, [VITAL_SIGNS, sqlArray([...ids])]);
+    const byPatient = new Map(rows.map((row) => [row.patient_id, row]));
+    return ids.map((id) => {
+      const row = byPatient.get(id);
+      return {
+        activeConditions: conditions(row?.conditions ?? null) as Condition[],
+        activeMedications: medications(row?.medications ?? null) as MedicationRequest[],
+        allergies: allergies(row?.allergies ?? null) as AllergyIntolerance[],
+        latestVitals: vitals(row?.vitals ?? null) as Observation[],
+        lastEncounter: row?.last_encounter ? (encounter(row.last_encounter) as Encounter) : null,
+      };
+    });
+  });
 }
 
 /** The clinical loaders of one request (in its context). */
@@ -267,7 +341,7 @@ export function createClinicalLoaders(em: EntityManager) {
     } satisfies Record<ClinicalType, unknown>,
     observations: pageLoader<ObservationArgs, Observation>(em, 'Observation', observationFilters),
     encounters: pageLoader<PageArgs, Encounter>(em, 'Encounter', () => ({ sql: [], params: [] })),
-    latestVitals: latestVitalsLoader(em),
+    summaries: summaryLoader(em),
   };
 }
 export type ClinicalLoaders = ReturnType<typeof createClinicalLoaders>;

@@ -64,8 +64,31 @@ function resolvedReference(reference: string, inCall: Map<string, string>): stri
   return reference;
 }
 
-/** `value` with every reference resolved, and the objects and arrays left empty by a drop removed. */
+/** Whether `rewrite` would change anything in `value`: a reference to resolve, an empty object or array. */
+function needsRewrite(value: unknown, inCall: Map<string, string>): boolean {
+  if (Array.isArray(value)) return value.length === 0 || value.some((item) => needsRewrite(item, inCall));
+  if (!isObject(value)) return false;
+  let empty = true;
+  for (const key in value) {
+    empty = false;
+    const item = value[key];
+    if (key === 'reference' && typeof item === 'string') {
+      if (resolvedReference(item, inCall) !== item) return true;
+    } else if (needsRewrite(item, inCall)) return true;
+  }
+  return empty;
+}
+
+/**
+ * `value` with every reference resolved, and the objects and arrays left empty by a drop removed.
+ * What needs no change is given back as it is, not copied (most of a resource, often all of it:
+ * the import CLI resolves a split Bundle's references itself).
+ */
 function rewrite(value: unknown, inCall: Map<string, string>): unknown {
+  return needsRewrite(value, inCall) ? rewriteCopy(value, inCall) : value;
+}
+
+function rewriteCopy(value: unknown, inCall: Map<string, string>): unknown {
   if (Array.isArray(value)) {
     const items = value.map((item) => rewrite(item, inCall)).filter((item) => item !== undefined);
     return items.length ? items : undefined;

@@ -5,6 +5,7 @@
  * so they commit or roll back with the patient they belong to.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { executeBound } from '@healthsync/orm';
 import { auditEvent } from '../audit.js';
 import { AuditEvent } from '../entities.js';
 import type { WriteScope } from '../patients/service.js';
@@ -83,7 +84,7 @@ async function upsert(
       RETURNING t.id, t.version)
     SELECT input.id, existing.patient_id AS owner, written.version
     FROM input LEFT JOIN existing ON existing.id = input.id LEFT JOIN written ON written.id = input.id`;
-  const result = await em.execute<{ id: string; owner: string | null; version: number | null }[]>(sql, [
+  const result = await executeBound<{ id: string; owner: string | null; version: number | null }>(em, sql, [
     JSON.stringify(rows),
   ]);
   const patientOf = new Map(writes.map((write) => [write.draft.id, write.patientId]));

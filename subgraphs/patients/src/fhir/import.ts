@@ -6,7 +6,7 @@
  * others go on. Resource types we do not model are counted as skipped.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, ConflictError, type Logger } from '@healthsync/orm';
+import { AppError, ConflictError, executeBound, type Logger } from '@healthsync/orm';
 import { canSeeArchived } from '../access.js';
 import { type AuditCollector, auditEvent } from '../audit.js';
 import { AuditEvent, Patient, PatientIdentifier, type PatientIdentifierValue, PatientVersion } from '../entities.js';
@@ -279,7 +279,8 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
   const [byId, byIdentifier] = await Promise.all([
     ids.size || mrns.length
       ? // A merged record's resources go to the record it was merged into (as its identifiers did).
-        em.execute<Found[]>(
+        executeBound<Found>(
+          em,
           `SELECT p.id AS asked, coalesce(t.id, p.id) AS id, p.mrn, coalesce(t.active, p.active) AS active
            FROM patients.patient p LEFT JOIN patients.patient t ON t.id = p.replaced_by_id
            WHERE p.id = ANY (?::uuid[]) OR p.mrn = ANY (?::text[])`,
@@ -287,7 +288,8 @@ async function lookUpTargets(em: EntityManager, records: ClinicalRecord[]) {
         )
       : Promise.resolve([]),
     others.length
-      ? em.execute<Found[]>(
+      ? executeBound<Found>(
+          em,
           `SELECT i.system, i.value, p.id, p.mrn, p.active FROM patients.patient_identifier i
            JOIN patients.patient p ON p.id = i.patient_id
            WHERE (i.system, i.value) IN (SELECT * FROM unnest(?::text[], ?::text[]))`,

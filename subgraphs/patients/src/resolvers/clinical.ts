@@ -5,6 +5,7 @@
 import { codingOf, fhirOf, pageOf, validatePageArgs } from '../clinical/read.js';
 import { everythingOf, readRecord, SUMMARY_TYPES, type SummaryOf } from '../clinical/summary.js';
 import { CLINICAL_TYPES } from '../clinical/types.js';
+import type { PatientsContext } from '../context.js';
 import type {
   AllergyIntoleranceResolvers,
   ConditionResolvers,
@@ -59,17 +60,18 @@ export const Encounter: EncounterResolvers = {
   period: (row) => ({ start: row.periodStart, end: row.periodEnd ?? null }),
 };
 
+/** Every part of a summary comes from the one statement of its patient (and of the others asked with it). */
+const summaryOf = (patientId: string | null, context: PatientsContext) =>
+  patientId ? context.loaders.clinical.summaries.load(patientId) : null;
+
 export const PatientSummary: PatientSummaryResolvers = {
-  activeConditions: ({ patientId }, _args, context) =>
-    patientId ? context.loaders.clinical.lists.Condition.load({ patientId, args: { activeOnly: true } }) : [],
-  activeMedications: ({ patientId }, _args, context) =>
-    patientId ? context.loaders.clinical.lists.MedicationRequest.load({ patientId, args: { activeOnly: true } }) : [],
-  allergies: ({ patientId }, _args, context) =>
-    patientId ? context.loaders.clinical.lists.AllergyIntolerance.load({ patientId, args: {} }) : [],
-  latestVitals: ({ patientId }, _args, context) =>
-    patientId ? context.loaders.clinical.latestVitals.load({ patientId, args: null }) : [],
-  lastEncounter: async ({ patientId }, _args, context) =>
-    patientId ? ((await context.loaders.clinical.encounters.load({ patientId, args: { first: 1 } }))[0] ?? null) : null,
+  activeConditions: async ({ patientId }, _args, context) =>
+    (await summaryOf(patientId, context))?.activeConditions ?? [],
+  activeMedications: async ({ patientId }, _args, context) =>
+    (await summaryOf(patientId, context))?.activeMedications ?? [],
+  allergies: async ({ patientId }, _args, context) => (await summaryOf(patientId, context))?.allergies ?? [],
+  latestVitals: async ({ patientId }, _args, context) => (await summaryOf(patientId, context))?.latestVitals ?? [],
+  lastEncounter: async ({ patientId }, _args, context) => (await summaryOf(patientId, context))?.lastEncounter ?? null,
 };
 
 const EMPTY_PAGE = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
