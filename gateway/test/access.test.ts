@@ -4,7 +4,7 @@
  * reach the gateway and the patients subgraph within 2 s; the auth trail records it all.
  */
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
-import { type GraphQLResponse, graphql, useTestStack } from './edge.js';
+import { type GraphQLResponse, graphql, useTestStack, bearer, codeOf } from './edge.js';
 
 const SECRET = 'an-access-test-subgraph-secret-0123456789';
 const ADMIN = { email: 'clinic-admin@example.org', password: 'the clinic admin passphrase' };
@@ -14,9 +14,6 @@ const testStack = useTestStack({
   env: { SIGNUP_MODE: 'approval', SUBGRAPH_SECRET: SECRET, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
 });
 const edge = () => testStack().edge;
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const codeOf = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.code;
 
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) { accessToken refreshToken tokenType expiresIn user { id name email role state active } }

@@ -9,7 +9,7 @@ import { CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import { forgedAccessTokens } from '@healthsync/orm/testing';
 import { importJWK, type JWK } from 'jose';
 import type { RunningStack } from '../src/stack/stack.js';
-import { type GraphQLResponse, graphql, startTestStack, type TestStack } from './edge.js';
+import { graphql, startTestStack, type TestStack, bearer, codeOf } from './edge.js';
 
 const SECRET = 'an-end-to-end-subgraph-secret-0123456789';
 const ADMIN = { email: 'root@example.org', password: 'the stack admin passphrase' };
@@ -43,10 +43,8 @@ afterAll(async () => {
   await testStack?.stop();
 }, 60_000);
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 /** A direct call to a subgraph, as only the gateway may make it. */
 const asGateway = (headers: Record<string, string> = {}) => ({ [SUBGRAPH_SECRET_HEADER]: SECRET, ...headers });
-const codeOf = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.code;
 
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) { accessToken refreshToken user { id email role } }

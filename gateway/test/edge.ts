@@ -110,6 +110,12 @@ export async function postGraphQL(
   return { status: response.status, headers: response.headers, text, ...parsed };
 }
 
+/** The Authorization header of a request made with `token`. */
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The code of an answer's first error. */
+export const codeOf = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.code;
+
 /** A query with its variables, POSTed to `url`. */
 export const graphql = (
   url: string,

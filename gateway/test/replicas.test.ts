@@ -8,7 +8,7 @@
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import pg from 'pg';
 import type { RunningStack } from '../src/stack/stack.js';
-import { type GraphQLResponse, graphql, startTestStack, type TestStack } from './edge.js';
+import { graphql, startTestStack, type TestStack, bearer, codeOf } from './edge.js';
 
 const SECRET = 'a-replicated-subgraph-secret-0123456789';
 const ADMIN = { email: 'replicas-admin@example.org', password: 'the replicated admin passphrase' };
@@ -46,9 +46,7 @@ afterAll(async () => {
   await testStack?.stop();
 }, 60_000);
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const asGateway = (headers: Record<string, string> = {}) => ({ [SUBGRAPH_SECRET_HEADER]: SECRET, ...headers });
-const codeOf = (result: GraphQLResponse) => result.errors?.[0]?.extensions?.code;
 const replica = (service: 'gateway' | 'users' | 'patients', index: number) =>
   stack.urls.replicas[service][index] as string;
 
