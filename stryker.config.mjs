@@ -1,0 +1,61 @@
+/**
+ * `npm run mutate [-- target…]` (orm/src/testing/run-mutate.ts): StrykerJS on the security-critical
+ * modules, one target at a time, each with only the test files that cover it. A target is run
+ * as `MUTATE_TARGET=<name> stryker run` inside the test database environment; it mutates in
+ * place (the workspaces import each other through node_modules links, which a sandbox copy
+ * would not follow), so do not edit or commit while it runs.
+ *
+ * Survivors judged equivalent (no test can tell them from the original) are listed under their
+ * target, with why.
+ */
+
+/** @type {Record<string, { mutate: string[]; tests: string[]; equivalent?: string[] }>} */
+export const targets = {
+  tokens: {
+    mutate: ['orm/src/auth/tokens.ts'],
+    tests: ['orm/test/tokens.test.ts', 'orm/test/access-tokens.test.ts', 'orm/test/verified-token-cache.test.ts'],
+  },
+  passwords: {
+    mutate: ['subgraphs/users/src/passwords.ts'],
+    tests: ['subgraphs/users/test/passwords.test.ts'],
+  },
+  throttle: {
+    mutate: ['subgraphs/users/src/throttle.ts'],
+    tests: ['subgraphs/users/test/throttle.test.ts'],
+  },
+  validation: {
+    mutate: ['subgraphs/patients/src/patients/validation.ts'],
+    tests: ['subgraphs/patients/test/validation.test.ts'],
+  },
+};
+
+const target = process.env.MUTATE_TARGET ?? '';
+const chosen = targets[target];
+if (!chosen) throw new Error(`MUTATE_TARGET must be one of ${Object.keys(targets).join(', ')}, not "${target}"`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  checkers: ['typescript'],
+  // The services' sources only: the tests are @ts-nocheck, and a mutant's type error shows where it is made.
+  tsconfigFile: 'tsconfig.mutate.json',
+  plugins: ['@stryker-mutator/jest-runner', '@stryker-mutator/typescript-checker'],
+  mutate: chosen.mutate,
+  inPlace: true,
+  // `// @ts-nocheck` goes on the mutated files only (ts-jest transpiles without checking anyway,
+  // isolatedModules): with inPlace, the default would write it into every file of the tree.
+  disableTypeChecks: chosen.mutate.length === 1 ? chosen.mutate[0] : `{${chosen.mutate.join(',')}}`,
+  coverageAnalysis: 'perTest',
+  concurrency: 1,
+  timeoutMS: 20_000,
+  jest: {
+    projectType: 'custom',
+    enableFindRelatedTests: false,
+    config: { testMatch: chosen.tests.map((file) => `<rootDir>/${file}`) },
+  },
+  reporters: ['clear-text', 'progress-append-only', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${target}.json` },
+  clearTextReporter: { allowColor: false, logTests: false },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
