@@ -36,6 +36,8 @@ export interface AccessTokenVerifierOptions {
    * verifier itself).
    */
   revocations: RevocationSource | false;
+  /** How many verified tokens are remembered at most (VERIFIED_TOKEN_CACHE_SIZE; a test sets a small one). */
+  cacheSize?: number;
 }
 
 export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
@@ -79,7 +81,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
     typeof options.keys === 'string'
       ? createRemoteJWKSet(new URL(options.keys), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
       : options.keys;
-  const { revocations } = options;
+  const { revocations, cacheSize = VERIFIED_TOKEN_CACHE_SIZE } = options;
   const verified = new Map<string, VerifiedToken>();
   const verify = async (token: string): Promise<VerifiedToken> => {
     const now = Date.now();
@@ -101,7 +103,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       until: Math.min((payload.exp as number) * 1000, now + VERIFIED_TOKEN_TTL_MS),
     };
     // Oldest first out (a Map iterates in insertion order).
-    if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+    if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string);
     verified.set(token, claims);
     return claims;
   };
