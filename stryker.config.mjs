@@ -3,7 +3,8 @@
  * modules, one target at a time, each with only the test files that cover it. A target is run
  * as `MUTATE_TARGET=<name> stryker run` inside the test database environment; it mutates in
  * place (the workspaces import each other through node_modules links, which a sandbox copy
- * would not follow), so do not edit or commit while it runs.
+ * would not follow), so leave the mutated files alone while it runs (an interrupted run puts
+ * them back from its backup in .stryker-tmp/).
  *
  * Survivors judged equivalent (no test can tell them from the original) are listed under their
  * target, with why.
@@ -27,6 +28,32 @@ export const targets = {
     mutate: ['subgraphs/patients/src/patients/validation.ts'],
     tests: ['subgraphs/patients/test/validation.test.ts'],
   },
+  access: {
+    mutate: ['orm/src/auth/access.ts', 'subgraphs/patients/src/access.ts'],
+    tests: ['orm/test/access.test.ts', 'subgraphs/patients/test/audit.test.ts'],
+  },
+  revocations: {
+    mutate: ['orm/src/auth/revocations.ts', 'subgraphs/users/src/revocations.ts'],
+    tests: ['orm/test/access-tokens.test.ts', 'orm/test/revocation-push.test.ts'],
+  },
+  sessions: {
+    mutate: ['subgraphs/users/src/tokens.ts'],
+    tests: ['subgraphs/users/test/sessions.test.ts'],
+  },
+  audit: {
+    mutate: ['subgraphs/patients/src/audit.ts'],
+    tests: ['subgraphs/patients/test/audit.test.ts'],
+  },
+  // Line ranges: the decoders only (move them when the code above them changes).
+  cursors: {
+    mutate: ['subgraphs/patients/src/patients/list.ts:136-158', 'subgraphs/patients/src/audit.ts:233-239'],
+    tests: ['subgraphs/patients/test/search.test.ts', 'subgraphs/patients/test/audit.test.ts'],
+  },
+  // The sign-up policy (SIGNUP_MODE, invitations): usableInvitation and signUp.
+  signUp: {
+    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:97-155'],
+    tests: ['subgraphs/users/test/sign-up.test.ts'],
+  },
 };
 
 const target = process.env.MUTATE_TARGET ?? '';
@@ -44,7 +71,7 @@ export default {
   inPlace: true,
   // `// @ts-nocheck` goes on the mutated files only (ts-jest transpiles without checking anyway,
   // isolatedModules): with inPlace, the default would write it into every file of the tree.
-  disableTypeChecks: chosen.mutate.length === 1 ? chosen.mutate[0] : `{${chosen.mutate.join(',')}}`,
+  disableTypeChecks: `{${[...new Set(chosen.mutate.map((file) => file.replace(/:\d+-\d+$/, '')))].join(',')},}`,
   coverageAnalysis: 'perTest',
   concurrency: 1,
   timeoutMS: 20_000,
@@ -53,6 +80,9 @@ export default {
     enableFindRelatedTests: false,
     config: { testMatch: chosen.tests.map((file) => `<rootDir>/${file}`) },
   },
+  // A second run retests only the mutants whose code or covering tests changed.
+  incremental: true,
+  incrementalFile: `reports/stryker-incremental/${target}.json`,
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: `reports/mutation/${target}.json` },
   clearTextReporter: { allowColor: false, logTests: false },
