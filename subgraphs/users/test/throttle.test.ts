@@ -1,4 +1,5 @@
 // @ts-nocheck
+import { createHash } from 'node:crypto';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -93,6 +94,23 @@ describe('sign-in throttle', () => {
     // The address had 4 points used, one given back: one more attempt fits, the next does not.
     expect(await refusal(login.attempt('other@example.org', address))).toBeUndefined();
     expect(await refusal(login.attempt('other2@example.org', address))).toEqual(rateLimited());
+  });
+
+  test('the shared table holds one row per counter, by kind, and the digest of the email, never the email', async () => {
+    const address = nextAddress();
+    await login.attempt(' Keyed@Example.org', address);
+    await signUp.attempt(address);
+    const digest = createHash('sha256').update('keyed@example.org').digest('hex');
+    const { rows } = await withClient(database.adminUrl, (client) =>
+      client.query('SELECT key, points FROM users.login_throttle WHERE key = ANY($1) ORDER BY key', [
+        [`account:${digest}`, `address:${address}`, `signup:${address}`],
+      ]),
+    );
+    expect(rows).toEqual([
+      { key: `account:${digest}`, points: 1 },
+      { key: `address:${address}`, points: 1 },
+      { key: `signup:${address}`, points: 1 },
+    ]);
   });
 
   test('a failing store is an error, not a limit and not a pass', async () => {
