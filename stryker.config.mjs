@@ -74,7 +74,8 @@ export default {
   disableTypeChecks: `{${[...new Set(chosen.mutate.map((file) => file.replace(/:\d+-\d+$/, '')))].join(',')},}`,
   coverageAnalysis: 'perTest',
   concurrency: 1,
-  timeoutMS: 20_000,
+  // Generous: under load a test run can take tens of seconds, and a false timeout counts as a kill.
+  timeoutMS: 60_000,
   jest: {
     projectType: 'custom',
     enableFindRelatedTests: false,

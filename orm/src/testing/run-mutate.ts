@@ -25,8 +25,9 @@ function scoresOf(report: MutationReport): string[] {
     const detected = count(DETECTED);
     const undetected = count(UNDETECTED);
     const score = detected + undetected === 0 ? 'n/a' : `${((100 * detected) / (detected + undetected)).toFixed(1)}%`;
-    const survived = mutants.filter((mutant) => mutant.status === 'Survived').length;
-    return `${score.padStart(6)}  ${path.relative(REPO_ROOT, path.resolve(REPO_ROOT, file))} (${detected} detected, ${survived} survived, ${undetected - survived} not covered)`;
+    const [timeouts, survived] = [count(new Set(['Timeout'])), count(new Set(['Survived']))];
+    const counts = `${detected} detected (${timeouts} by timeout), ${survived} survived, ${undetected - survived} not covered`;
+    return `${score.padStart(6)}  ${path.relative(REPO_ROOT, path.resolve(REPO_ROOT, file))}: ${counts}`;
   });
 }
 
