@@ -9,14 +9,20 @@ import {
   createAccessTokenVerifier,
   createRemoteAccessTokenVerifier,
   DEFAULT_TOKEN_AUDIENCE,
+  createRevocationCache,
   DEFAULT_TOKEN_ISSUER,
   REVOCATION_STREAM_TYPE,
   SUBGRAPH_SECRET_HEADER,
 } from '../src/index.js';
 import { createTestTokenIssuer, type TestTokenIssuer } from '../src/testing/index.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const USER = '3f0c9b8e-2d7a-4c1e-9b6f-1a2b3c4d5e6f';
-const UNAUTHENTICATED = { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } };
+const UNAUTHENTICATED = {
+  message: 'Invalid or expired access token',
+  extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+};
+const MALFORMED = { message: 'Malformed Authorization header', extensions: UNAUTHENTICATED.extensions };
 
 /** A token with exactly these claims and header values, written out here rather than taken from the signer's constants. */
 async function tokenWith(issuer: TestTokenIssuer, claims: Record<string, unknown>, typ = 'at+jwt') {
@@ -24,6 +30,16 @@ async function tokenWith(issuer: TestTokenIssuer, claims: Record<string, unknown
   return new SignJWT({ sub: USER, iss: 'healthsync-users', aud: 'healthsync-api', iat: now, exp: now + 600, ...claims })
     .setProtectedHeader({ alg: 'EdDSA', typ, kid: issuer.signingKey.kid })
     .sign(issuer.signingKey.privateKey);
+}
+
+/** What `run` threw (undefined when it did not). */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
 }
 
 /** A verifier over `issuer`'s keys that counts signature checks (one key lookup each). */
@@ -65,7 +81,7 @@ describe('bearerToken', () => {
     ['a character no token has', 'Bearer abc,def'],
     ['padding inside the token', 'Bearer ab=c'],
   ])('%s is an authentication failure, not anonymity', (_, header) => {
-    expect(() => bearerToken(header)).toThrow(expect.objectContaining(UNAUTHENTICATED));
+    expect(thrown(() => bearerToken(header))).toMatchObject(MALFORMED);
   });
 });
 
@@ -115,6 +131,24 @@ describe('createAccessTokenVerifier claims', () => {
   });
 });
 
+describe('revocation cut-off', () => {
+  test('a token issued in the second of its cut-off or later is accepted; one issued before it is refused', async () => {
+    const issuer = await createTestTokenIssuer();
+    const token = await tokenWith(issuer, { role: 'VIEWER' });
+    const iat = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).iat as number;
+    const verifierWith = (notBefore: number) =>
+      createAccessTokenVerifier({
+        keys: issuer.keys,
+        issuer: DEFAULT_TOKEN_ISSUER,
+        audience: DEFAULT_TOKEN_AUDIENCE,
+        revocations: createRevocationCache(async () => ({ notBefore: { [USER]: notBefore } })),
+      });
+    await expect(verifierWith(iat - 1)(token)).resolves.toEqual({ userId: USER, role: 'VIEWER' });
+    await expect(verifierWith(iat)(token)).resolves.toEqual({ userId: USER, role: 'VIEWER' });
+    await expect(verifierWith(iat + 1)(token)).rejects.toMatchObject(UNAUTHENTICATED);
+  });
+});
+
 describe('verified-token cache', () => {
   afterEach(() => {
     jest.useRealTimers();
@@ -125,11 +159,12 @@ describe('verified-token cache', () => {
     const issuer = await createTestTokenIssuer();
     const { verify, lookups } = countingVerifier(issuer);
     const token = await tokenWith(issuer, { role: 'ADMIN' });
+    const start = Date.now();
     await verify(token);
-    jest.setSystemTime(Date.now() + 59_000);
+    jest.setSystemTime(start + 59_999);
     await verify(token);
     expect(lookups.count).toBe(1);
-    jest.setSystemTime(Date.now() + 1_001);
+    jest.setSystemTime(start + 60_000);
     await verify(token);
     expect(lookups.count).toBe(2);
   });
@@ -153,12 +188,23 @@ describe('createRemoteAccessTokenVerifier', () => {
     const now = Math.floor(Date.now() / 1000);
     const revoked = randomUUID();
     const seen: string[] = [];
+    let streamOpened!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      streamOpened = resolve;
+    });
+    let streamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      streamClosed = resolve;
+    });
     const server = http.createServer((req, res) => {
       const streaming = req.headers.accept?.includes(REVOCATION_STREAM_TYPE);
       seen.push(`${req.url}${streaming ? ' (stream)' : ''} ${req.headers[SUBGRAPH_SECRET_HEADER] ?? ''}`);
       res.setHeader('content-type', 'application/json');
-      if (streaming) res.writeHead(503).end();
-      else if (req.url === '/.well-known/jwks.json') res.end(JSON.stringify(issuer.jwks));
+      if (streaming) {
+        // Held open without an answer: only the client's close ends it.
+        req.on('close', streamClosed);
+        streamOpened();
+      } else if (req.url === '/.well-known/jwks.json') res.end(JSON.stringify(issuer.jwks));
       else if (req.url === '/internal/revocations') res.end(JSON.stringify({ notBefore: { [revoked]: now + 60 } }));
       else res.writeHead(404).end();
     });
@@ -179,6 +225,13 @@ describe('createRemoteAccessTokenVerifier', () => {
         UNAUTHENTICATED,
       );
       expect(seen).toContain('/internal/revocations a subgraph secret');
+      // Two tokens, one key set fetch: the keys are remembered for minutes.
+      expect(seen.filter((line) => line.startsWith('/.well-known/jwks.json'))).toHaveLength(1);
+      await opened;
+      remote.close();
+      await expect(Promise.race([closed.then(() => 'closed'), sleep(2_000).then(() => 'still open')])).resolves.toBe(
+        'closed',
+      );
     } finally {
       remote.close();
       server.closeAllConnections();
