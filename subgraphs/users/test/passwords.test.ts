@@ -83,7 +83,9 @@ describe('a bounded argon2 queue', () => {
     const accepted = gates.map(({ task }) => limit(task));
     const started = performance.now();
     await expect(limit(async () => 4)).rejects.toMatchObject({ retryAfterMs: 150 });
-    expect(performance.now() - started).toBeLessThan(20);
+    // The gates hold the queue until released below, so waiting would never end; the bound only
+    // says no wait of the queue's length (150 ms) came first, with room for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(120);
     for (const { release } of gates) {
       release();
       await new Promise((resolve) => setImmediate(resolve));
