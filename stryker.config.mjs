@@ -73,7 +73,8 @@ export default {
   // isolatedModules): with inPlace, the default would write it into every file of the tree.
   disableTypeChecks: `{${[...new Set(chosen.mutate.map((file) => file.replace(/:\d+-\d+$/, '')))].join(',')},}`,
   coverageAnalysis: 'perTest',
-  concurrency: 1,
+  // Test runners at once: MUTATE_CONCURRENCY, 2 unless told (this is a 2-core machine, shared).
+  concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
   // Generous: under load a test run can take tens of seconds, and a false timeout counts as a kill.
   timeoutMS: 60_000,
   jest: {
