@@ -4,7 +4,8 @@
  * as `MUTATE_TARGET=<name> stryker run` inside the test database environment; it mutates in
  * place (the workspaces import each other through node_modules links, which a sandbox copy
  * would not follow), so leave the mutated files alone while it runs (an interrupted run puts
- * them back from its backup in .stryker-tmp/).
+ * them back from its backup in .stryker-tmp/), and run one target at a time in a tree: another
+ * target's instrumented file (`// @ts-nocheck`) fails this one's TypeScript checker.
  *
  * Survivors judged equivalent (no test can tell them from the original) are listed under their
  * target, with why.
