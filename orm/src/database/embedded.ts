@@ -41,19 +41,42 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether nothing listens on `port` of 127.0.0.1 (it is bound and released to find out). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** The kernel's range of ephemeral ports, from which outgoing connections take their own. */
+function ephemeralPorts(): [number, number] {
+  try {
+    const [low = 0, high = 0] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low > 1024) return [low, high];
+  } catch {}
+  return [32768, 60999];
+}
+
+/**
+ * A free TCP port on 127.0.0.1 for a process that binds it later. Picked below the ephemeral
+ * range: a port the kernel handed out for listen(0) is free again once released, and meanwhile
+ * any outgoing connection (to PostgreSQL, say) may take it as its own, so the process that binds
+ * it seconds later finds it in use.
+ */
+export async function findFreePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralPorts();
+  const low = Math.max(1025, ephemeralLow - 12_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralLow - low));
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error(`no free port found between ${low} and ${ephemeralLow - 1}`);
 }
 
 const isRoot = () => process.getuid?.() === 0;
