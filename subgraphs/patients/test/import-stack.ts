@@ -2,7 +2,7 @@
  * A whole HealthSync stack (both subgraphs, gateway, nginx when installed) on free ports against
  * a fresh test database, for the data CLIs, which only ever talk to the public edge.
  */
-import { startTestStack } from '../../../gateway/test/edge.js';
+import { startTestStack } from '@healthsync/gateway/testing';
 import { type ApiClient, connect } from '../scripts/api.js';
 
 export const STACK_ADMIN = { email: 'data-admin@example.org', password: 'a long admin password for the data tests' };
