@@ -32,6 +32,8 @@ export interface ApiClient {
   readonly url: string;
   /** The role of whoever is signed in. */
   readonly role: string | undefined;
+  /** How many answers the edge asked to retry (429, 502, 503): each one's wait is in that request's time. */
+  readonly retried: number;
   request<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
@@ -43,7 +45,7 @@ const SIGN_UP = `mutation DataCliSignUp($input: SignUpInput!) {
 }`;
 const RETRIES = 8;
 
-async function post(url: string, body: unknown, token: string | undefined) {
+async function post(url: string, body: unknown, token: string | undefined, onRetry: () => void = () => {}) {
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
@@ -67,6 +69,7 @@ async function post(url: string, body: unknown, token: string | undefined) {
     }
     if ([429, 502, 503].includes(response.status) && attempt < RETRIES) {
       await response.body?.cancel();
+      onRetry();
       // Exponential, capped: nginx's bucket refills at 50 requests/s.
       await sleep(Math.min(100 * 2 ** attempt, 3000));
       continue;
@@ -132,6 +135,10 @@ export async function connect(options: ConnectOptions): Promise<ApiClient> {
     );
   let token = options.token;
   let role: string | undefined;
+  let retried = 0;
+  const countRetry = () => {
+    retried++;
+  };
   if (!token && credentials) {
     const payload = await signIn(url, credentials, options.signUpIfUnknown ?? false);
     token = payload.accessToken;
@@ -142,16 +149,19 @@ export async function connect(options: ConnectOptions): Promise<ApiClient> {
     get role() {
       return role;
     },
+    get retried() {
+      return retried;
+    },
     async request<T>(query: string, variables: Record<string, unknown> = {}) {
       try {
-        return (await post(url, { query, variables }, token)) as T;
+        return (await post(url, { query, variables }, token, countRetry)) as T;
       } catch (error) {
         // Access tokens live 15 minutes; a long import signs in again once and carries on.
         if (!(error instanceof ApiError) || error.status !== 401 || !credentials) throw error;
         const payload = await signIn(url, credentials, false);
         token = payload.accessToken;
         role = payload.user.role;
-        return (await post(url, { query, variables }, token)) as T;
+        return (await post(url, { query, variables }, token, countRetry)) as T;
       }
     },
   };
