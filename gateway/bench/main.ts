@@ -2,7 +2,7 @@
  * `npm run bench`: seeds a benchmark database (100,000 patients by default), boots the real stack
  * (both subgraphs, the gateway, nginx when installed) on free 127.0.0.1 ports and measures, in one
  * run, each operation directly on the patients subgraph, through the gateway and through nginx +
- * gateway. Prints a Markdown table for README's Performance section. See README, "Performance".
+ * gateway. Prints Markdown tables for gateway/bench/README.md ("Latest run").
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -235,7 +235,7 @@ runMain(async () => {
       { name: 'patients subgraph (direct)', url: urls.subgraphs.patients, headers: { ...auth, ...secret }, user: 'id' },
       { name: 'gateway', url: urls.gateway, headers: auth, user: 'email' },
       { name: nginxBin ? 'nginx + gateway' : 'edge = gateway (no nginx)', url: edgeUrl, headers: auth, user: 'email' },
-      // The same edge with every User fetched from the users subgraph (README "Performance").
+      // The same edge with every User fetched from the users subgraph (gateway/README.md, "Entity cache").
       {
         name: `${nginxBin ? 'nginx + gateway' : 'edge = gateway'}, Cache-Control: no-cache`,
         url: edgeUrl,

@@ -105,7 +105,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     logger: Logger;
     agent: Agent;
     subgraphSecret?: string | undefined;
-    /** Set for a subgraph whose `_entities` answers the gateway may keep (README "Performance"). */
+    /** Set for a subgraph whose `_entities` answers the gateway may keep (gateway/README.md, "Entity cache"). */
     entityCache?: EntityCache | undefined;
   }) {
     this.name = options.name;

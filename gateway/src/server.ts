@@ -70,7 +70,7 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
     experimental_approximateQueryPlanStoreMiB: 30,
   });
   const isProduction = config.NODE_ENV === 'production';
-  // The public edge's limits (README "Security"); in production no introspection and no suggestions.
+  // The public edge's limits (gateway/README.md, "Limits"); in production no introspection and no suggestions.
   const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

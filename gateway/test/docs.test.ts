@@ -81,6 +81,20 @@ function settingsTableVariables(markdown: string): Set<string> {
   return names;
 }
 
+/** Tracked files that are not Markdown: code, configuration and templates whose comments may name a README section. */
+const SOURCES = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+  cwd: REPO_ROOT,
+  encoding: 'utf8',
+})
+  .split('\n')
+  .filter((file) => /\.(ts|mjs|js|ya?ml|template)$|(^|\/)Dockerfile$/.test(file) && !file.includes('/generated/'))
+  .filter((file) => file !== 'gateway/test/docs.test.ts')
+  .filter((file) => existsSync(path.join(REPO_ROOT, file)));
+
+/** The heading texts of a Markdown file, without inline-code backticks. */
+const headingsOf = (markdown: string) =>
+  new Set(proseLines(markdown.replace(/`/g, '')).flatMap((line) => /^#{1,6}\s+(.*?)\s*$/.exec(line)?.[1] ?? []));
+
 describe('the READMEs', () => {
   test('there is one per workspace, beside the root one', () => {
     expect(READMES).toEqual(
@@ -107,6 +121,26 @@ describe('the READMEs', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  test('every README section a code comment names (`path/README.md, "Heading"`) exists', () => {
+    const named = SOURCES.flatMap((file) =>
+      [...read(file).matchAll(/([\w./-]*README\.md)(?:,|'s)? "([^"\n]+)"/g)].map(([, readme, heading]) => ({
+        file,
+        readme: readme as string,
+        heading: heading as string,
+      })),
+    );
+    expect(named.length).toBeGreaterThan(10);
+    // A heading may go on after the name a comment gives it: "Search quality: npm run bench:search".
+    const has = (readme: string, name: string) =>
+      [...headingsOf(read(readme))].some(
+        (heading) => heading === name || heading.startsWith(`${name}:`) || heading.startsWith(`${name} (`),
+      );
+    const missing = named.filter(
+      ({ readme, heading }) => !existsSync(path.join(REPO_ROOT, readme)) || !has(readme, heading),
+    );
+    expect(missing).toEqual([]);
   });
 
   test('the root README is a door: at most 250 lines, the two commands first', () => {

@@ -1,7 +1,7 @@
 /**
  * Security regression suite (issue 7): abusive and malformed requests sent to the public edge
  * (nginx, what :8000 is in production) of a whole stack running with NODE_ENV=production. Each is
- * refused with the code the README's Security section documents, and without internal detail.
+ * refused with the code gateway/README.md's "Security" section documents, and without internal detail.
  */
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import { type GraphQLResponse, postGraphQL, useTestStack } from './edge.js';

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole stack on this machine (README, "Running the stack"). Ctrl-C or SIGTERM
+ * `npm start`: the whole stack on this machine (gateway/README.md, "Running the stack"). Ctrl-C or SIGTERM
  * stops every process it started, the embedded PostgreSQL included.
  */
 import { EXPLORER_PATH, runMain } from '@healthsync/orm';

@@ -374,7 +374,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     throw error;
   }
 
-  // From here on a process that stops on its own is restarted (README "Operations"); one that
+  // From here on a process that stops on its own is restarted (gateway/README.md, "Supervisor"); one that
   // keeps crashing stops the stack.
   const pids: Record<string, number> = {};
   const crashed = new Promise<string>((giveUp) => {

@@ -24,7 +24,7 @@ export interface OrmOptionsInput {
   sessionSettings?: Record<string, string>;
   /**
    * Bounds on waiting for the database, for services (a request fails within seconds instead of
-   * hanging; README "Operations"). Unset (migrations, CLIs): no bound beyond the connect timeout.
+   * hanging; gateway/README.md, "What a client sees during a fault"). Unset (migrations, CLIs): no bound beyond the connect timeout.
    */
   timeouts?: DatabaseTimeouts;
 }

@@ -218,7 +218,7 @@ export interface GraphQLSecurityOptions {
  * The hardening every Apollo server of HealthSync takes, as ApolloServer options to spread:
  * `new ApolloServer({ schema, ...security, plugins: [...security.plugins, landingPage] })`.
  * Stack traces never leave (createErrorFormatter masks unexpected errors), batched arrays are
- * refused, CSRF prevention is on; see the README's Security section for every limit.
+ * refused, CSRF prevention is on; gateway/README.md, "Limits", lists every limit.
  */
 export function graphqlSecurity({ limits, production }: GraphQLSecurityOptions) {
   return {

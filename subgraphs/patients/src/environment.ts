@@ -17,7 +17,7 @@ export const PatientsEnvironment = z.object({
   PATIENTS_DB_PASSWORD: z.string().min(12).optional(),
   DATABASE_POOL_SIZE: env.poolSize(),
   /**
-   * PostgreSQL streaming read replicas (README "Read replicas"): lists, searches, exports and
+   * PostgreSQL streaming read replicas (gateway/README.md, "Deploy to Kubernetes"): lists, searches, exports and
    * summaries read there; writes and what must see them read the primary. The role, password and
    * database not written in a replica's URL are the primary's.
    */

@@ -149,7 +149,7 @@ const fixed = (value: number) => value.toFixed(3);
 const scoreCells = (s: Scores) =>
   `${s.queries} | ${fixed(s.precisionAt1)} | ${fixed(s.recallAt3)} | ${fixed(s.meanReciprocalRank)} | ${s.meanResults.toFixed(1)}`;
 
-/** The report as Markdown tables, for README's "Search and lists". */
+/** The report as Markdown tables, for gateway/bench/README.md, "Search quality". */
 export function markdownReport(report: EvaluationReport): string {
   const head = '| queries | precision@1 | recall@3 | MRR | results per query |';
   const rule = '|--:|--:|--:|--:|--:|';

@@ -25,7 +25,7 @@ import { isCalendarDate } from './validation.js';
 /**
  * How many typos a word may hold, by the length of the longer of the word and the name part it is
  * compared with (a long name typed short, "Muhamad" for Muhammad, is still a long name). Tuned on
- * the labelled evaluation set (scripts/search-evaluation/, README "Search and lists"): shorter
+ * the labelled evaluation set (scripts/search-evaluation/, subgraphs/patients/README.md, "Search and lists"): shorter
  * words with a typo match too many other names, longer ones without two are missed.
  */
 export interface SearchTuning {
