@@ -8,11 +8,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { HEALTH_PATHS, REPO_ROOT, SUBGRAPH_DATABASES } from '@healthsync/orm';
-import { MigrateEnvironment } from '../../orm/src/cli/migrate-environment.js';
+import { MigrateEnvironment } from '@healthsync/orm/migrate-environment';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
-import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
+import { PatientsEnvironment } from '@healthsync/patients/environment';
+import { UsersEnvironment } from '@healthsync/users/environment';
 import { GatewayEnvironment, loadStackConfig } from '../src/environment.js';
 import { NGINX_TEMPLATE, NGINX_TLS_TEMPLATE, renderTemplate } from '../src/stack/nginx.js';
 

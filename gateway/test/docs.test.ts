@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@healthsync/orm';
-import { DataCliEnvironment } from '../../subgraphs/patients/scripts/environment.js';
+import { DataCliEnvironment } from '@healthsync/patients/scripts/environment';
 import { ENV_EXAMPLE } from './env-example.js';
 
 /** Every README of the repository (tracked or new, not ignored), as paths from its root. */

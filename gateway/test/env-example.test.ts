@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@healthsync/orm';
 import type { z } from 'zod';
-import { MigrateEnvironment, MikroOrmCliEnvironment } from '../../orm/src/cli/migrate-environment.js';
-import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
-import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
+import { MigrateEnvironment, MikroOrmCliEnvironment } from '@healthsync/orm/migrate-environment';
+import { PatientsEnvironment } from '@healthsync/patients/environment';
+import { UsersEnvironment } from '@healthsync/users/environment';
 import { GatewayEnvironment, StackEnvironment } from '../src/environment.js';
 import { ENV_EXAMPLE } from './env-example.js';
 

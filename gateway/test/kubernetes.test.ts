@@ -10,9 +10,9 @@ import path from 'node:path';
 import { HEALTH_PATHS, REPO_ROOT, SUBGRAPH_DATABASES } from '@healthsync/orm';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
-import { MigrateEnvironment } from '../../orm/src/cli/migrate-environment.js';
-import { PatientsEnvironment } from '../../subgraphs/patients/src/environment.js';
-import { UsersEnvironment } from '../../subgraphs/users/src/environment.js';
+import { MigrateEnvironment } from '@healthsync/orm/migrate-environment';
+import { PatientsEnvironment } from '@healthsync/patients/environment';
+import { UsersEnvironment } from '@healthsync/users/environment';
 import { GatewayEnvironment } from '../src/environment.js';
 import { NGINX_TEMPLATE, NGINX_TLS_TEMPLATE } from '../src/stack/nginx.js';
 

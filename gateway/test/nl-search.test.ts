@@ -4,8 +4,8 @@
  * interpretation come back through nginx and the gateway. Every process logs at trace level, and
  * none of their lines holds the query's words.
  */
-import { personOf } from '../../subgraphs/patients/scripts/nl-search-evaluation/generate.js';
-import { syntheaPeople } from '../../subgraphs/patients/scripts/synthea-fixtures.js';
+import { personOf } from '@healthsync/patients/scripts/nl-search-evaluation/generate';
+import { syntheaPeople } from '@healthsync/patients/scripts/synthea-fixtures';
 import { loadStackConfig } from '../src/environment.js';
 import { graphql, startTestStack, type TestStack } from './edge.js';
 

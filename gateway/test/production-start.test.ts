@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvironmentError, REPO_ROOT } from '@healthsync/orm';
-import { loadPatientsConfig } from '../../subgraphs/patients/src/environment.js';
-import { loadUsersConfig } from '../../subgraphs/users/src/environment.js';
+import { loadPatientsConfig } from '@healthsync/patients/environment';
+import { loadUsersConfig } from '@healthsync/users/environment';
 import { loadGatewayConfig } from '../src/environment.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-production-'));
