@@ -4,7 +4,7 @@
  * reach the gateway and the patients subgraph within 2 s; the auth trail records it all.
  */
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
-import { type GraphQLResponse, graphql, useTestStack, bearer, codeOf } from './edge.js';
+import { type GraphQLResponse, graphql, useTestStack, bearer, codeOf } from '../src/stack/test-stack.js';
 
 const SECRET = 'an-access-test-subgraph-secret-0123456789';
 const ADMIN = { email: 'clinic-admin@example.org', password: 'the clinic admin passphrase' };

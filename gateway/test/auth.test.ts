@@ -9,7 +9,7 @@ import { CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import { forgedAccessTokens } from '@healthsync/orm/testing';
 import { importJWK, type JWK } from 'jose';
 import type { RunningStack } from '../src/stack/stack.js';
-import { graphql, startTestStack, type TestStack, bearer, codeOf } from './edge.js';
+import { graphql, startTestStack, type TestStack, bearer, codeOf } from '../src/stack/test-stack.js';
 
 const SECRET = 'an-end-to-end-subgraph-secret-0123456789';
 const ADMIN = { email: 'root@example.org', password: 'the stack admin passphrase' };

@@ -26,7 +26,7 @@ import {
   isScalarType,
   isSpecifiedScalarType,
 } from 'graphql';
-import { type GraphQLResponse, graphql, postGraphQL, useTestStack } from './edge.js';
+import { type GraphQLResponse, graphql, postGraphQL, useTestStack } from '../src/stack/test-stack.js';
 
 const ADMIN = { email: 'walker@example.org', password: 'the walking admin passphrase' };
 const testStack = useTestStack({

@@ -8,7 +8,7 @@
  * the introspection rule and drops suggestions (orm/test/security.test.ts, gateway/test/security.test.ts).
  */
 import { describeServerAudits } from '@healthsync/orm/testing';
-import { useTestStack } from './edge.js';
+import { useTestStack } from '../src/stack/test-stack.js';
 
 const edge = useTestStack({ nodeEnv: 'development' });
 

@@ -6,7 +6,7 @@
 import { loadStackConfig } from '../src/environment.js';
 import { findNginx } from '../src/stack/nginx.js';
 import type { RunningStack } from '../src/stack/stack.js';
-import { graphql, startTestStack, type TestStack } from './edge.js';
+import { graphql, startTestStack, type TestStack } from '../src/stack/test-stack.js';
 
 const { REQUIRE_NGINX } = loadStackConfig(process.env);
 

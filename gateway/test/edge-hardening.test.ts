@@ -3,7 +3,7 @@
  * (NODE_ENV=production): security headers, gzip for JSON, request ids, /health, and the rate
  * limit on /graphql answering 429 RATE_LIMITED.
  */
-import { useTestStack } from './edge.js';
+import { useTestStack } from '../src/stack/test-stack.js';
 
 const edge = useTestStack({ nodeEnv: 'production' });
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { EXPLORER_PATH, REPO_ROOT } from '@healthsync/orm';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { loadStackConfig } from '../src/environment.js';
-import { graphql, startTestStack, type TestStack } from './edge.js';
+import { graphql, startTestStack, type TestStack } from '../src/stack/test-stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, '.artifacts', 'explorer');

@@ -20,7 +20,7 @@ import {
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
 import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
-import { graphql } from './edge.js';
+import { graphql } from '../src/stack/test-stack.js';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-faults-'));
 chmodSync(folder, 0o755); // the cluster runs as `postgres` when we are root

@@ -6,7 +6,7 @@ import { loadStackConfig } from '../src/environment.js';
 import { NGINX_TEMPLATE, renderTemplate } from '../src/stack/nginx.js';
 import { StackStartError } from '../src/stack/processes.js';
 import { describeSignUp, type StackOptions, startStack } from '../src/stack/stack.js';
-import { testStackOptions } from './edge.js';
+import { testStackOptions } from '../src/stack/test-stack.js';
 
 /** Options whose database cannot be reached: a refusal that comes first proves nothing started. */
 const options = (overrides: Partial<StackOptions>): StackOptions =>

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fetch } from 'undici';
-import { startTestStack, type TestStack } from './edge.js';
+import { startTestStack, type TestStack } from '../src/stack/test-stack.js';
 import { makeTestCertificate, type TestCertificate } from './tls.js';
 
 /** A value no code, fixture or log line could hold by chance. */

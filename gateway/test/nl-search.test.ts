@@ -7,7 +7,7 @@
 import { personOf } from '@healthsync/patients/scripts/nl-search-evaluation/generate';
 import { syntheaPeople } from '@healthsync/patients/scripts/synthea-fixtures';
 import { loadStackConfig } from '../src/environment.js';
-import { graphql, startTestStack, type TestStack } from './edge.js';
+import { graphql, startTestStack, type TestStack } from '../src/stack/test-stack.js';
 
 const { REQUIRE_NGINX } = loadStackConfig(process.env);
 let testStack: TestStack;

@@ -8,7 +8,7 @@
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
 import pg from 'pg';
 import type { RunningStack } from '../src/stack/stack.js';
-import { graphql, startTestStack, type TestStack, bearer, codeOf } from './edge.js';
+import { graphql, startTestStack, type TestStack, bearer, codeOf } from '../src/stack/test-stack.js';
 
 const SECRET = 'a-replicated-subgraph-secret-0123456789';
 const ADMIN = { email: 'replicas-admin@example.org', password: 'the replicated admin passphrase' };

@@ -4,7 +4,7 @@
  * refused with the code gateway/README.md's "Security" section documents, and without internal detail.
  */
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
-import { type GraphQLResponse, postGraphQL, useTestStack } from './edge.js';
+import { type GraphQLResponse, postGraphQL, useTestStack } from '../src/stack/test-stack.js';
 
 const edge = useTestStack({ nodeEnv: 'production' });
 

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadStackConfig } from '../src/environment.js';
 import { type ManagedChild, spawnChild, supervise } from '../src/stack/processes.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
-import { graphql, testStackOptions } from './edge.js';
+import { graphql, testStackOptions } from '../src/stack/test-stack.js';
 
 const { REQUIRE_NGINX } = loadStackConfig(process.env);
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-supervisor-'));

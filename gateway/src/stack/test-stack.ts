@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { type RunningStack, type StackOptions, startStack } from '../src/stack/stack.js';
+import { type RunningStack, type StackOptions, startStack } from './stack.js';
 
 /** Launcher options as the tests want them: free ports, quiet, test settings; `overrides` win. */
 export function testStackOptions(overrides: Partial<StackOptions> & Pick<StackOptions, 'dataDir'>): StackOptions {
