@@ -59,6 +59,41 @@ test('on every third query of the set: mean F1 ≥ 0.9', async () => {
   expect(new Set(slice.map((query) => query.kind)).size).toBeGreaterThanOrEqual(10);
 }, 60_000);
 
+test('NL_SEARCH_SEMANTIC: on (the default) reads a lay phrase, loading the model on the first query that needs it; off never loads it', async () => {
+  const query = 'women with sugar problems';
+  const meant = set.people
+    .filter((p) => p.gender === 'FEMALE' && p.conditions.some((c) => c.active && c.code === '44054006'))
+    .map((p) => p.id)
+    .sort();
+  const on = await createPatientsHarness(database);
+  const off = await createPatientsHarness(database, { NL_SEARCH_SEMANTIC: 'off' });
+  try {
+    expect(off.services.searchSemantic).toBeNull();
+    const semantic = on.services.searchSemantic!;
+    const [onViewer, offViewer] = [await on.caller('VIEWER'), await off.caller('VIEWER')];
+    const understood = await on.execute(SEARCH, { query: 'women over 60 in Boston', first: 1 }, onViewer);
+    expect(understood.errors).toBeUndefined();
+    expect(semantic.modelRequested).toBe(false);
+
+    const withIt = await on.execute(SEARCH, { query, first: 100 }, onViewer);
+    expect(withIt.errors).toBeUndefined();
+    expect(semantic.modelRequested).toBe(true);
+    const read = withIt.data?.patientSearch;
+    expect({
+      conditions: read.interpretation.conditions.map((c: { code: string }) => c.code),
+      unparsed: read.interpretation.unparsed,
+    }).toEqual({ conditions: ['44054006'], unparsed: [] });
+    expect(read.patients.edges.map((edge: { node: { id: string } }) => edge.node.id).sort()).toEqual(meant);
+
+    const without = await off.execute(SEARCH, { query, first: 1 }, offViewer);
+    expect(without.errors).toBeUndefined();
+    expect(without.data?.patientSearch.interpretation).toMatchObject({ conditions: [], unparsed: ['sugar problems'] });
+  } finally {
+    await on.stop();
+    await off.stop();
+  }
+}, 60_000);
+
 test('the issue example: its interpretation, and the patients it means (ages counted today), for a VIEWER', async () => {
   const query = 'women over 60 in Springfield with high blood pressure';
   const result = await harness.execute(SEARCH, { query, first: 100 }, viewer);

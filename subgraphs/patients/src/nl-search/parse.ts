@@ -43,7 +43,10 @@ export interface ParseContext {
   nameTerms: ReadonlySet<string>;
   /** The day of the query (YYYY-MM-DD): ages are counted on it. */
   today: string;
-  /** A semantic match for a phrase nothing else matched (embeddings.ts), when it is on. */
+  /**
+   * The semantic fallback (semantic.ts), when it is on: asked, last, about the runs of words no
+   * other rule took (longest first), with the clinical kind their cue says; empty when it refuses.
+   */
   semantic?: (phrase: string, kind?: ClinicalKind) => ClinicalConcept[];
 }
 
@@ -515,6 +518,45 @@ function readClinical(reader: Reader): void {
   }
 }
 
+/** The most words of a phrase the semantic fallback is asked about. */
+const MAX_SEMANTIC_WORDS = 4;
+
+/**
+ * What no rule read, as clinical words by the semantic fallback: each run of free words (no
+ * filler, cue, place cue or number between them; negated words are taken already), longest
+ * phrase first. It never replaces what the synonyms or the display text found.
+ */
+function readSemantic(reader: Reader): void {
+  const { semantic } = reader.context;
+  if (!semantic) return;
+  const { tokens } = reader;
+  const free = (token: Token | undefined) =>
+    token !== undefined &&
+    !token.used &&
+    /^[\p{L}\p{M}]/u.test(token.text) &&
+    !FILLER.has(token.lower) &&
+    !PLACE_CUES.has(token.lower) &&
+    !isCue(token.lower) &&
+    token.lower !== 'to';
+  for (let i = 0; i < tokens.length; i++) {
+    if (!free(tokens[i])) continue;
+    let end = i;
+    while (end < tokens.length && end - i < MAX_SEMANTIC_WORDS && free(tokens[end])) end++;
+    for (let length = end - i; length >= 1; length--) {
+      const phrase = tokens
+        .slice(i, i + length)
+        .map((token) => token.text)
+        .join(' ');
+      const concepts = semantic(phrase, cueBefore(reader, i).kind);
+      if (!concepts.length) continue;
+      reader.result.clinical.push({ kind: concepts[0]!.kind, phrase, concepts });
+      reader.use(i, length);
+      i += length - 1;
+      break;
+    }
+  }
+}
+
 /** The negation before a negated phrase, and the words between, are unparsed with it. */
 function markNegation(reader: Reader, i: number): void {
   for (let k = i - 1; k >= 0 && k >= i - 4; k--)
@@ -623,6 +665,7 @@ export function interpret(query: string, context: ParseContext): Interpretation 
   readClinical(reader);
   readPlaces(reader);
   readNames(reader);
+  readSemantic(reader);
   const { result, tokens } = reader;
   result.name = reader.names.length ? reader.names.join(' ') : null;
   let run: string[] = [];
@@ -643,6 +686,25 @@ export function interpret(query: string, context: ParseContext): Interpretation 
   });
   flush();
   return result;
+}
+
+/**
+ * The phrases, each with its cue's kind, that `interpret` would ask the semantic fallback about:
+ * what to embed before the parse that uses the answers.
+ */
+export function semanticCandidates(
+  query: string,
+  context: Omit<ParseContext, 'semantic'>,
+): { interpretation: Interpretation; candidates: { phrase: string; kind?: ClinicalKind }[] } {
+  const candidates: { phrase: string; kind?: ClinicalKind }[] = [];
+  const interpretation = interpret(query, {
+    ...context,
+    semantic: (phrase, kind) => {
+      candidates.push(kind ? { phrase, kind } : { phrase });
+      return [];
+    },
+  });
+  return { interpretation, candidates };
 }
 
 /** The words of a query that could be name parts (to look up in the data before `interpret`). */
