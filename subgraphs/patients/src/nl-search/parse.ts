@@ -43,6 +43,8 @@ export interface ParseContext {
   nameTerms: ReadonlySet<string>;
   /** The day of the query (YYYY-MM-DD): ages are counted on it. */
   today: string;
+  /** The query's words when the caller has read them already (readWords of the same query). */
+  words?: QueryWords;
   /**
    * The semantic fallback (semantic.ts), when it is on: asked, last, about the runs of words no
    * other rule took (longest first), with the clinical kind their cue says; empty when it refuses.
@@ -69,6 +71,34 @@ export function tokenize(query: string): Token[] {
   (doc.match('#TextValue+') as typeof doc).numbers().toNumber();
   const text = doc.text();
   return [...text.matchAll(TOKEN)].map((match) => ({ text: match[0], lower: match[0].toLowerCase(), used: false }));
+}
+
+/**
+ * A query as compromise reads it, once per request (its parse is the parser's largest cost): the
+ * words, and those it takes for a person's name (or another proper noun) or a date.
+ */
+export interface QueryWords {
+  query: string;
+  tokens: readonly Omit<Token, 'used'>[];
+  people: ReadonlySet<string>;
+  dates: ReadonlySet<string>;
+}
+
+export function readWords(query: string): QueryWords {
+  const tokens = tokenize(query);
+  const doc = nlp(tokens.map((token) => token.text).join(' '));
+  const wordsOf = (match: string) =>
+    new Set(
+      (doc.match(match).terms().out('array') as string[]).map((word) =>
+        word.replace(/[^\p{L}\p{M}'’\-.]/gu, '').toLowerCase(),
+      ),
+    );
+  return {
+    query,
+    tokens: tokens.map(({ text, lower }) => ({ text, lower })),
+    people: wordsOf('(#Person|#ProperNoun)'),
+    dates: wordsOf('#Date'),
+  };
 }
 
 /** Folded like PostgreSQL's search_fold: how a word is compared with the name parts of the data. */
@@ -155,12 +185,14 @@ class Reader {
   readonly names: string[] = [];
   /** Per token: it was read as part of something, or deliberately left (negated). */
   readonly unparsedAt = new Set<number>();
+  readonly words: QueryWords;
 
   constructor(
     query: string,
     readonly context: ParseContext,
   ) {
-    this.tokens = tokenize(query);
+    this.words = context.words?.query === query ? context.words : readWords(query);
+    this.tokens = this.words.tokens.map((token) => ({ ...token, used: false }));
   }
 
   /** The lower-case words from `i`, for `count` free tokens (undefined when one is used or missing). */
@@ -620,15 +652,7 @@ function readPlaces(reader: Reader): void {
 function readNames(reader: Reader): void {
   const { tokens } = reader;
   // The words compromise reads as a person's name (or another proper noun) in the query as typed.
-  const doc = nlp(tokens.map((token) => token.text).join(' '));
-  const wordsOf = (match: string) =>
-    new Set(
-      (doc.match(match).terms().out('array') as string[]).map((word) =>
-        word.replace(/[^\p{L}\p{M}'’\-.]/gu, '').toLowerCase(),
-      ),
-    );
-  const people = wordsOf('(#Person|#ProperNoun)');
-  const dates = wordsOf('#Date');
+  const { people, dates } = reader.words;
   let afterCue = 0;
   tokens.forEach((token, i) => {
     if (token.used) return;
@@ -708,10 +732,11 @@ export function semanticCandidates(
 }
 
 /** The words of a query that could be name parts (to look up in the data before `interpret`). */
-export function candidateNameWords(query: string): string[] {
+export function candidateNameWords(query: string | QueryWords): string[] {
+  const { tokens } = typeof query === 'string' ? readWords(query) : query;
   return [
     ...new Set(
-      tokenize(query)
+      tokens
         .filter((token) => /^[\p{L}\p{M}]/u.test(token.text) && !FILLER.has(token.lower))
         .map((token) => foldName(token.text)),
     ),

@@ -17,7 +17,7 @@ import {
 } from '../patients/list.js';
 import { hasControlCharacters } from '../patients/validation.js';
 import type { ClinicalKind } from './clinical-terms.js';
-import { candidateNameWords, type Interpretation, interpret, semanticCandidates } from './parse.js';
+import { candidateNameWords, type Interpretation, interpret, readWords, semanticCandidates } from './parse.js';
 import type { SemanticMatcher } from './semantic.js';
 import { foldPlace, type VocabularyCache } from './vocabulary.js';
 
@@ -193,11 +193,12 @@ export async function patientSearch(
 ): Promise<PatientSearchResult> {
   const query = validateQuery(args.query);
   const today = options.today ?? todayUtc();
+  const words = readWords(query);
   const [vocabulary, nameTerms] = await Promise.all([
     options.vocabulary.get(em),
-    nameTermsOf(em, candidateNameWords(query)),
+    nameTermsOf(em, candidateNameWords(words)),
   ]);
-  const interpretation = await interpretQuery(query, { vocabulary, nameTerms, today }, options);
+  const interpretation = await interpretQuery(query, { vocabulary, nameTerms, today, words }, options);
   const states = interpretation.state ? (vocabulary.places.states.get(foldPlace(interpretation.state)) ?? null) : null;
   const filter = filterOf(interpretation, today, states);
   const order = {
