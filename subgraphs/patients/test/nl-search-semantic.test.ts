@@ -256,6 +256,31 @@ describe('loading', () => {
     expect({ loads: loads.count, requested: matcher.modelRequested }).toEqual({ loads: 1, requested: true });
   }, 60_000);
 
+  test('a query waits for a model still loading at most readyWaitMs: its phrase stays unparsed, the load goes on for the next', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const matcher = new SemanticMatcher(
+      async () => {
+        await gate;
+        return loadSentenceEncoder();
+      },
+      { readyWaitMs: 50 },
+    );
+    const query = 'women with sugar problems';
+    const started = performance.now();
+    const early = await matcher.resolver(vocabulary.clinical, semanticCandidates(query, context).candidates);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(interpret(query, { ...context, semantic: early }).unparsed).toEqual(['sugar problems']);
+    release();
+    await matcher.ready(vocabulary.clinical);
+    const late = await matcher.resolver(vocabulary.clinical, semanticCandidates(query, context).candidates);
+    expect(interpret(query, { ...context, semantic: late }).clinical.map((group) => group.concepts[0]?.code)).toEqual([
+      '44054006',
+    ]);
+  }, 60_000);
+
   test('a model that fails to load is not kept: the next phrase tries again', async () => {
     let attempts = 0;
     const matcher = new SemanticMatcher(async () => {

