@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import { type ClinicalConcept, ClinicalMatcher } from '../src/nl-search/clinical-terms.js';
 import { interpret, semanticCandidates } from '../src/nl-search/parse.js';
 import { loadSentenceEncoder, SemanticMatcher, type SentenceEncoder } from '../src/nl-search/semantic.js';
-import { testVocabulary } from './nl-vocabulary.js';
+import { FIXTURE_CONDITIONS, testVocabulary } from './nl-vocabulary.js';
 
 const vocabulary = testVocabulary();
 const context = { vocabulary, nameTerms: new Set<string>(), today: '2026-06-01' };
@@ -143,26 +143,7 @@ test('phrases written after the guard was set: what it finds and what it takes w
   const of = (kind: ClinicalConcept['kind'], list: [string, string][]) =>
     list.map(([code, display]) => ({ kind, system: null, code, display }));
   const fixtures = new ClinicalMatcher([
-    ...of('condition', [
-      ['44054006', 'Diabetes mellitus type 2 (disorder)'],
-      ['59621000', 'Essential hypertension (disorder)'],
-      ['15777000', 'Prediabetes (finding)'],
-      ['195967001', 'Asthma (disorder)'],
-      ['55822004', 'Hyperlipidemia (disorder)'],
-      ['49436004', 'Atrial fibrillation (disorder)'],
-      ['64859006', 'Osteoporosis (disorder)'],
-      ['162864005', 'Body mass index 30+ - obesity (finding)'],
-      ['53741008', 'Coronary Heart Disease (disorder)'],
-      ['88805009', 'Chronic congestive heart failure (disorder)'],
-      ['22298006', 'Myocardial infarction (disorder)'],
-      ['230690007', 'Cerebrovascular accident (disorder)'],
-      ['431855005', 'Chronic kidney disease stage 1 (disorder)'],
-      ['40930008', 'Hypothyroidism (disorder)'],
-      ['185086009', 'Chronic obstructive bronchitis (disorder)'],
-      ['370143000', 'Major depression disorder (disorder)'],
-      ['69896004', 'Rheumatoid arthritis (disorder)'],
-      ['239873007', 'Osteoarthritis of knee (disorder)'],
-    ]),
+    ...of('condition', FIXTURE_CONDITIONS),
     ...of('medication', [
       ['860975', '24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet'],
       ['314076', 'lisinopril 10 MG Oral Tablet'],
