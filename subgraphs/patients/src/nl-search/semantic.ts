@@ -114,6 +114,9 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   }
 }
 
+/** Anchors embedded per call of the model (#vectorsOf). */
+const ANCHOR_BATCH = 8;
+
 /** One per process: the model (once loaded), the embeddings of texts seen, an index per vocabulary. */
 export class SemanticMatcher {
   #encoder: Promise<SentenceEncoder> | undefined;
@@ -158,13 +161,21 @@ export class SemanticMatcher {
     return encoder.embed(phrases.map((phrase) => phrase.toLowerCase()));
   }
 
-  /** The vectors of anchor texts, embedding (in one batch) only those not seen before. */
+  /**
+   * The vectors of anchor texts, embedding only those not seen before, ANCHOR_BATCH at a time: the
+   * model runs on the event loop, and one batch of all ~190 anchors held it for seconds on a
+   * loaded machine (every request of the process waited, and the wait bound could not fire).
+   */
   async #vectorsOf(texts: string[]): Promise<Float32Array[]> {
     const missing = [...new Set(texts.filter((text) => !this.#vectors.has(text)))];
     if (missing.length) {
       const encoder = await this.#encoderOnce();
-      const vectors = await encoder.embed(missing);
-      for (const [i, text] of missing.entries()) this.#vectors.set(text, vectors[i]!);
+      for (let start = 0; start < missing.length; start += ANCHOR_BATCH) {
+        const batch = missing.slice(start, start + ANCHOR_BATCH);
+        const vectors = await encoder.embed(batch);
+        for (const [i, text] of batch.entries()) this.#vectors.set(text, vectors[i]!);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return texts.map((text) => this.#vectors.get(text)!);
   }
