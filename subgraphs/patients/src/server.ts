@@ -15,6 +15,7 @@ import { auditFlushPlugin } from './audit.js';
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
 import { entities } from './entities.js';
 import type { PatientsConfig } from './environment.js';
+import { SemanticMatcher } from './nl-search/semantic.js';
 import { VocabularyCache } from './nl-search/vocabulary.js';
 import { resolvers } from './resolvers/index.js';
 
@@ -48,15 +49,17 @@ export interface PatientsServerOptions {
 export function createPatientsServices(config: PatientsConfig, options: PatientsServerOptions = {}): PatientsServices {
   const searchAudit = options.searchAudit ?? 'each patient';
   const searchVocabulary = new VocabularyCache();
+  const searchSemantic = config.NL_SEARCH_SEMANTIC === 'on' ? new SemanticMatcher() : null;
+  const search = { searchAudit, searchVocabulary, searchSemantic };
   if (options.verifyAccessToken)
-    return { config, verifyAccessToken: options.verifyAccessToken, close: () => {}, searchAudit, searchVocabulary };
+    return { config, verifyAccessToken: options.verifyAccessToken, close: () => {}, ...search };
   const { verify, close } = createRemoteAccessTokenVerifier({
     jwksUrl: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     subgraphSecret: config.SUBGRAPH_SECRET,
   });
-  return { config, verifyAccessToken: verify, close, searchAudit, searchVocabulary };
+  return { config, verifyAccessToken: verify, close, ...search };
 }
 
 /** The patients subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */

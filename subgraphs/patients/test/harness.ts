@@ -33,8 +33,8 @@ export interface TestCaller {
  * An in-process patients subgraph (Apollo without HTTP) on a test database, verifying tokens of the
  * shared test issuer: `execute` runs an operation as Apollo would for a request carrying `token`.
  */
-export async function createPatientsHarness(database: TestDatabase) {
-  const config = testPatientsConfig(database);
+export async function createPatientsHarness(database: TestDatabase, settings: Record<string, string> = {}) {
+  const config = testPatientsConfig(database, settings);
   const issuer = await testTokenIssuer();
   const services = createPatientsServices(config, { verifyAccessToken: issuer.verifier });
   const statements: string[] = [];
@@ -44,6 +44,8 @@ export async function createPatientsHarness(database: TestDatabase) {
   await apollo.start();
 
   let requests = 0;
+  // Two harnesses on one database never share a request id (tests read audit rows by it).
+  const harnessId = randomUUID().slice(0, 8);
   let patients = 0;
   const execute = async (
     query: string,
@@ -53,7 +55,7 @@ export async function createPatientsHarness(database: TestDatabase) {
     const token = typeof caller === 'string' ? caller : caller?.token;
     const req = { headers: token ? { authorization: `Bearer ${token}` } : {} };
     const contextValue = await createPatientsContext(
-      { req, res: {}, requestId: `test-${++requests}`, logger } as never,
+      { req, res: {}, requestId: `test-${harnessId}-${++requests}`, logger } as never,
       orm.em.fork(),
       services,
     );
@@ -83,7 +85,7 @@ export async function createPatientsHarness(database: TestDatabase) {
   };
 
   /** The request id of the latest `execute` (audit rows carry it). */
-  const lastRequestId = () => `test-${requests}`;
+  const lastRequestId = () => `test-${harnessId}-${requests}`;
 
   const stop = async () => {
     await apollo.stop();

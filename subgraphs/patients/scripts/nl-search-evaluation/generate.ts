@@ -298,6 +298,17 @@ const QUERIES: [kind: string, query: string, meaning: Predicate][] = [
   ['phrasing', 'chronic kidney disease', has(C.kidney)],
   ['phrasing', 'patients with hypothyroidism on levothyroxine', all(has(C.hypothyroidism), takes(M.levothyroxine))],
   ['phrasing', 'boys under 12 in Springfield, IL', all(male, age(0, 11), city('Springfield', 'Illinois'))],
+  // Lay words that neither the synonym table nor a display holds: the semantic fallback's (with
+  // it off they are `unparsed`). "lung disease" means asthma or COPD, and the fallback's guard
+  // refuses its nearest neighbour (heart disease): it costs recall either way.
+  ['lay words', 'women with sugar problems', all(female, has(C.diabetes))],
+  ['lay words', 'patients with thyroid problems', has(C.hypothyroidism)],
+  ['lay words', 'elderly patients with fragile bones', all(age(65, ANY), has(C.osteoporosis))],
+  ['lay words', 'men with weak bones', all(male, has(C.osteoporosis))],
+  ['lay words', 'on cholesterol pills', takes(M.simvastatin)],
+  ['lay words', 'taking thyroid pills', takes(M.levothyroxine)],
+  ['lay words', 'thyroid condition in Oregon', all(has(C.hypothyroidism), state('Oregon'))],
+  ['lay words', 'patients with lung disease', has(C.asthma, C.copd)],
   // What the parser does not understand: shown in `unparsed`, so these cost precision.
   ['not understood', 'women without diabetes', all(female, not(has(C.diabetes)))],
   ['not understood', 'elderly patients who smoke', (p) => age(65, ANY)(p) && false],

@@ -213,6 +213,8 @@ export async function throwawayDatabase(serverUrl: string | undefined, log: (lin
   cleanups.unshift(() => orm.close());
   return {
     em: orm.em.fork(),
+    /** The throwaway database as its owner. */
+    adminUrl,
     close: async () => {
       for (const cleanup of cleanups) await cleanup();
     },

@@ -8,7 +8,8 @@
  *   2. the display text of every code in the data, word by word and stemmed (Porter): a phrase
  *      matches a display that holds every one of its words as a whole word, so "diabetes" finds
  *      "Diabetes mellitus type 2" and never "Prediabetes";
- *   3. optionally, semantic similarity (embeddings.ts), for what neither finds.
+ *   3. when NL_SEARCH_SEMANTIC is on, sentence-embedding similarity to the displays and the
+ *      synonym table's terms (semantic.ts), for words neither finds, behind a precision guard.
  */
 import { readFileSync } from 'node:fs';
 import { stemmer } from 'stemmer';
@@ -81,11 +82,26 @@ export function clinicalWords(text: string): string[] {
 }
 
 /** The words of a phrase or display that say something. */
-const contentWords = (words: string[]) => words.filter((word) => !FILLER.has(word));
+export const contentWords = (words: string[]) => words.filter((word) => !FILLER.has(word));
+
+/** A stemmed word that can name a clinical term on its own: 3 letters or more, not WEAK, not a number. */
+export const isTermWord = (word: string) => word.length >= 3 && !WEAK.has(word) && !/^\d/u.test(word);
 
 /** Whether a phrase's words can stand as a clinical term: one word of 3 letters or more that is not WEAK. */
-const isMeaningful = (words: string[]) =>
-  words.some((word) => word.length >= 3 && !WEAK.has(word) && !/^\d/u.test(word));
+const isMeaningful = (words: string[]) => words.some(isTermWord);
+
+/**
+ * A text that names a set of concepts of one kind: a display of the data (its code), or a term of
+ * the synonym table (its entry's codes that are in the data; none when the data has none of them,
+ * so that a phrase nearest to a concept the data lacks means nothing here). `key` is the same for
+ * every text that names the same set.
+ */
+export interface ClinicalAnchor {
+  kind: ClinicalKind;
+  text: string;
+  key: string;
+  concepts: ClinicalConcept[];
+}
 
 interface IndexedConcept {
   concept: ClinicalConcept;
@@ -141,6 +157,24 @@ export class ClinicalMatcher {
     return (this.#byKind.get(kind) ?? [])
       .filter((indexed) => words.every((word) => indexed.words.has(word)))
       .map((indexed) => indexed.concept);
+  }
+
+  /** Every display of the data and every term of the synonym table, as what it names (semantic.ts). */
+  anchors(): ClinicalAnchor[] {
+    const anchors: ClinicalAnchor[] = [];
+    const keyOf = (kind: ClinicalKind, concepts: ClinicalConcept[]) =>
+      `${kind}|${[...new Set(concepts.map((concept) => concept.code))].sort().join(',')}`;
+    for (const concept of this.concepts) {
+      const text = (concept.display ?? '').replace(/\s*\([^)]*\)\s*$/u, '').trim();
+      const concepts = this.#byCode.get(`${concept.kind}|${concept.code}`) ?? [concept];
+      if (text) anchors.push({ kind: concept.kind, text, key: keyOf(concept.kind, concepts), concepts });
+    }
+    SYNONYMS.entries.forEach((entry, index) => {
+      const concepts = entry.codes.flatMap((code) => this.#byCode.get(`${entry.kind}|${code}`) ?? []);
+      const key = concepts.length ? keyOf(entry.kind, concepts) : `${entry.kind}|absent:${index}`;
+      for (const text of entry.terms) anchors.push({ kind: entry.kind, text, key, concepts });
+    });
+    return anchors;
   }
 
   /** Whether a phrase is a word of the synonym table (of any kind), present in the data or not. */

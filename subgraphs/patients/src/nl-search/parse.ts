@@ -43,7 +43,12 @@ export interface ParseContext {
   nameTerms: ReadonlySet<string>;
   /** The day of the query (YYYY-MM-DD): ages are counted on it. */
   today: string;
-  /** A semantic match for a phrase nothing else matched (embeddings.ts), when it is on. */
+  /** The query's words when the caller has read them already (readWords of the same query). */
+  words?: QueryWords;
+  /**
+   * The semantic fallback (semantic.ts), when it is on: asked, last, about the runs of words no
+   * other rule took (longest first), with the clinical kind their cue says; empty when it refuses.
+   */
   semantic?: (phrase: string, kind?: ClinicalKind) => ClinicalConcept[];
 }
 
@@ -66,6 +71,34 @@ export function tokenize(query: string): Token[] {
   (doc.match('#TextValue+') as typeof doc).numbers().toNumber();
   const text = doc.text();
   return [...text.matchAll(TOKEN)].map((match) => ({ text: match[0], lower: match[0].toLowerCase(), used: false }));
+}
+
+/**
+ * A query as compromise reads it, once per request (its parse is the parser's largest cost): the
+ * words, and those it takes for a person's name (or another proper noun) or a date.
+ */
+export interface QueryWords {
+  query: string;
+  tokens: readonly Omit<Token, 'used'>[];
+  people: ReadonlySet<string>;
+  dates: ReadonlySet<string>;
+}
+
+export function readWords(query: string): QueryWords {
+  const tokens = tokenize(query);
+  const doc = nlp(tokens.map((token) => token.text).join(' '));
+  const wordsOf = (match: string) =>
+    new Set(
+      (doc.match(match).terms().out('array') as string[]).map((word) =>
+        word.replace(/[^\p{L}\p{M}'’\-.]/gu, '').toLowerCase(),
+      ),
+    );
+  return {
+    query,
+    tokens: tokens.map(({ text, lower }) => ({ text, lower })),
+    people: wordsOf('(#Person|#ProperNoun)'),
+    dates: wordsOf('#Date'),
+  };
 }
 
 /** Folded like PostgreSQL's search_fold: how a word is compared with the name parts of the data. */
@@ -152,12 +185,14 @@ class Reader {
   readonly names: string[] = [];
   /** Per token: it was read as part of something, or deliberately left (negated). */
   readonly unparsedAt = new Set<number>();
+  readonly words: QueryWords;
 
   constructor(
     query: string,
     readonly context: ParseContext,
   ) {
-    this.tokens = tokenize(query);
+    this.words = context.words?.query === query ? context.words : readWords(query);
+    this.tokens = this.words.tokens.map((token) => ({ ...token, used: false }));
   }
 
   /** The lower-case words from `i`, for `count` free tokens (undefined when one is used or missing). */
@@ -515,6 +550,45 @@ function readClinical(reader: Reader): void {
   }
 }
 
+/** The most words of a phrase the semantic fallback is asked about. */
+const MAX_SEMANTIC_WORDS = 4;
+
+/**
+ * What no rule read, as clinical words by the semantic fallback: each run of free words (no
+ * filler, cue, place cue or number between them; negated words are taken already), longest
+ * phrase first. It never replaces what the synonyms or the display text found.
+ */
+function readSemantic(reader: Reader): void {
+  const { semantic } = reader.context;
+  if (!semantic) return;
+  const { tokens } = reader;
+  const free = (token: Token | undefined) =>
+    token !== undefined &&
+    !token.used &&
+    /^[\p{L}\p{M}]/u.test(token.text) &&
+    !FILLER.has(token.lower) &&
+    !PLACE_CUES.has(token.lower) &&
+    !isCue(token.lower) &&
+    token.lower !== 'to';
+  for (let i = 0; i < tokens.length; i++) {
+    if (!free(tokens[i])) continue;
+    let end = i;
+    while (end < tokens.length && end - i < MAX_SEMANTIC_WORDS && free(tokens[end])) end++;
+    for (let length = end - i; length >= 1; length--) {
+      const phrase = tokens
+        .slice(i, i + length)
+        .map((token) => token.text)
+        .join(' ');
+      const concepts = semantic(phrase, cueBefore(reader, i).kind);
+      if (!concepts.length) continue;
+      reader.result.clinical.push({ kind: concepts[0]!.kind, phrase, concepts });
+      reader.use(i, length);
+      i += length - 1;
+      break;
+    }
+  }
+}
+
 /** The negation before a negated phrase, and the words between, are unparsed with it. */
 function markNegation(reader: Reader, i: number): void {
   for (let k = i - 1; k >= 0 && k >= i - 4; k--)
@@ -578,15 +652,7 @@ function readPlaces(reader: Reader): void {
 function readNames(reader: Reader): void {
   const { tokens } = reader;
   // The words compromise reads as a person's name (or another proper noun) in the query as typed.
-  const doc = nlp(tokens.map((token) => token.text).join(' '));
-  const wordsOf = (match: string) =>
-    new Set(
-      (doc.match(match).terms().out('array') as string[]).map((word) =>
-        word.replace(/[^\p{L}\p{M}'’\-.]/gu, '').toLowerCase(),
-      ),
-    );
-  const people = wordsOf('(#Person|#ProperNoun)');
-  const dates = wordsOf('#Date');
+  const { people, dates } = reader.words;
   let afterCue = 0;
   tokens.forEach((token, i) => {
     if (token.used) return;
@@ -623,6 +689,7 @@ export function interpret(query: string, context: ParseContext): Interpretation 
   readClinical(reader);
   readPlaces(reader);
   readNames(reader);
+  readSemantic(reader);
   const { result, tokens } = reader;
   result.name = reader.names.length ? reader.names.join(' ') : null;
   let run: string[] = [];
@@ -645,11 +712,31 @@ export function interpret(query: string, context: ParseContext): Interpretation 
   return result;
 }
 
+/**
+ * The phrases, each with its cue's kind, that `interpret` would ask the semantic fallback about:
+ * what to embed before the parse that uses the answers.
+ */
+export function semanticCandidates(
+  query: string,
+  context: Omit<ParseContext, 'semantic'>,
+): { interpretation: Interpretation; candidates: { phrase: string; kind?: ClinicalKind }[] } {
+  const candidates: { phrase: string; kind?: ClinicalKind }[] = [];
+  const interpretation = interpret(query, {
+    ...context,
+    semantic: (phrase, kind) => {
+      candidates.push(kind ? { phrase, kind } : { phrase });
+      return [];
+    },
+  });
+  return { interpretation, candidates };
+}
+
 /** The words of a query that could be name parts (to look up in the data before `interpret`). */
-export function candidateNameWords(query: string): string[] {
+export function candidateNameWords(query: string | QueryWords): string[] {
+  const { tokens } = typeof query === 'string' ? readWords(query) : query;
   return [
     ...new Set(
-      tokenize(query)
+      tokens
         .filter((token) => /^[\p{L}\p{M}]/u.test(token.text) && !FILLER.has(token.lower))
         .map((token) => foldName(token.text)),
     ),

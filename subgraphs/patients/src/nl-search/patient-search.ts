@@ -17,7 +17,8 @@ import {
 } from '../patients/list.js';
 import { hasControlCharacters } from '../patients/validation.js';
 import type { ClinicalKind } from './clinical-terms.js';
-import { candidateNameWords, type Interpretation, interpret } from './parse.js';
+import { candidateNameWords, type Interpretation, interpret, readWords, semanticCandidates } from './parse.js';
+import type { SemanticMatcher } from './semantic.js';
 import { foldPlace, type VocabularyCache } from './vocabulary.js';
 
 export const MAX_QUERY_LENGTH = 200;
@@ -44,6 +45,10 @@ export interface PatientSearchOptions extends SearchOptions {
   vocabulary: VocabularyCache;
   /** The day ages are counted on (YYYY-MM-DD); today (UTC) by default. The evaluation fixes it. */
   today?: string;
+  /** The semantic fallback of clinical words (NL_SEARCH_SEMANTIC=on); without it, text and synonyms only. */
+  semantic?: SemanticMatcher;
+  /** The fallback failed (its model did not load): the query is answered without it. */
+  onSemanticError?: (error: unknown) => void;
 }
 
 /** The folded words of `words` that are a name part of some patient. */
@@ -162,6 +167,24 @@ export function validateQuery(query: string): string {
 
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
+/** The parse, with the semantic fallback's answers for the words no rule read when it is on. */
+async function interpretQuery(
+  query: string,
+  context: Parameters<typeof interpret>[1],
+  options: PatientSearchOptions,
+): Promise<Interpretation> {
+  if (!options.semantic) return interpret(query, context);
+  const { interpretation, candidates } = semanticCandidates(query, context);
+  if (!candidates.length) return interpretation;
+  try {
+    const semantic = await options.semantic.resolver(context.vocabulary.clinical, candidates);
+    return interpret(query, { ...context, semantic });
+  } catch (error) {
+    options.onSemanticError?.(error);
+    return interpretation;
+  }
+}
+
 /** Reads `query` and lists the patients it means, page by page (FAMILY_NAME order, or RELEVANCE with a name). */
 export async function patientSearch(
   em: EntityManager,
@@ -170,11 +193,12 @@ export async function patientSearch(
 ): Promise<PatientSearchResult> {
   const query = validateQuery(args.query);
   const today = options.today ?? todayUtc();
+  const words = readWords(query);
   const [vocabulary, nameTerms] = await Promise.all([
     options.vocabulary.get(em),
-    nameTermsOf(em, candidateNameWords(query)),
+    nameTermsOf(em, candidateNameWords(words)),
   ]);
-  const interpretation = interpret(query, { vocabulary, nameTerms, today });
+  const interpretation = await interpretQuery(query, { vocabulary, nameTerms, today, words }, options);
   const states = interpretation.state ? (vocabulary.places.states.get(foldPlace(interpretation.state)) ?? null) : null;
   const filter = filterOf(interpretation, today, states);
   const order = {

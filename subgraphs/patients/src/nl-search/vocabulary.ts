@@ -1,14 +1,19 @@
 /**
  * What a natural-language query is read against: the codes present in the data (active
  * conditions, medications, allergies, each distinct code once) and the places patients live in.
- * Loaded with three statements and kept for VOCABULARY_TTL_MS, so that a query does not scan the
- * clinical tables; an import in this process drops it at once (`invalidate`).
+ * Loaded with two statements and kept, so that a query does not scan the clinical tables: older
+ * than VOCABULARY_TTL_MS it is still used while a reload runs beside the query (no query waits for
+ * one but the first); an import in this process drops it, and the next query waits for the new one
+ * (`invalidate`).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type ClinicalConcept, ClinicalMatcher } from './clinical-terms.js';
 import { US_STATES } from './us-states.js';
 
-/** How long a loaded vocabulary is used: a code or city new to the data is recognised after this at the latest. */
+/**
+ * How long a loaded vocabulary is fresh: a code or city new to the data (written by another
+ * process) is recognised by the first query after the reload this starts.
+ */
 export const VOCABULARY_TTL_MS = 10_000;
 
 /** A city, state or postal code of the data, folded for comparison ("new bedford"). */
@@ -79,27 +84,55 @@ export async function loadVocabulary(em: EntityManager): Promise<Vocabulary> {
   return { clinical: new ClinicalMatcher(concepts), places: placesOf(places) };
 }
 
-/** One process's vocabulary, reloaded when older than the TTL. */
+/** One process's vocabulary: reloaded in the background when older than the TTL. */
 export class VocabularyCache {
   #loaded: { at: number; vocabulary: Promise<Vocabulary> } | undefined;
+  #reloading = false;
+  /** Bumped by `invalidate`: a load begun before it never replaces what is loaded after it. */
+  #generation = 0;
 
-  constructor(private readonly ttlMs = VOCABULARY_TTL_MS) {}
+  constructor(
+    private readonly ttlMs = VOCABULARY_TTL_MS,
+    private readonly load: (em: EntityManager) => Promise<Vocabulary> = loadVocabulary,
+  ) {}
 
   get(em: EntityManager): Promise<Vocabulary> {
-    const now = Date.now();
-    if (!this.#loaded || now - this.#loaded.at > this.ttlMs) {
-      const vocabulary = loadVocabulary(em);
-      this.#loaded = { at: now, vocabulary };
+    if (!this.#loaded) {
+      const vocabulary = this.load(em);
+      const loaded = { at: Date.now(), vocabulary };
+      this.#loaded = loaded;
       // A failed load is not kept: the next query tries again.
       vocabulary.catch(() => {
-        if (this.#loaded?.vocabulary === vocabulary) this.#loaded = undefined;
+        if (this.#loaded === loaded) this.#loaded = undefined;
       });
+      return vocabulary;
     }
+    if (Date.now() - this.#loaded.at > this.ttlMs && !this.#reloading) this.#reload(em.fork());
     return this.#loaded.vocabulary;
   }
 
-  /** After a write that may add codes or places (an import). */
+  /** Loads a fresh one beside the queries (its own fork: it outlives the request that began it). */
+  #reload(em: EntityManager): void {
+    this.#reloading = true;
+    const generation = this.#generation;
+    const at = Date.now();
+    this.load(em).then(
+      (vocabulary) => {
+        if (generation !== this.#generation) return;
+        this.#loaded = { at, vocabulary: Promise.resolve(vocabulary) };
+        this.#reloading = false;
+      },
+      () => {
+        // The loaded one stays; the next query past the TTL tries again.
+        if (generation === this.#generation) this.#reloading = false;
+      },
+    );
+  }
+
+  /** After a write that may add codes or places (an import): the next query waits for a fresh one. */
   invalidate(): void {
+    this.#generation++;
     this.#loaded = undefined;
+    this.#reloading = false;
   }
 }

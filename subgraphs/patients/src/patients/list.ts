@@ -81,7 +81,7 @@ export interface PatientPage {
   filter: PatientListFilter;
   /** The search's plan, when there is a search: the count reuses it. */
   search?: SearchPlan;
-  /** How many match, when the page query counted them anyway (the first page of a search). */
+  /** How many match, when the page statement tells (matchCountOf). */
   matchCount?: number;
 }
 
@@ -380,8 +380,18 @@ export async function listPatients(
     pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
     filter: args.filter,
     ...(plan ? { search: plan } : {}),
-    ...(countsMatches(args) ? { matchCount: Number(rows[0]?.match_count ?? 0) } : {}),
+    ...matchCountOf(args, rows),
   };
+}
+
+/**
+ * How many match, when the page statement tells: a search's first page counts them; a first page
+ * that is not full holds them all (totalCount then needs no statement of its own).
+ */
+function matchCountOf(args: PatientListArgs, rows: Record<string, unknown>[]): { matchCount?: number } {
+  if (countsMatches(args)) return { matchCount: Number(rows[0]?.match_count ?? 0) };
+  if (!args.after && rows.length <= args.first) return { matchCount: rows.length };
+  return {};
 }
 
 /**

@@ -90,7 +90,17 @@ export const Query: QueryResolvers = {
       const result = await patientSearch(
         context.em,
         { query: args.query, first: args.first ?? 20, after: args.after ?? null },
-        { dateOrder: context.services.config.SEARCH_DATE_ORDER, vocabulary: context.services.searchVocabulary },
+        {
+          dateOrder: context.services.config.SEARCH_DATE_ORDER,
+          vocabulary: context.services.searchVocabulary,
+          ...(context.services.searchSemantic ? { semantic: context.services.searchSemantic } : {}),
+          // The error only: a query's words never reach a log.
+          onSemanticError: (error) =>
+            context.logger.warn(
+              { err: error },
+              'the semantic fallback of patientSearch failed; answered on text and synonyms',
+            ),
+        },
       );
       recordSearchRows(context, scope, result.patients);
       return result;
