@@ -22,12 +22,9 @@ import {
   SUBGRAPH_DATABASES,
   subgraphDatabaseUrl,
 } from '@healthsync/orm';
-import { entities } from '../../subgraphs/patients/src/entities.js';
-import {
-  analyzeNlTables,
-  insertNlEvaluationPeople,
-} from '../../subgraphs/patients/scripts/nl-search-evaluation/evaluate.js';
-import { generateEvaluationSet } from '../../subgraphs/patients/scripts/nl-search-evaluation/generate.js';
+import { entities } from '@healthsync/patients/entities';
+import { analyzeNlTables, insertNlEvaluationPeople } from '@healthsync/patients/scripts/nl-search-evaluation/evaluate';
+import { generateEvaluationSet } from '@healthsync/patients/scripts/nl-search-evaluation/generate';
 import { type RunningStack, startStack } from '../src/stack/stack.js';
 import { loadBenchConfig } from './environment.js';
 import { describeMachine, loadAverage } from './report.js';
