@@ -21,9 +21,11 @@ export const BenchEnvironment = z.object({
   BENCH_LOG_LEVEL: env.logLevel().default('warn'),
   /** When set, every service writes a V8 CPU profile (node --cpu-prof) into this folder on exit. */
   BENCH_CPU_PROF_DIR: z.string().optional(),
-  /** Only these measurements (comma-separated ids such as a,b,c,d,search,stress,burst,signup,quality,soak,replicas); all but soak and replicas when unset. */
+  /** Only these measurements (comma-separated ids such as a,b,c,a100,d,search,stress,burst,signup,quality,soak,replicas); all but soak and replicas when unset. */
   BENCH_ONLY: z.string().optional(),
   NGINX_BIN: z.string().default('nginx'),
+  /** The peer gateway's rows in (a) and (b) (Hive Gateway, installed on first use: peer.ts); `off` leaves them out. */
+  BENCH_PEER: z.enum(['on', 'off']).default('on'),
 });
 export type BenchConfig = z.infer<typeof BenchEnvironment>;
 

@@ -27,6 +27,7 @@ import { type RunningStack, type StackOptions, startStack } from '../src/stack/s
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
+import { installPeer, PEER_NAMES, type PeerPlanner, startPeer, supergraphFor } from './peer.js';
 import { cpuTable, describeMachine, loadAverage, markdownTable, type Row } from './report.js';
 import { FAMILY_NAMES, samplePatientIds, seedPatients } from './seed.js';
 import { killAndAwaitRestart, runSoak, type SoakResult } from './soak.js';
@@ -34,8 +35,8 @@ import { killAndAwaitRestart, runSoak, type SoakResult } from './soak.js';
 const log = (line: string) => console.error(`[bench] ${line}`);
 const json = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
 
-const PAGE = (user: string) =>
-  `query PatientsPage { patients(first: 20) { edges { node { id mrn fullName gender birthDate createdBy { ${user} } } } pageInfo { hasNextPage endCursor } totalCount } }`;
+const PAGE = (user: string, first = 20) =>
+  `query PatientsPage { patients(first: ${first}) { edges { node { id mrn fullName gender birthDate createdBy { ${user} } } } pageInfo { hasNextPage endCursor } totalCount } }`;
 const ONE = (user: string) =>
   `query OnePatient($id: ID!) { patient(id: $id) { id mrn fullName gender birthDate createdBy { ${user} } } }`;
 const SEARCH = (user: string) =>
@@ -123,6 +124,27 @@ async function searchQuality(
   return stdout.trim();
 }
 
+/**
+ * Our edge path's req/s against each peer's, per operation that has both: one line each. The peer
+ * keeps no entity cache, so the edge without it (`Cache-Control: no-cache`) is compared too.
+ */
+function peerRatios(rows: Row[], ourNames: string[], peerNames: string[]): string[] {
+  const lines: string[] = [];
+  for (const operation of new Set(rows.map((row) => row.operation)))
+    for (const ours of ourNames) {
+      const of = (name: string) => rows.find((row) => row.operation === operation && row.path === name)?.result;
+      const edge = of(ours);
+      const against = peerNames.flatMap((name) => {
+        const peer = of(name);
+        return edge && peer?.requestsPerSecond
+          ? [`${(edge.requestsPerSecond / peer.requestsPerSecond).toFixed(2)}× ${name}`]
+          : [];
+      });
+      if (against.length) lines.push(`${operation}: ${ours} req/s against the peer's: ${against.join(', ')}.`);
+    }
+  return lines;
+}
+
 runMain(async () => {
   const config = loadBenchConfig();
   const started = performance.now();
@@ -135,6 +157,7 @@ runMain(async () => {
   const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
   let stack: RunningStack | undefined;
   let auditBaseline: ManagedChild | undefined;
+  const peers: { planner: PeerPlanner; child: ManagedChild; url: string }[] = [];
 
   try {
     // A database of its own: never the developer's .data/ cluster or a shared database.
@@ -210,6 +233,27 @@ runMain(async () => {
       });
     }
 
+    // The peer gateway on the same supergraph and subgraphs (peer.ts), for (a) and (b).
+    if (config.BENCH_PEER === 'on' && (wanted('a') || wanted('b'))) {
+      const peer = await installPeer(log);
+      if ('skipped' in peer) log(peer.skipped);
+      else {
+        const supergraphFile = supergraphFor(
+          path.join(REPO_ROOT, 'gateway', 'supergraph.graphql'),
+          urls.subgraphs,
+          path.join(workDir, 'peer-supergraph.graphql'),
+        );
+        for (const planner of ['js', 'rust'] as const) {
+          try {
+            peers.push({ planner, ...(await startPeer({ cli: peer.cli, planner, supergraphFile, subgraphSecret })) });
+            log(`${PEER_NAMES[planner]} up`);
+          } catch (error) {
+            log(`${PEER_NAMES[planner]} did not start (${String(error).split('\n')[0]}); its rows are skipped`);
+          }
+        }
+      }
+    }
+
     // Users through the API (argon2id hashes, real tokens); their ids become createdBy.
     const secret = { [SUBGRAPH_SECRET_HEADER]: subgraphSecret };
     const users: { id: string; email: string; token: string }[] = [];
@@ -244,6 +288,13 @@ runMain(async () => {
       },
     ];
     const direct = paths[0] as (typeof paths)[number];
+    // The peer gateway's paths: on its own port, no nginx (compare with the "gateway" row).
+    const peerPaths = peers.map(({ planner, url }) => ({
+      name: PEER_NAMES[planner],
+      url,
+      headers: auth,
+      user: 'email',
+    }));
     const terms = searchTerms();
     const operations = [
       {
@@ -258,16 +309,25 @@ runMain(async () => {
             url: `http://127.0.0.1:${auditBaselinePort}/graphql`,
           },
         ],
+        peerPaths,
       },
       {
         id: 'b',
         name: '(b) patient(id)',
         bodies: (user: string) => ids.map((id) => json(ONE(user), { id })),
+        peerPaths,
       },
       {
         id: 'c',
         name: `(c) search "${terms.partial}"`,
         bodies: (user: string) => [json(SEARCH(user), { search: terms.partial })],
+      },
+      {
+        // The same page five times larger: the same statements, so CPU per patient should fall.
+        id: 'a100',
+        name: '(a) page of 100 + createdBy + totalCount',
+        bodies: (user: string) => [json(PAGE(user, 100))],
+        only: [direct, paths[2] as (typeof paths)[number]],
       },
     ];
 
@@ -279,6 +339,7 @@ runMain(async () => {
       gateway: stack.pids.gateway,
       nginx: stack.pids.nginx,
       PostgreSQL: config.DATABASE_URL ? undefined : postmasterPid(path.join(workDir, 'postgres')),
+      ...Object.fromEntries(peers.map(({ planner, child }) => [`Hive ${planner === 'js' ? 'JS' : 'Rust'}`, child.pid])),
       'load generator': process.pid,
     };
     const roots = Object.fromEntries(
@@ -304,10 +365,11 @@ runMain(async () => {
       if (!wanted(operation.id)) continue;
       // An operation's extra paths are timed right after the direct one, their base, so that the
       // two compare the same moment of a shared machine.
-      const operationPaths = [
+      const operationPaths = ('only' in operation && operation.only) || [
         direct,
         ...(('extraPaths' in operation && operation.extraPaths) || []),
         ...paths.slice(1),
+        ...(('peerPaths' in operation && operation.peerPaths) || []),
       ];
       // Every path warmed before any is timed: the path timed first would otherwise also pay for
       // warming the patients subgraph and PostgreSQL that the later paths share (15-30% in our runs).
@@ -505,6 +567,12 @@ runMain(async () => {
         '',
         cpuTable(rows),
       );
+    const peerLines = peerRatios(
+      rows,
+      [edge.name, (paths[3] as (typeof paths)[number]).name],
+      peerPaths.map((where) => where.name),
+    );
+    if (peerLines.length) sections.push('', ...peerLines);
     if (searchRows.length) sections.push('', 'Search latency (one client):', '', markdownTable(searchRows));
     if (loginRows.length || burstRows.length)
       sections.push('', `Sign-in (${argon2}):`, '', markdownTable([...loginRows, ...burstRows]));
@@ -530,6 +598,7 @@ runMain(async () => {
     );
     console.log(sections.join('\n'));
   } finally {
+    for (const peer of peers) await peer.child.stop('SIGTERM');
     await auditBaseline?.stop('SIGTERM');
     await stack?.stop();
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));

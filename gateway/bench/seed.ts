@@ -261,7 +261,7 @@ export async function seedPatients(adminUrl: string, count: number, userIds: str
          'BENCH-' || lpad(i::text, 7, '0'),
          1,
          n.given[1 + i % cardinality(n.given)],
-         n.family[1 + (i * 7919) % cardinality(n.family)],
+         n.family[1 + (i::bigint * 7919) % cardinality(n.family)],
          (ARRAY['FEMALE', 'MALE', 'FEMALE', 'MALE', 'OTHER', 'UNKNOWN'])[1 + i % 6],
          CASE WHEN i % 40 = 0 THEN NULL ELSE date '1930-01-01' + (i * 7) % 33000 END,
          'patient' || i || '@example.org',

@@ -123,6 +123,11 @@ describe('service lifecycle', () => {
     const succeeded = await graphql(fixture.url, { query: 'query Quick { slow(ms: 1) }' });
     const generatedId = succeeded.headers.get('x-request-id');
     await succeeded.json();
+    // No GraphQL answer may be kept by a cache, whether it failed or not.
+    expect([failed.headers.get('cache-control'), succeeded.headers.get('cache-control')]).toEqual([
+      'no-store',
+      'no-store',
+    ]);
 
     fixture.child.kill('SIGTERM');
     expect(await fixture.exited).toEqual({ code: 0, signal: null });

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
+  type DocumentNode,
   GraphQLError,
   Kind,
   NoSchemaIntrospectionCustomRule,
@@ -141,15 +142,36 @@ function argumentValue(
   return fallback ? argumentValue(fallback, {}, new Map()) : undefined;
 }
 
+/** The values of every `first` argument of a document, found once per parsed document. */
+const firstArguments = new WeakMap<DocumentNode, ValueNode[]>();
+
+function firstArgumentsOf(document: DocumentNode): ValueNode[] {
+  let values = firstArguments.get(document);
+  if (!values) {
+    const found: ValueNode[] = [];
+    visit(document, {
+      Argument(node) {
+        if (node.name.value === 'first') found.push(node.value);
+      },
+    });
+    values = found;
+    firstArguments.set(document, values);
+  }
+  return values;
+}
+
 /**
  * Refuses any field whose `first` is above `maxPageSize` or negative. A validation rule cannot do
  * this: it never sees variables, and `first: $n` with `n = 100000` is the common way to ask.
+ * Apollo keeps parsed documents, so a document is walked once, not on every request.
  */
 function pageSizePlugin(maxPageSize: number): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request, operation }) {
+          const values = firstArgumentsOf(document);
+          if (!values.length) return;
           const variables = request.variables ?? {};
           const defaults = new Map(
             operation?.variableDefinitions?.map((definition) => [
@@ -157,18 +179,15 @@ function pageSizePlugin(maxPageSize: number): ApolloServerPlugin<BaseContext> {
               definition.defaultValue,
             ]),
           );
-          visit(document, {
-            Argument(node) {
-              if (node.name.value !== 'first') return;
-              const first = argumentValue(node.value, variables, defaults);
-              if (typeof first !== 'number' || (first >= 0 && first <= maxPageSize)) return;
-              throw new AppError(
-                first < 0 ? '`first` must not be negative' : `\`first\` must be at most ${maxPageSize}`,
-                ErrorCode.BAD_USER_INPUT,
-                { field: 'first', limit: LimitName.MAX_PAGE_SIZE, http: { status: 400 } },
-              );
-            },
-          });
+          for (const value of values) {
+            const first = argumentValue(value, variables, defaults);
+            if (typeof first !== 'number' || (first >= 0 && first <= maxPageSize)) continue;
+            throw new AppError(
+              first < 0 ? '`first` must not be negative' : `\`first\` must be at most ${maxPageSize}`,
+              ErrorCode.BAD_USER_INPUT,
+              { field: 'first', limit: LimitName.MAX_PAGE_SIZE, http: { status: 400 } },
+            );
+          }
         },
       };
     },

@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request, type Response } from 'express';
 import { SUBGRAPH_SECRET_HEADER } from '../auth/revocations.js';
@@ -132,6 +133,10 @@ export async function startGraphQLService<TContext extends BaseContext>(
   const inFlight = new Set<Response>();
   disableApolloSignalHandlers(options.apollo);
   options.apollo.addPlugin(outcomePlugin);
+  // Every GraphQL answer is `no-store` (set below). Apollo's cache-control plugin, on by default,
+  // would compute a cache policy field by field only to send that same header, and its per-field
+  // hook makes Apollo wrap every resolver of the schema.
+  options.apollo.addPlugin(ApolloServerPluginCacheControlDisabled());
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? 'loopback');
@@ -147,11 +152,13 @@ export async function startGraphQLService<TContext extends BaseContext>(
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
     res.on('finish', () => {
-      if (req.path.startsWith('/health')) return;
+      const requestLog = res.locals.logger as Logger;
+      // The line is built only when it is written (LOG_LEVEL=warn leaves it out).
+      if (!requestLog.isLevelEnabled('info') || req.path.startsWith('/health')) return;
       const body = req.body as { operationName?: unknown } | undefined;
       const outcome = res.locals.outcome as RequestOutcome | undefined;
       const operationName = outcome?.operationName ?? body?.operationName;
-      (res.locals.logger as Logger).info(
+      requestLog.info(
         {
           method: req.method,
           path: req.originalUrl.split('?')[0],
@@ -199,6 +206,10 @@ export async function startGraphQLService<TContext extends BaseContext>(
   await options.apollo.start();
   app.use(
     '/graphql',
+    (_req: Request, res: Response, next: express.NextFunction) => {
+      res.setHeader('cache-control', 'no-store');
+      next();
+    },
     express.json({ limit: options.bodyLimit }),
     // formatError has no context: it finds the request's logger (and so its id) here.
     (_req: Request, res: Response, next: express.NextFunction) => withRequestLogger(res.locals.logger as Logger, next),

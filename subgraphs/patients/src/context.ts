@@ -3,7 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type AccessTokenVerifier,
   createRequestContext,
+  executeBound,
   isUuid,
+  plainRowMapper,
   type RequestContext,
   type RequestScope,
   type ReplicaReads,
@@ -11,6 +13,7 @@ import {
 } from '@healthsync/orm';
 import { AuditCollector } from './audit.js';
 import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
+import { sqlArray } from './clinical/sql-array.js';
 import { Patient, PatientVersion } from './entities.js';
 import type { PatientsConfig } from './environment.js';
 import type { SemanticMatcher } from './nl-search/semantic.js';
@@ -54,12 +57,19 @@ export interface PatientsContext extends RequestContext {
   services: PatientsServices;
 }
 
-/** A page of patients (federation references, lists) with one SQL statement. */
+/**
+ * A page of patients (federation references, lists) with one SQL statement, as plain rows: a
+ * patient read by id is only shown (writes load their own entity), so it skips em.map's
+ * hydration and the ORM's query builder, which were most of a patient(id)'s CPU.
+ */
 function patientLoader(em: EntityManager) {
+  const toPatient = plainRowMapper(em, Patient);
   return new DataLoader<string, Patient | null>(async (ids) => {
     const valid = ids.filter(isUuid);
-    const patients = valid.length ? await em.find(Patient, { id: { $in: valid } }) : [];
-    const byId = new Map(patients.map((patient) => [patient.id, patient]));
+    const rows = valid.length
+      ? await executeBound(em, 'SELECT * FROM patients.patient WHERE id = ANY (?::uuid[])', [sqlArray(valid)])
+      : [];
+    const byId = new Map(rows.map((row) => [row.id as string, toPatient(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 }
@@ -88,6 +98,44 @@ function replacesLoader(em: EntityManager) {
   });
 }
 
+/**
+ * A request's loaders, each made on its first use: a request uses one of them or none, and the
+ * clinical record's alone are ten DataLoaders. (Lazy here, not on the context: Apollo copies the
+ * context with Object.assign, which would run a getter there.)
+ */
+class PatientLoaders implements Readonly<PatientsContext['loaders']> {
+  #patientById?: PatientsContext['loaders']['patientById'];
+  #historyByPatientId?: PatientsContext['loaders']['historyByPatientId'];
+  #replacesByPatientId?: PatientsContext['loaders']['replacesByPatientId'];
+  #clinical?: ClinicalLoaders;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly reads: ReplicaReads,
+  ) {}
+
+  /** A patient by id is what a client reads right after writing it: the primary. */
+  get patientById() {
+    this.#patientById ??= patientLoader(this.em);
+    return this.#patientById;
+  }
+
+  get historyByPatientId() {
+    this.#historyByPatientId ??= historyLoader(this.em);
+    return this.#historyByPatientId;
+  }
+
+  get replacesByPatientId() {
+    this.#replacesByPatientId ??= replacesLoader(this.em);
+    return this.#replacesByPatientId;
+  }
+
+  get clinical() {
+    this.#clinical ??= createClinicalLoaders(this.reads.em);
+    return this.#clinical;
+  }
+}
+
 export async function createPatientsContext(
   scope: RequestScope,
   em: EntityManager,
@@ -98,13 +146,7 @@ export async function createPatientsContext(
     ...(await createRequestContext(scope, services.verifyAccessToken)),
     em,
     reads,
-    loaders: {
-      // A patient by id is what a client reads right after writing it: the primary.
-      patientById: patientLoader(em),
-      historyByPatientId: historyLoader(em),
-      replacesByPatientId: replacesLoader(em),
-      clinical: createClinicalLoaders(reads.em),
-    },
+    loaders: new PatientLoaders(em, reads),
     audit: new AuditCollector(em),
     services,
   };

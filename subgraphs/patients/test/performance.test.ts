@@ -167,6 +167,12 @@ describe('statements per request', () => {
   }`;
 
   test('a page of 1, 20 or 100 patients with createdBy and totalCount costs the same few statements', async () => {
+    // The first large list of a while also asks the planner for its estimate (one EXPLAIN, then
+    // remembered for seconds).
+    harness.statements.length = 0;
+    await harness.execute(PAGE, { first: 1 }, viewer);
+    expect(harness.statements.filter((sql) => sql.startsWith('EXPLAIN')).length).toBeLessThanOrEqual(1);
+    expect(harness.statements.length).toBeLessThanOrEqual(3);
     const counts: number[] = [];
     for (const first of [1, 20, 100]) {
       harness.statements.length = 0;
@@ -180,7 +186,7 @@ describe('statements per request', () => {
       ).toBe(Math.min(first, authors.length));
       counts.push(harness.statements.length);
     }
-    // The page, the bounded count and its estimate, the audit row: no transaction, nothing per row.
-    expect(counts).toEqual([4, 4, 4]);
+    // The page with its bounded count, the audit rows: no transaction, nothing per row.
+    expect(counts).toEqual([2, 2, 2]);
   });
 });

@@ -3,10 +3,9 @@
  * patients of one request tick into ONE statement per resource type (and per distinct arguments),
  * so a page of patients with their conditions costs the same statements as one patient.
  */
-import { ReferenceKind } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { BadUserInputError } from '@healthsync/orm';
+import { BadUserInputError, plainRowMapper } from '@healthsync/orm';
 import { MAX_PAGE_SIZE } from '../patients/list.js';
 import type {
   AllergyIntolerance,
@@ -23,7 +22,7 @@ import { type ClinicalType, TABLE_OF } from './types.js';
 
 /**
  * A stored clinical resource of any type (what every GraphQL type of the record maps to). The
- * reads give plain objects of the entity's properties (rowMapperOf): all but the `patient`
+ * reads give plain objects of the entity's properties (plainRowMapper): all but the `patient`
  * relation, which no resolver reads (the rows are looked up by patient).
  */
 export type ClinicalRow =
@@ -69,44 +68,6 @@ export function fhirOf(row: ClinicalRow): Record<string, unknown> {
 type Row = Record<string, unknown> & { patient_id: string };
 
 /**
- * A row as the entity's properties, as plain values: what the reads hand out is never flushed
- * back, so it skips the identity map, the change-tracking snapshot and the rest of hydration
- * (em.map took most of a summary's CPU in the subgraph). Each column is converted as the entity's
- * hydration converts it (dates by the platform, custom types by their type); the patient
- * relation is left out (no resolver reads it: the rows are looked up by patient).
- */
-const rowMappers = new Map<ClinicalType, (row: Row) => unknown>();
-function rowMapperOf(em: EntityManager, type: ClinicalType): (row: Row) => unknown {
-  let mapper = rowMappers.get(type);
-  if (!mapper) {
-    const platform = em.getPlatform();
-    const columns = em
-      .getMetadata()
-      .get(type)
-      .props.filter((prop) => prop.kind === ReferenceKind.SCALAR && prop.fieldNames?.length === 1)
-      .map((prop) => {
-        const convert: (value: unknown) => unknown =
-          prop.runtimeType === 'Date'
-            ? (value) => (value instanceof Date ? value : platform.parseDate(value as string))
-            : prop.customType
-              ? (value) => prop.customType?.convertToJSValue(value, platform)
-              : (value) => value;
-        return { column: prop.fieldNames[0] as string, name: prop.name as string, convert };
-      });
-    mapper = (row) => {
-      const out: Record<string, unknown> = {};
-      for (const { column, name, convert } of columns) {
-        const value = row[column];
-        out[name] = value === null || value === undefined ? value : convert(value);
-      }
-      return out;
-    };
-    rowMappers.set(type, mapper);
-  }
-  return mapper;
-}
-
-/**
  * A loader of rows per patient under some arguments: keys with the same arguments share one
  * statement (`run` gets all their patient ids), so a page of patients asking the same costs one.
  */
@@ -115,7 +76,7 @@ function perPatient<A, R>(
   type: ClinicalType,
   run: (patientIds: string[], args: A) => Promise<Row[]>,
 ): DataLoader<{ patientId: string; args: A }, R[], string> {
-  const toRow = rowMapperOf(em, type);
+  const toRow = plainRowMapper(em, type);
   return new DataLoader<{ patientId: string; args: A }, R[], string>(
     async (keys) => {
       const groups = new Map<string, { args: A; ids: Set<string> }>();
@@ -285,14 +246,14 @@ export interface SummaryRows {
  */
 function summaryLoader(em: EntityManager) {
   const toRow = (type: ClinicalType) => {
-    const mapper = rowMapperOf(em, type);
+    const mapper = plainRowMapper(em, type);
     return (rows: Row[] | null) => (rows ?? []).map(mapper);
   };
   const conditions = toRow('Condition');
   const medications = toRow('MedicationRequest');
   const allergies = toRow('AllergyIntolerance');
   const vitals = toRow('Observation');
-  const encounter = rowMapperOf(em, 'Encounter');
+  const encounter = plainRowMapper(em, 'Encounter');
   const list = (type: ClinicalType, where = '') =>
     `(SELECT jsonb_agg(to_jsonb(t) ORDER BY ${NEWEST_FIRST[type]}) FROM patients.${TABLE_OF[type]} t
       WHERE t.patient_id = k.patient_id ${where})`;

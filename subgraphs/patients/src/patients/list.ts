@@ -4,7 +4,7 @@
  * statement (`countPatients`) that runs only when a client asks for it.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, isUuid } from '@healthsync/orm';
+import { BadUserInputError, isUuid, plainRowMapper } from '@healthsync/orm';
 import { activeConditionClause, validateConditionFilter } from '../clinical/condition-filter.js';
 import { sqlArray } from '../clinical/sql-array.js';
 import { type Gender, Patient } from '../entities.js';
@@ -81,8 +81,14 @@ export interface PatientPage {
   filter: PatientListFilter;
   /** The search's plan, when there is a search: the count reuses it. */
   search?: SearchPlan;
-  /** How many match, when the page statement tells (matchCountOf). */
+  /**
+   * How many match, when the page statement tells (matchCountOf): the first page of a search, a
+   * first page that is not full, a list whose caller asked for totalCount (at most
+   * EXACT_COUNT_LIMIT).
+   */
   matchCount?: number;
+  /** The page query counted more than EXACT_COUNT_LIMIT matches: totalCount is the estimate. */
+  manyMatches?: boolean;
 }
 
 interface SortKey {
@@ -304,8 +310,20 @@ function orderOf(args: PatientListArgs): Order {
   return { field: args.orderBy.field ?? (search ? 'RELEVANCE' : 'CREATED_AT'), direction: args.orderBy.direction };
 }
 
-/** The SQL of one page (exported for the tests that EXPLAIN it). */
-export function pageQuery(args: PatientListArgs, plan?: SearchPlan): { sql: string; params: unknown[] } {
+/** `count(*)` of what `from` matches, stopping after EXACT_COUNT_LIMIT + 1 rows. */
+const cappedCount = (from: string) =>
+  `SELECT count(*) FROM (SELECT 1 FROM ${from} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches`;
+
+/**
+ * The SQL of one page (exported for the tests that EXPLAIN it). `count`: a list without a search
+ * also counts its matches, capped as countPatients counts them, in the same statement (a column
+ * of every row), so that totalCount costs no statement of its own.
+ */
+export function pageQuery(
+  args: PatientListArgs,
+  plan?: SearchPlan,
+  options: { count?: boolean } = {},
+): { sql: string; params: unknown[] } {
   const order = orderOf(args);
   const key = sortKey(order.field, order.direction);
   const direction = order.direction === 'ASC' ? 'ASC' : 'DESC';
@@ -323,8 +341,11 @@ export function pageQuery(args: PatientListArgs, plan?: SearchPlan): { sql: stri
   const count = countsMatches(args) ? ', count(*) OVER () AS match_count' : '';
   params.push(args.first + 1);
   if (!plan) {
-    const sql = `SELECT p.*, ${key.asText} AS sort_key FROM ${from} ORDER BY ${key.expression} ${direction}, p.id ${direction} LIMIT ?`;
-    return { sql, params };
+    // The count's subquery is not correlated: PostgreSQL runs it once, not per row.
+    const counted = options.count ? matching(args.filter, undefined) : undefined;
+    const countColumn = counted ? `, (${cappedCount(counted.from)}) AS capped_count` : '';
+    const sql = `SELECT p.*, ${key.asText} AS sort_key${countColumn} FROM ${from} ORDER BY ${key.expression} ${direction}, p.id ${direction} LIMIT ?`;
+    return { sql, params: [...(counted?.params ?? []), ...params] };
   }
   // A search picks its page among the narrow matches (SORT_COLUMNS), then reads those rows whole.
   const page = `SELECT p.id, ${key.expression} AS sort_value, ${key.asText} AS sort_key${count} FROM ${from} ORDER BY ${key.expression} ${direction}, p.id ${direction} LIMIT ?`;
@@ -350,7 +371,7 @@ export async function searchPlanOf(
 export async function listPatients(
   em: EntityManager,
   args: PatientListArgs,
-  options: SearchOptions = { dateOrder: 'ISO' },
+  options: SearchOptions & { count?: boolean } = { dateOrder: 'ISO' },
 ): Promise<PatientPage> {
   validateListArgs(args);
   const order = orderOf(args);
@@ -365,53 +386,86 @@ export async function listPatients(
       matchCount: 0,
     };
   }
-  const { sql, params } = pageQuery(args, plan);
+  const count = Boolean(options.count) && !plan;
+  const { sql, params } = pageQuery(args, plan, { count });
   const rows = await em.execute<Record<string, unknown>[]>(sql, params);
-  const page = rows.slice(0, args.first);
-  const edges = page.map(
-    ({ sort_key, search_terms: _terms, search_name_length: _length, match_count: _count, ...row }) => {
-      const node = em.map(Patient, row);
-      const key = order.field === 'RELEVANCE' ? relevanceCursorKey(String(sort_key), plan) : String(sort_key);
-      return { cursor: encodeCursor(order, key, node.id), node };
-    },
-  );
+  // A page is only shown: plain rows, not managed entities (plainRowMapper).
+  const toPatient = plainRowMapper(em, Patient);
+  const edges = rows.slice(0, args.first).map((row) => {
+    const node = toPatient(row);
+    const key = order.field === 'RELEVANCE' ? relevanceCursorKey(String(row.sort_key), plan) : String(row.sort_key);
+    return { cursor: encodeCursor(order, key, node.id), node };
+  });
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > args.first, endCursor: edges.at(-1)?.cursor ?? null },
     filter: args.filter,
     ...(plan ? { search: plan } : {}),
-    ...matchCountOf(args, rows),
+    ...matchCountOf(args, rows, count),
   };
 }
 
+const countOf = (capped: number): Pick<PatientPage, 'matchCount' | 'manyMatches'> =>
+  capped > EXACT_COUNT_LIMIT ? { manyMatches: true } : { matchCount: capped };
+
 /**
  * How many match, when the page statement tells: a search's first page counts them; a first page
- * that is not full holds them all (totalCount then needs no statement of its own).
+ * that is not full holds them all; a list asked for its count carries it, capped (totalCount then
+ * needs no statement of its own).
  */
-function matchCountOf(args: PatientListArgs, rows: Record<string, unknown>[]): { matchCount?: number } {
+function matchCountOf(
+  args: PatientListArgs,
+  rows: Record<string, unknown>[],
+  counted: boolean,
+): Pick<PatientPage, 'matchCount' | 'manyMatches'> {
   if (countsMatches(args)) return { matchCount: Number(rows[0]?.match_count ?? 0) };
   if (!args.after && rows.length <= args.first) return { matchCount: rows.length };
+  if (counted && rows[0]) return countOf(Number(rows[0].capped_count));
   return {};
 }
 
 /**
- * How many patients match `filter` over all pages: exact up to EXACT_COUNT_LIMIT (a count that
- * stops there), else the planner's row estimate, never below EXACT_COUNT_LIMIT + 1.
+ * Planner estimates of how many rows a list matches, by statement and parameters, each kept
+ * ESTIMATE_TTL_MS: an EXPLAIN is a round trip to PostgreSQL, and a large list's estimate changes
+ * with the table's statistics, not from one page to the next. Bounded: the oldest go first.
  */
-export async function countPatients(em: EntityManager, filter: PatientListFilter, plan?: SearchPlan): Promise<number> {
-  if (plan && !plan.possible) return 0;
-  const { from, params } = matching(filter, plan);
-  const matches = `SELECT 1 FROM ${from}`;
-  const rows = await em.execute<{ count: string }[]>(
-    `SELECT count(*) AS count FROM (${matches} LIMIT ${EXACT_COUNT_LIMIT + 1}) AS matches`,
-    params,
-  );
-  const counted = Number(rows[0]?.count ?? 0);
-  if (counted <= EXACT_COUNT_LIMIT) return counted;
+const estimates = new Map<string, { rows: number; until: number }>();
+const ESTIMATE_TTL_MS = 10_000;
+const MAX_ESTIMATES = 1_000;
+
+async function estimateMatches(em: EntityManager, matches: string, params: unknown[]): Promise<number> {
+  const key = `${matches}\0${JSON.stringify(params)}`;
+  const now = Date.now();
+  const kept = estimates.get(key);
+  if (kept && kept.until > now) return kept.rows;
   const [explained] = await em.execute<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[]>(
     `EXPLAIN (FORMAT JSON) ${matches}`,
     params,
   );
-  const estimate = Math.round(explained?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
-  return Math.max(EXACT_COUNT_LIMIT + 1, estimate);
+  const rows = Math.round(explained?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0);
+  estimates.delete(key);
+  if (estimates.size >= MAX_ESTIMATES) estimates.delete(estimates.keys().next().value as string);
+  estimates.set(key, { rows, until: now + ESTIMATE_TTL_MS });
+  return rows;
+}
+
+/**
+ * How many patients match `filter` over all pages: exact up to EXACT_COUNT_LIMIT (a count that
+ * stops there), else the planner's row estimate (made at most ESTIMATE_TTL_MS ago), never below
+ * EXACT_COUNT_LIMIT + 1. `manyMatches`: the page query counted already, beyond the limit.
+ */
+export async function countPatients(
+  em: EntityManager,
+  filter: PatientListFilter,
+  plan?: SearchPlan,
+  manyMatches = false,
+): Promise<number> {
+  if (plan && !plan.possible) return 0;
+  const { from, params } = matching(filter, plan);
+  if (!manyMatches) {
+    const rows = await em.execute<{ count: string }[]>(cappedCount(from), params);
+    const counted = Number(rows[0]?.count ?? 0);
+    if (counted <= EXACT_COUNT_LIMIT) return counted;
+  }
+  return Math.max(EXACT_COUNT_LIMIT + 1, await estimateMatches(em, `SELECT 1 FROM ${from}`, params));
 }

@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import { type GraphQLResolveInfo, Kind, type SelectionNode } from 'graphql';
 import {
   BadUserInputError,
   CAN_ADMINISTER,
@@ -67,10 +67,25 @@ export function searchPatients(
 ): Promise<PatientPage> {
   const scope = auditScope(context, info);
   return recordFailure(context, scope, 'SEARCH', {}, async () => {
-    const page = await listPatients(context.reads.em, args, { dateOrder: context.services.config.SEARCH_DATE_ORDER });
+    const page = await listPatients(context.reads.em, args, {
+      dateOrder: context.services.config.SEARCH_DATE_ORDER,
+      count: selectsField(info, 'totalCount'),
+    });
     recordSearchRows(context, scope, page);
     return page;
   });
+}
+
+/** Whether the query asks for `name` among the fields of what this resolver returns (fragments included). */
+function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const selects = (selections: readonly SelectionNode[]): boolean =>
+    selections.some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === name;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return selects(selection.selectionSet.selections);
+      const fragment = info.fragments[selection.name.value];
+      return fragment ? selects(fragment.selectionSet.selections) : false;
+    });
+  return info.fieldNodes.some((node) => node.selectionSet && selects(node.selectionSet.selections));
 }
 
 /** One SUCCESS row per patient on the page (one without a patient when it is empty). */

@@ -38,8 +38,6 @@ export const resolvers: Resolvers = {
   Procedure: clinical.Procedure,
   Encounter: clinical.Encounter,
   PatientSummary: clinical.PatientSummary,
-  // Counted only when asked for, by its own bounded statement (exact for small results, an estimate
-  // beyond), unless the page query already counted the matches of a search.
   // Looked at only when asked for: each created patient is one candidate search.
   ImportResult: {
     possibleDuplicates: async (result, _args, context) => {
@@ -54,6 +52,10 @@ export const resolvers: Resolvers = {
     },
   },
   PatientConnection: {
-    totalCount: (page, _args, context) => page.matchCount ?? countPatients(context.reads.em, page.filter, page.search),
+    // Counted only when asked for: by the page's own statement when the query asked for it (and
+    // on a search's first page), else by its own bounded statement; exact for small results, an
+    // estimate beyond.
+    totalCount: (page, _args, context) =>
+      page.matchCount ?? countPatients(context.reads.em, page.filter, page.search, page.manyMatches),
   },
 };
