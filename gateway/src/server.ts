@@ -47,6 +47,10 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       : undefined;
   /** Where each subgraph's replicas are called, as the gateway resolved them: what readiness probes. */
   const routing = new Map<string, SubgraphReplicas>();
+  // @apollo/gateway reports usage metrics to Apollo's servers (and probes cloud metadata
+  // endpoints) unless this is set: a clinic's gateway reports to no one. The library reads it from
+  // the environment as it is constructed, so it is set here, whatever the deployment says.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(config.SUPERGRAPH_FILE, 'utf8'),
     buildService: ({ name, url }) => {

@@ -164,3 +164,9 @@ test('automatic persisted queries: an unknown hash is refused, then served once 
     expect.stringContaining('me'),
   ]);
 });
+
+test("the gateway reports nothing to Apollo's servers (its usage telemetry is off)", () => {
+  // @apollo/gateway starts its metrics exporter unless APOLLO_TELEMETRY_DISABLED is 'true' or '1'
+  // when it is constructed; the gateway above was built with the environment as the tests left it.
+  expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+});
