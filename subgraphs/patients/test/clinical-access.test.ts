@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Role, Viewer } from '@healthsync/orm';
+import { pageOf } from '../src/clinical/read.js';
 import { readRecord, SUMMARY_TYPES } from '../src/clinical/summary.js';
 import { CLINICAL_TYPES } from '../src/clinical/types.js';
 import type { PatientsContext } from '../src/context.js';
@@ -169,6 +170,48 @@ describe('the Patient fields of the clinical record', () => {
       { loader: 'Condition', key: { patientId: patient.id, args: { activeOnly: false } } },
       { loader: 'MedicationRequest', key: { patientId: patient.id, args: { activeOnly: true } } },
       { loader: 'AllergyIntolerance', key: { patientId: patient.id, args: {} } },
+    ]);
+  });
+
+  test('the pages load their own patient with the filters and cursor given, and 20 rows unless told', async () => {
+    const { context, loads } = contextOf('VIEWER');
+    const patient = patientOf(true);
+    const after = pageOf([{ id: 'row-1' }], 1, () => new Date('2026-01-01T00:00:00Z')).edges[0]!.cursor;
+    const from = new Date('2025-01-01T00:00:00Z');
+    const to = new Date('2026-01-01T00:00:00Z');
+    await fields.observations!(
+      patient,
+      { first: 5, after, code: '8867-4', category: 'vital-signs', from, to },
+      context,
+      info,
+    );
+    await fields.observations!(patient, {}, context, info);
+    await fields.encounters!(patient, { after }, context, info);
+    await fields.medications!(patient, {}, context, info);
+    expect(loads).toEqual([
+      {
+        loader: 'observations',
+        key: {
+          patientId: patient.id,
+          args: {
+            first: 5,
+            after,
+            code: '8867-4',
+            category: 'vital-signs',
+            from: from.toISOString(),
+            to: to.toISOString(),
+          },
+        },
+      },
+      {
+        loader: 'observations',
+        key: {
+          patientId: patient.id,
+          args: { first: 20, after: null, code: null, category: null, from: null, to: null },
+        },
+      },
+      { loader: 'encounters', key: { patientId: patient.id, args: { first: 20, after } } },
+      { loader: 'MedicationRequest', key: { patientId: patient.id, args: { activeOnly: false } } },
     ]);
   });
 });
