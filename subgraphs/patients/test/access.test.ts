@@ -2,7 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { GraphQLResolveInfo } from 'graphql';
-import { CAN_READ_PATIENTS, CAN_WRITE_PATIENTS, type Viewer } from '@healthsync/orm';
+import {
+  CAN_READ_PATIENTS,
+  CAN_WRITE_PATIENTS,
+  ForbiddenError,
+  SignInRequiredError,
+  type Viewer,
+} from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../src/access.js';
 import type { PatientsContext } from '../src/context.js';
 
@@ -13,15 +19,6 @@ function contextOf(viewer: Viewer | null) {
   const context = { viewer, requestId: 'access-unit', audit: { record } } as unknown as PatientsContext;
   return { context, record };
 }
-
-const codeOf = (run: () => unknown) => {
-  try {
-    run();
-    return 'allowed';
-  } catch (error) {
-    return (error as { extensions?: { code?: string } }).extensions?.code;
-  }
-};
 
 describe('authorize', () => {
   test('the caller when their role is allowed, with nothing recorded', () => {
@@ -35,9 +32,9 @@ describe('authorize', () => {
     const patientId = randomUUID();
     const viewer: Viewer = { userId: randomUUID(), role: 'VIEWER' };
     const refused = contextOf(viewer);
-    expect(
-      codeOf(() => authorize(refused.context, info, 'READ', ['ADMIN'], { patientId, resourceType: 'Condition' })),
-    ).toBe('FORBIDDEN');
+    expect(() => authorize(refused.context, info, 'READ', ['ADMIN'], { patientId, resourceType: 'Condition' })).toThrow(
+      ForbiddenError,
+    );
     expect(refused.record.mock.calls).toEqual([
       [
         expect.objectContaining({
@@ -54,7 +51,7 @@ describe('authorize', () => {
     ]);
 
     const anonymous = contextOf(null);
-    expect(codeOf(() => authorize(anonymous.context, info, 'CREATE', CAN_WRITE_PATIENTS))).toBe('UNAUTHENTICATED');
+    expect(() => authorize(anonymous.context, info, 'CREATE', CAN_WRITE_PATIENTS)).toThrow(SignInRequiredError);
     expect(anonymous.record.mock.calls).toEqual([
       [
         expect.objectContaining({
@@ -68,7 +65,7 @@ describe('authorize', () => {
     ]);
 
     const pending = contextOf({ userId: randomUUID(), role: null });
-    expect(codeOf(() => authorize(pending.context, info, 'READ', CAN_READ_PATIENTS))).toBe('FORBIDDEN');
+    expect(() => authorize(pending.context, info, 'READ', CAN_READ_PATIENTS)).toThrow(ForbiddenError);
     expect(pending.record).toHaveBeenCalledTimes(1);
   });
 });
