@@ -54,11 +54,11 @@ export const targets = {
   // rest of audit.ts (the `audit` target).
   cursors: {
     mutate: [
-      'subgraphs/patients/src/patients/list.ts:104-104',
-      'subgraphs/patients/src/patients/list.ts:113-113',
-      'subgraphs/patients/src/patients/list.ts:122-122',
-      'subgraphs/patients/src/patients/list.ts:135-135',
-      'subgraphs/patients/src/patients/list.ts:161-181',
+      'subgraphs/patients/src/patients/list.ts:104-105',
+      'subgraphs/patients/src/patients/list.ts:114-114',
+      'subgraphs/patients/src/patients/list.ts:123-123',
+      'subgraphs/patients/src/patients/list.ts:136-136',
+      'subgraphs/patients/src/patients/list.ts:162-184',
     ],
     tests: ['subgraphs/patients/test/search.test.ts'],
   },

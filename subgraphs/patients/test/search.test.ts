@@ -277,5 +277,11 @@ describe('keyset pagination', () => {
       'after is a cursor of another search',
     );
     expect(await answer(relevance(1), 'RELEVANCE', 'ASC', 'smith')).toBe(NOT_A_CURSOR);
+    const other = await harness.execute(
+      LIST,
+      { first: 1, after: relevance(`1.${fingerprint}`), orderBy: { field: 'RELEVANCE' }, filter: { search: 'silva' } },
+      clinician,
+    );
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
