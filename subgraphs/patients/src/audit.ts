@@ -55,6 +55,7 @@ const randomPool = Buffer.alloc(4096);
 let randomOffset = randomPool.length;
 
 function random16(): Buffer {
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: refilling sooner (or on every call) draws the same random bytes, only more often
   if (randomOffset + 16 > randomPool.length) {
     randomFillSync(randomPool);
     randomOffset = 0;
@@ -130,11 +131,6 @@ export class AuditCollector {
 
   record(...events: AuditEventData[]): void {
     this.#rows.push(...events);
-  }
-
-  /** Rows recorded and not yet written. */
-  get pending(): readonly AuditEventData[] {
-    return this.#rows;
   }
 
   /** Writes every recorded row in one statement (none when nothing was recorded). */
@@ -234,6 +230,7 @@ function encodeAuditCursor(event: AuditEvent): string {
 function decodeAuditCursor(after: string): [Date, string] {
   try {
     const [at, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
+    // Stryker disable next-line Regex: without its $ the pattern still needs the Z right after three digits of milliseconds, and isUtcTimestamp ends the string at that Z
     if (typeof at === 'string' && /\.\d{3}Z$/.test(at) && isUtcTimestamp(at) && isUuid(id)) return [new Date(at), id];
   } catch {}
   throw new BadUserInputError('after is not a cursor of the audit log', 'after');

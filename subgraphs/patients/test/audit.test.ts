@@ -1,8 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 import { createErrorFormatter, createLogger, withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { timeOrderedId } from '../src/audit.js';
+import {
+  AuditCollector,
+  type AuditScope,
+  auditEvent,
+  auditFlushPlugin,
+  auditScope,
+  listAuditEvents,
+  recordFailure,
+  timeOrderedId,
+} from '../src/audit.js';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
 let database: TestDatabase;
@@ -250,12 +262,158 @@ describe('audit log', () => {
   });
 });
 
-test('audit ids sort in the order they were made, even within one millisecond', () => {
-  const now = Date.now();
-  const made = Array.from({ length: 100 }, () => timeOrderedId(now));
-  expect(made.map((m) => m.id)).toEqual(made.map((m) => m.id).sort());
-  expect(new Set(made.map((m) => m.id)).size).toBe(100);
-  expect(made[0]!.at.getTime()).toBeGreaterThanOrEqual(now);
+describe('audit rows (units)', () => {
+  const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const scope = (overrides: Partial<AuditScope> = {}): AuditScope => ({
+    viewer: { userId: randomUUID(), role: 'CLINICIAN' },
+    requestId: `unit-${randomUUID()}`,
+    operationName: 'Op',
+    ...overrides,
+  });
+
+  test('audit ids sort in the order they were made, even within one millisecond', () => {
+    const now = Date.now();
+    const made = Array.from({ length: 100 }, () => timeOrderedId(now));
+    expect(made.map((m) => m.id)).toEqual(made.map((m) => m.id).sort());
+    expect(new Set(made.map((m) => m.id)).size).toBe(100);
+    expect(made[0]!.at.getTime()).toBeGreaterThanOrEqual(now);
+  });
+
+  test('an id is a UUIDv7: its milliseconds, a counter within the millisecond, then random bits', () => {
+    // Ahead of every id made so far, so that this millisecond starts its counter at 0.
+    const now = Date.now() + 1_000;
+    const made = Array.from({ length: 0x1000 + 2 }, () => timeOrderedId(now));
+    for (const { id, at } of [made[0]!, made[0x123]!, made[0x1000]!]) {
+      expect(id).toMatch(UUID_V7);
+      expect(Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)).toBe(at.getTime());
+    }
+    expect(made[0]!.id.slice(14, 18)).toBe('7000');
+    expect(made[0x123]!.id.slice(14, 18)).toBe('7123');
+    // 4096 ids fit in one millisecond; the next ones borrow the following millisecond.
+    expect(made[0xfff]!.at.getTime()).toBe(now);
+    expect(made[0xfff]!.id.slice(14, 18)).toBe('7fff');
+    expect(made.slice(0x1000).map((m) => [m.at.getTime(), m.id.slice(14, 18)])).toEqual([
+      [now + 1, '7000'],
+      [now + 1, '7001'],
+    ]);
+    const ids = made.map((m) => m.id);
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids.map((id) => id.slice(-12))).size).toBe(ids.length);
+  });
+
+  test('a row names its actor, a patient only by a well-formed id, and at most 200 characters of the operation', () => {
+    const caller = scope({ operationName: 'x'.repeat(300) });
+    const patientId = randomUUID();
+    const row = auditEvent(caller, 'READ', 'SUCCESS', patientId);
+    expect(row).toEqual({
+      id: expect.stringMatching(UUID_V7),
+      at: expect.any(Date),
+      actorId: caller.viewer!.userId,
+      actorRole: 'CLINICIAN',
+      action: 'READ',
+      resourceType: 'Patient',
+      patientId,
+      outcome: 'SUCCESS',
+      requestId: caller.requestId,
+      operationName: 'x'.repeat(200),
+    });
+    // Whatever a client sent as an id (an MRN, a name) is never written to the log.
+    expect(auditEvent(caller, 'READ', 'DENIED', 'Jane Doe').patientId).toBeNull();
+    expect(auditEvent(caller, 'READ', 'DENIED', 'MRN-0001', 'Condition')).toMatchObject({
+      patientId: null,
+      resourceType: 'Condition',
+    });
+    expect(auditEvent(scope({ viewer: null, operationName: null }), 'READ', 'DENIED')).toMatchObject({
+      actorId: null,
+      actorRole: null,
+      patientId: null,
+      operationName: null,
+    });
+    const info = (name?: string) => ({ operation: { name: name && { value: name } } }) as unknown as GraphQLResolveInfo;
+    expect(auditScope({ viewer: null, requestId: 'r' }, info())).toEqual({
+      viewer: null,
+      requestId: 'r',
+      operationName: null,
+    });
+    expect(auditScope({ viewer: null, requestId: 'r' }, info('Named')).operationName).toBe('Named');
+  });
+
+  test('a collector writes what it recorded in one statement, once, and nothing when it recorded nothing', async () => {
+    const caller = scope();
+    const collector = new AuditCollector(harness.orm.em.fork());
+    const inserts = () =>
+      harness.statements.filter((sql) => /insert into "?patients"?\."?audit_event\b/i.test(sql)).length;
+    const before = inserts();
+    await collector.flush();
+    expect(inserts()).toBe(before);
+    collector.record(auditEvent(caller, 'READ', 'SUCCESS', randomUUID()), auditEvent(caller, 'SEARCH', 'SUCCESS'));
+    await collector.flush();
+    await collector.flush();
+    expect(inserts()).toBe(before + 1);
+    expect(await auditRowsOf(caller.requestId)).toMatchObject([
+      { action: 'READ', actor_id: caller.viewer!.userId, actor_role: 'CLINICIAN', operation_name: 'Op' },
+      { action: 'SEARCH', patient_id: null },
+    ]);
+  });
+
+  test('the flush plugin withholds a single response whose rows failed, logs why, and leaves others alone', async () => {
+    const listener = await auditFlushPlugin().requestDidStart!({} as never);
+    const contextOf = (flush: () => Promise<void>) => ({ audit: { flush }, logger: { error: jest.fn() } });
+    const send = (contextValue: unknown, body: unknown) =>
+      listener!.willSendResponse!({ contextValue, response: { body } } as never);
+
+    const failing = contextOf(() => Promise.reject(new Error('audit table away')));
+    const single = { kind: 'single', singleResult: { data: { patient: { id: 'x' } } } };
+    await send(failing, single);
+    expect(single.singleResult).toEqual({
+      data: null,
+      errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
+    expect(failing.logger.error).toHaveBeenCalledWith(
+      { err: expect.objectContaining({ message: 'audit table away' }) },
+      'audit write failed; the response is withheld',
+    );
+
+    // An incremental response (never produced here: no @defer) has no singleResult to replace.
+    const incremental = { kind: 'incremental', initialResult: { data: {} } };
+    await send(
+      contextOf(() => Promise.reject(new Error('away'))),
+      incremental,
+    );
+    expect(incremental).toEqual({ kind: 'incremental', initialResult: { data: {} } });
+
+    const fine = contextOf(() => Promise.resolve());
+    const answered = { kind: 'single', singleResult: { data: { ok: true } } };
+    await send(fine, answered);
+    expect(answered.singleResult).toEqual({ data: { ok: true } });
+    expect(fine.logger.error).not.toHaveBeenCalled();
+  });
+
+  test('a page is 1 to 100 whole events, checked before anything is read', async () => {
+    const noDatabase = undefined as unknown as EntityManager;
+    for (const first of [0, 1.5, Number.NaN, 101])
+      await expect(listAuditEvents(noDatabase, { filter: {}, first })).rejects.toMatchObject({
+        message: 'first must be between 1 and 100',
+        extensions: { code: 'BAD_USER_INPUT', field: 'first' },
+      });
+  });
+
+  test('recordFailure records a FAILED row about its subject and rethrows; a success records nothing', async () => {
+    const record = jest.fn();
+    const context = { audit: { record } } as unknown as { audit: AuditCollector };
+    const caller = scope();
+    const patientId = randomUUID();
+    await expect(recordFailure(context, caller, 'UPDATE', { patientId }, async () => 'done')).resolves.toBe('done');
+    expect(record).not.toHaveBeenCalled();
+    const failure = new Error('refused');
+    await expect(
+      recordFailure(context, caller, 'IMPORT', { patientId, resourceType: 'Condition' }, () => Promise.reject(failure)),
+    ).rejects.toBe(failure);
+    expect(record).toHaveBeenCalledTimes(1);
+    expect(record.mock.calls[0]).toEqual([
+      expect.objectContaining({ action: 'IMPORT', outcome: 'FAILED', patientId, resourceType: 'Condition' }),
+    ]);
+  });
 });
 
 describe('auditEvents', () => {
@@ -355,6 +513,91 @@ describe('auditEvents', () => {
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.patientId' });
     const cursor = await harness.execute(EVENTS, { after: 'garbage' }, admin);
     expect(cursor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
+  test('first is 1 to 100; an id filter must be an id (null is no filter); times are of years 1 to 9999', async () => {
+    const fieldOf = async (variables: Record<string, unknown>) =>
+      (await harness.execute(EVENTS, variables, admin)).errors?.[0]?.extensions?.field ?? 'accepted';
+    expect(await fieldOf({ first: 0 })).toBe('first');
+    expect(await fieldOf({ first: 101 })).toBe('first');
+    expect(await fieldOf({ first: 1 })).toBe('accepted');
+    expect(await fieldOf({ first: 100 })).toBe('accepted');
+    expect(await fieldOf({ filter: { actorId: 'someone' } })).toBe('filter.actorId');
+    expect(await fieldOf({ filter: { patientId: null, actorId: null, from: null, to: null } })).toBe('accepted');
+    expect(await fieldOf({ filter: { from: '0000-06-01T00:00:00.000Z' } })).toBe('filter.from');
+    expect(await fieldOf({ filter: { to: '0000-06-01T00:00:00.000Z' } })).toBe('filter.to');
+    const messageOf = async (variables: Record<string, unknown>) =>
+      (await harness.execute(EVENTS, variables, admin)).errors?.[0]?.message;
+    expect(await messageOf({ filter: { actorId: 'someone' } })).toBe('filter.actorId must be an id');
+    expect(await messageOf({ filter: { to: '0000-06-01T00:00:00.000Z' } })).toBe(
+      'filter.to must be a time of years 1 to 9999',
+    );
+  });
+
+  test('from is inclusive and to exclusive; one page at a time walks events of one millisecond in (at, id) order', async () => {
+    // A fresh caller's list of three patients: three SEARCH rows, made within a millisecond or two.
+    const reader = await harness.caller('VIEWER');
+    for (let i = 0; i < 3; i++) await harness.createTestPatient({ familyName: 'Samemilli' }, clinician);
+    await harness.execute('{ patients(filter: { search: "Samemilli" }) { edges { node { id } } } }', {}, reader);
+    const expected = await withClient(database.adminUrl, async (client) => {
+      const { rows } = await client.query<{ id: string; at: Date }>(
+        'SELECT id, at FROM patients.audit_event WHERE actor_id = $1 ORDER BY at DESC, id DESC',
+        [reader.userId],
+      );
+      return rows;
+    });
+    expect(expected).toHaveLength(3);
+
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 3; page++) {
+      const result = await harness.execute(EVENTS, { filter: { actorId: reader.userId }, first: 1, after }, admin);
+      expect(result.errors).toBeUndefined();
+      const { edges, pageInfo } = result.data!.auditEvents;
+      walked.push(edges[0].node.id);
+      expect(pageInfo).toEqual({ hasNextPage: page < 2, endCursor: edges[0].cursor });
+      after = pageInfo.endCursor;
+    }
+    expect(walked).toEqual(expected.map((row) => row.id));
+    const exactlyAll = await harness.execute(EVENTS, { filter: { actorId: reader.userId }, first: 3 }, admin);
+    expect(exactlyAll.data?.auditEvents.pageInfo.hasNextPage).toBe(false);
+    const none = await harness.execute(EVENTS, { filter: { actorId: reader.userId }, first: 1, after }, admin);
+    expect(none.data?.auditEvents).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null } });
+
+    const oldest = expected.at(-1)!.at;
+    const idsBetween = async (from: Date | null, to: Date | null) =>
+      (
+        await harness.execute(
+          EVENTS,
+          { filter: { actorId: reader.userId, from: from?.toISOString(), to: to?.toISOString() } },
+          admin,
+        )
+      ).data?.auditEvents.edges.map((edge: { node: { id: string } }) => edge.node.id);
+    expect(await idsBetween(oldest, null)).toEqual(expected.map((row) => row.id));
+    expect(await idsBetween(null, oldest)).toEqual([]);
+    expect(await idsBetween(null, new Date(oldest.getTime() + 1))).toContain(expected.at(-1)!.id);
+  });
+
+  test('a cursor is a millisecond time and an id, nothing else', async () => {
+    const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const id = randomUUID();
+    for (const bad of [
+      cursorOf(null),
+      cursorOf([1_700_000_000_000, id]),
+      cursorOf(['2026-01-01T00:00:00Z', id]), // no milliseconds
+      cursorOf(['2026-01-01T00:00:00.000000Z', id]), // microseconds: not a time this log keeps
+      cursorOf(['2026-02-30T00:00:00.000Z', id]),
+      cursorOf(['2026-01-01T00:00:00.000Z', 'not-an-id']),
+    ]) {
+      const result = await harness.execute(EVENTS, { after: bad }, admin);
+      expect(result.errors?.[0]).toMatchObject({
+        message: 'after is not a cursor of the audit log',
+        extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+      });
+    }
+    const made = await harness.execute(EVENTS, { after: cursorOf(['2999-01-01T00:00:00.000Z', id]), first: 1 }, admin);
+    expect(made.errors).toBeUndefined();
+    expect(made.data?.auditEvents.edges).toHaveLength(1);
   });
 });
 

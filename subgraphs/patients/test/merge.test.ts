@@ -3,8 +3,13 @@
  * identifiers, the clinical record), what each record looks like afterwards (links, history,
  * FHIR), who may, what is refused, what the audit log says, and what an unmerge brings back.
  */
+import { randomUUID } from 'node:crypto';
+import { OptimisticLockError } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import { mergePatients, unmergePatients } from '../src/patients/merge.js';
+import type { WriteScope } from '../src/patients/service.js';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 
 let database: TestDatabase;
@@ -221,6 +226,49 @@ describe('mergePatients', () => {
       ]);
   });
 
+  test('refuses ids that are not ids, a stale source, an archived source, and a target merged on, each saying why', async () => {
+    const [a, b] = [await patientWith(), await patientWith(INSURANCE)];
+    const errorOf = async (variables: Record<string, unknown>, by: TestCaller = clinician) =>
+      (await harness.execute(MERGE, variables, by)).errors?.[0];
+    expect(await errorOf({ sourceId: 'nope', targetId: b.id })).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'sourceId' },
+    });
+    expect(await errorOf({ sourceId: a.id, targetId: 'nope' })).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'targetId' },
+    });
+    expect(await errorOf({ sourceId: a.id, targetId: a.id })).toMatchObject({
+      message: 'A record cannot be merged into itself',
+      extensions: { code: 'BAD_USER_INPUT', field: 'targetId' },
+    });
+    expect(await errorOf({ sourceId: a.id, targetId: b.id, expectedSourceVersion: 5 })).toMatchObject({
+      message: 'The source is at version 1, not 5; reload and retry',
+      extensions: { code: 'CONFLICT' },
+    });
+    expect(
+      await errorOf({ sourceId: a.id, targetId: b.id, expectedSourceVersion: null, expectedTargetVersion: 3 }),
+    ).toMatchObject({
+      message: 'The target is at version 1, not 3; reload and retry',
+    });
+
+    const archived = await patientWith('urn:example:archived-source');
+    await harness.execute(`mutation { archivePatient(id: "${archived.id}") { id } }`, {}, clinician);
+    expect(await errorOf({ sourceId: archived.id, targetId: b.id }, admin)).toMatchObject({
+      message: 'The source is archived; restore it before merging it',
+      extensions: { code: 'CONFLICT' },
+    });
+    expect(await errorOf({ sourceId: archived.id, targetId: b.id })).toMatchObject({
+      extensions: { code: 'NOT_FOUND' },
+    });
+
+    expect((await harness.execute(MERGE, { sourceId: a.id, targetId: b.id }, clinician)).errors).toBeUndefined();
+    const c = await patientWith('urn:example:third-party');
+    expect(await errorOf({ sourceId: c.id, targetId: a.id }, admin)).toMatchObject({
+      message: 'The target is merged into another record; merge into that one',
+      extensions: { code: 'CONFLICT' },
+    });
+    expect(await read(c.id)).toMatchObject({ version: 1, active: true });
+  });
+
   test('restorePatient does not undo a merge', async () => {
     const [a, b] = [await patientWith(), await patientWith(INSURANCE)];
     expect((await harness.execute(MERGE, { sourceId: a.id, targetId: b.id }, clinician)).errors).toBeUndefined();
@@ -317,11 +365,74 @@ describe('unmergePatients', () => {
     expect((await read(c.id)).identifiers).toEqual([expect.objectContaining({ system: 'urn:example:third' })]);
   });
 
+  test('refuses while an identifier that moved belongs to a third record now', async () => {
+    const [a, b] = [await patientWith(SSN), await patientWith(INSURANCE)];
+    const ssn = (await read(a.id)).identifiers[0].value;
+    expect((await harness.execute(MERGE, { sourceId: a.id, targetId: b.id }, clinician)).errors).toBeUndefined();
+    const insurance = (await read(b.id)).identifiers.find((i: Any) => i.system === INSURANCE);
+    const dropped = await harness.execute(
+      'mutation D($id: ID!, $identifiers: [IdentifierInput!]) { updatePatient(id: $id, expectedVersion: 2, input: { identifiers: $identifiers }) { version } }',
+      { id: b.id, identifiers: [{ system: INSURANCE, value: insurance.value }] },
+      clinician,
+    );
+    expect(dropped.errors).toBeUndefined();
+    const third = await patientWith(SSN, ssn);
+
+    const refused = await harness.execute(UNMERGE, { sourceId: a.id }, admin);
+    expect(refused.errors?.[0]).toMatchObject({
+      message: `An identifier of ${SSN} now belongs to a third record; correct that record first`,
+      extensions: { code: 'CONFLICT' },
+    });
+    expect(await read(a.id)).toMatchObject({ active: false, replacedBy: { id: b.id } });
+    expect((await read(third.id)).identifiers).toEqual([{ system: SSN, value: ssn, use: null }]);
+  });
+
   test('a record that was never merged, and an id that is not one', async () => {
     const a = await patientWith();
     expect((await harness.execute(UNMERGE, { sourceId: a.id }, admin)).errors?.[0]?.extensions?.code).toBe('CONFLICT');
     expect((await harness.execute(UNMERGE, { sourceId: 'nope' }, admin)).errors?.[0]?.extensions?.code).toBe(
       'BAD_USER_INPUT',
     );
+  });
+});
+
+describe('merge and unmerge as services', () => {
+  const scopeOf = (caller: TestCaller): WriteScope => ({
+    viewer: { userId: caller.userId, role: caller.role },
+    requestId: `merge-unit-${randomUUID()}`,
+    operationName: null,
+  });
+
+  test('an unmerge by someone who may not see archived records finds no merged record', async () => {
+    const [a, b] = [await patientWith(), await patientWith(INSURANCE)];
+    expect((await harness.execute(MERGE, { sourceId: a.id, targetId: b.id }, clinician)).errors).toBeUndefined();
+    await expect(unmergePatients(harness.orm.em.fork(), scopeOf(clinician), a.id)).rejects.toMatchObject({
+      extensions: { code: 'NOT_FOUND' },
+    });
+    await expect(unmergePatients(harness.orm.em.fork(), scopeOf(clinician), randomUUID())).rejects.toMatchObject({
+      extensions: { code: 'NOT_FOUND' },
+    });
+    expect(await read(a.id)).toMatchObject({ active: false, replacedBy: { id: b.id } });
+  });
+
+  test('a concurrent change (an optimistic lock failure) is a CONFLICT to retry', async () => {
+    const em = {
+      transactional: async () => {
+        throw OptimisticLockError.lockFailed('Patient');
+      },
+    } as unknown as EntityManager;
+    const scope = scopeOf(clinician);
+    await expect(mergePatients(em, scope, randomUUID(), randomUUID())).rejects.toMatchObject({
+      message: 'A record was changed concurrently; retry',
+      extensions: { code: 'CONFLICT' },
+    });
+    await expect(unmergePatients(em, scope, randomUUID())).rejects.toMatchObject({
+      message: 'A record was changed concurrently; retry',
+      extensions: { code: 'CONFLICT' },
+    });
+    const other = new Error('connection lost');
+    const failing = { transactional: () => Promise.reject(other) } as unknown as EntityManager;
+    await expect(mergePatients(failing, scope, randomUUID(), randomUUID())).rejects.toBe(other);
+    await expect(unmergePatients(failing, scope, randomUUID())).rejects.toBe(other);
   });
 });

@@ -219,4 +219,69 @@ describe('keyset pagination', () => {
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     }
   });
+
+  test('a cursor is its order, a sort key that order could have made, and an id; nothing else is accepted', async () => {
+    const id = ids.get('Anna Smith')!;
+    const cursorOf = (...parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    const answer = async (after: string, field: string, direction = 'ASC', search?: string) => {
+      const variables = { first: 1, after, orderBy: { field, direction }, filter: search ? { search } : {} };
+      const result = await harness.execute(LIST, variables, clinician);
+      return result.errors ? (result.errors[0]!.message as string) : 'accepted';
+    };
+    const NOT_A_CURSOR = 'after is not a cursor of this list and order';
+    const timestamp = '2026-01-01T00:00:00.000000Z';
+    for (const [after, field, direction] of [
+      [cursorOf('CREATED_AT', 'ASC', timestamp), 'CREATED_AT', 'ASC'], // three parts
+      [cursorOf('CREATED_AT', 'ASC', timestamp, id, 'more'), 'CREATED_AT', 'ASC'],
+      [cursorOf('CREATED_AT', 'ASC', timestamp, id), 'CREATED_AT', 'DESC'],
+      [cursorOf('CREATED_AT', 'ASC', timestamp, id), 'UPDATED_AT', 'ASC'],
+      [cursorOf('CREATED_AT', 'ASC', timestamp, 'not-an-id'), 'CREATED_AT', 'ASC'],
+      [cursorOf('CREATED_AT', 'ASC', '2026-01-01T00:00:00.000Z', id), 'CREATED_AT', 'ASC'], // milliseconds
+      [cursorOf('CREATED_AT', 'ASC', '2026-13-01T00:00:00.000000Z', id), 'CREATED_AT', 'ASC'],
+      [cursorOf('BIRTH_DATE', 'ASC', '-infinity', id), 'BIRTH_DATE', 'ASC'], // DESC's missing date
+      [cursorOf('BIRTH_DATE', 'ASC', '1985-02-30', id), 'BIRTH_DATE', 'ASC'],
+      [cursorOf('FAMILY_NAME', 'ASC', 'x'.repeat(101), id), 'FAMILY_NAME', 'ASC'],
+      [cursorOf('FAMILY_NAME', 'ASC', 'Smi\u0007th', id), 'FAMILY_NAME', 'ASC'],
+      [cursorOf('FAMILY_NAME', 'ASC', 7, id), 'FAMILY_NAME', 'ASC'],
+      [Buffer.from('{"field":"FAMILY_NAME"}').toString('base64url'), 'FAMILY_NAME', 'ASC'],
+    ] as const)
+      expect([JSON.parse(Buffer.from(after, 'base64url').toString()), await answer(after, field, direction)]).toEqual([
+        expect.anything(),
+        NOT_A_CURSOR,
+      ]);
+    for (const [after, field, direction] of [
+      [cursorOf('CREATED_AT', 'ASC', timestamp, id), 'CREATED_AT', 'ASC'],
+      [cursorOf('UPDATED_AT', 'DESC', timestamp, id), 'UPDATED_AT', 'DESC'],
+      [cursorOf('BIRTH_DATE', 'ASC', 'infinity', id), 'BIRTH_DATE', 'ASC'],
+      [cursorOf('BIRTH_DATE', 'DESC', '-infinity', id), 'BIRTH_DATE', 'DESC'],
+      [cursorOf('BIRTH_DATE', 'ASC', '1985-03-12', id), 'BIRTH_DATE', 'ASC'],
+      [cursorOf('FAMILY_NAME', 'ASC', 'x'.repeat(100), id), 'FAMILY_NAME', 'ASC'],
+    ] as const)
+      expect(await answer(after, field, direction)).toBe('accepted');
+
+    // RELEVANCE: a rank (at most 9 digits) tied to its search by the search's fingerprint.
+    const page = await harness.execute(LIST, { first: 1, filter: { search: 'smith' } }, clinician);
+    const [, , key] = JSON.parse(
+      Buffer.from(page.data?.patients.pageInfo.endCursor, 'base64url').toString(),
+    ) as string[];
+    const fingerprint = key!.slice(key!.indexOf('.') + 1);
+    const relevance = (rank: unknown) => cursorOf('RELEVANCE', 'ASC', rank, id);
+    expect(await answer(relevance(`999999999.${fingerprint}`), 'RELEVANCE', 'ASC', 'smith')).toBe('accepted');
+    expect(await answer(relevance(`1234567890.${fingerprint}`), 'RELEVANCE', 'ASC', 'smith')).toBe(
+      'after is a cursor of another search',
+    );
+    expect(await answer(relevance(`-1.${fingerprint}`), 'RELEVANCE', 'ASC', 'smith')).toBe(
+      'after is a cursor of another search',
+    );
+    expect(await answer(relevance(`1.${fingerprint}`), 'RELEVANCE', 'ASC', 'silva')).toBe(
+      'after is a cursor of another search',
+    );
+    expect(await answer(relevance(1), 'RELEVANCE', 'ASC', 'smith')).toBe(NOT_A_CURSOR);
+    const other = await harness.execute(
+      LIST,
+      { first: 1, after: relevance(`1.${fingerprint}`), orderBy: { field: 'RELEVANCE' }, filter: { search: 'silva' } },
+      clinician,
+    );
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
 });

@@ -129,13 +129,16 @@ describe('names', () => {
     expectRefused(() => validateDraft(draft({ [field]: null })), field, `${field} must not be null`);
   });
 
-  test.each(['\u0000', '\u0007', '\u001f', '\u007f'])('a control character (%j) is refused', (control) => {
-    expectRefused(
-      () => validateDraft(draft({ givenName: `An${control}a` })),
-      'givenName',
-      'givenName must not contain control characters',
-    );
-  });
+  test.each(['\u0000', '\u0007', '\u001f', '\u007f', '\u0080', '\u0085', '\u0092', '\u009b', '\u009f'])(
+    'a control character (%j) is refused',
+    (control) => {
+      expectRefused(
+        () => validateDraft(draft({ givenName: `An${control}a` })),
+        'givenName',
+        'givenName must not contain control characters',
+      );
+    },
+  );
 
   test('gender is UNKNOWN unless given', () => {
     expect(validateDraft(draft()).gender).toBe('UNKNOWN');
@@ -198,6 +201,10 @@ describe('date and time checks', () => {
     expect(hasControlCharacters('a\u0000b')).toBe(true);
     expect(hasControlCharacters('\u007f')).toBe(true);
     expect(hasControlCharacters('plain text ~ é')).toBe(false);
+    // C1 controls too; the characters either side of them are text.
+    expect(hasControlCharacters('O\u0092Brien')).toBe(true);
+    expect(hasControlCharacters('\u009b31m')).toBe(true);
+    expect(hasControlCharacters('~\u00a0\u00a1 Zoë')).toBe(false);
   });
 });
 

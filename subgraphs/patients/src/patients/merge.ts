@@ -23,12 +23,14 @@ const sameIdentifier = (a: PatientIdentifierValue, b: PatientIdentifierValue) =>
   a.system === b.system && a.value === b.value;
 const plain = ({ system, value }: PatientIdentifierValue): PatientIdentifierValue => ({ system, value });
 
-/** Both records, locked for the rest of the transaction (in id order: two merges never deadlock). */
+/**
+ * Both records, locked for the rest of the transaction in id order (PostgreSQL locks the rows of
+ * `ORDER BY … FOR UPDATE` as they come out sorted), so that two merges never deadlock.
+ */
 async function lockPair(tx: EntityManager, scope: WriteScope, sourceId: string, targetId: string) {
-  const ids = [sourceId, targetId].sort();
   const found = await tx.find(
     Patient,
-    { id: { $in: ids } },
+    { id: { $in: [sourceId, targetId] } },
     { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
   );
   const visible = (id: string) => {
@@ -120,11 +122,10 @@ export async function mergePatients(
           [target.id, now, target.id, source.id, merge.id, type],
         );
 
-      const gained = source.identifiers
-        .map(plain)
-        .filter((mine) => !target.identifiers.some((t) => sameIdentifier(t, mine)));
+      // A (system, value) pair belongs to one record (patient_identifier's key), so every one of the
+      // source's is new to the target.
       Object.assign(target, {
-        identifiers: [...target.identifiers, ...gained],
+        identifiers: [...target.identifiers, ...source.identifiers.map(plain)],
         updatedAt: now,
         updatedById: scope.viewer.userId,
       });

@@ -55,8 +55,10 @@ const MRN = /^[A-Z0-9][A-Z0-9-]*$/;
 // Stryker disable next-line Regex: isCalendarDate's round trip through toISOString pins the shape on its own
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// Every control character (Unicode Cc): C0, DEL and C1 (U+0080-009F). No name, address or key
+// holds a C1 one: it is Windows-1252 text misread as Latin-1 (U+0092 for an apostrophe), or a
+// terminal control (U+009B opens an escape sequence) waiting for the log or screen that shows it.
+const CONTROL = /\p{Cc}/u;
 const EARLIEST_BIRTH_DATE = '1850-01-01';
 
 /** Today's date where it is latest on Earth (UTC+14): a newborn registered anywhere is never "in the future". */
