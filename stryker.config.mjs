@@ -54,11 +54,11 @@ export const targets = {
   // rest of audit.ts (the `audit` target).
   cursors: {
     mutate: [
-      'subgraphs/patients/src/patients/list.ts:104-105',
-      'subgraphs/patients/src/patients/list.ts:114-114',
-      'subgraphs/patients/src/patients/list.ts:123-123',
-      'subgraphs/patients/src/patients/list.ts:136-136',
-      'subgraphs/patients/src/patients/list.ts:162-183',
+      'subgraphs/patients/src/patients/list.ts:110-111',
+      'subgraphs/patients/src/patients/list.ts:120-120',
+      'subgraphs/patients/src/patients/list.ts:129-129',
+      'subgraphs/patients/src/patients/list.ts:142-142',
+      'subgraphs/patients/src/patients/list.ts:168-189',
     ],
     // Equivalent: an empty `catch` of decodeCursor's JSON.parse (parts stays undefined, and the
     // next check refuses that the same way).
