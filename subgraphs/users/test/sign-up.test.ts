@@ -4,6 +4,8 @@
  * tell whether an email is taken, and the per-address sign-up throttle.
  */
 import { createHash } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { RateLimitedError } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { loadUsersConfig } from '../src/environment.js';
 import { createUsersHarness, type GraphQLResult, type UsersHarness } from './harness.js';
@@ -219,5 +221,54 @@ describe('the sign-up throttle', () => {
       { ip: '198.51.100.78' },
     );
     expect(elsewhere.errors).toBeUndefined();
+  });
+});
+
+describe('a full password-hashing queue', () => {
+  test('sheds a sign-up before anything else: no throttle count, no rule, no account; the same for a taken email', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'approval', SIGNUP_MAX_PER_ADDRESS: '2' });
+    const from = { ip: '198.51.100.90' };
+    const taken = nextEmail('shed');
+    expect(
+      (await harness.execute(SIGN_UP, { input: { email: taken, password: PASSWORD, name: 'Shed' } })).errors,
+    ).toBeUndefined();
+    const counted = async () =>
+      (
+        await harness.adminQuery('SELECT coalesce(sum(points), 0)::int AS n FROM users.login_throttle WHERE key = $1', [
+          `signup:${from.ip}`,
+        ])
+      ).rows[0]?.n;
+    // The queue as the hasher reports it when full (passwords.test.ts fills a real one).
+    const full = jest.spyOn(harness.services.passwords, 'assertRoom').mockImplementation(() => {
+      throw new RateLimitedError(3);
+    });
+    try {
+      for (const input of [
+        { email: nextEmail('shed'), password: 'zzzzzzzzzzzz', name: 'Shed' }, // a password the rule refuses
+        { email: nextEmail('shed'), password: PASSWORD, name: 'Shed' },
+        { email: taken, password: PASSWORD, name: 'Shed' },
+        { email: nextEmail('shed'), password: PASSWORD, name: 'Shed' },
+      ]) {
+        const result = await harness.execute(SIGN_UP, { input }, undefined, from);
+        expect(result.errors?.map((error) => error.extensions)).toEqual([{ code: 'RATE_LIMITED', retryAfter: 3 }]);
+        expect(result.data).toBeNull();
+      }
+      expect(full).toHaveBeenCalledTimes(4);
+    } finally {
+      full.mockRestore();
+    }
+    // None counted against the address (its limit is 2), and no account made.
+    expect(await counted()).toBe(0);
+    const { rows } = await harness.adminQuery("SELECT count(*)::int AS n FROM users.account WHERE email LIKE 'shed-%'");
+    expect(rows[0]?.n).toBe(1);
+    // Room again: the address signs up as usual.
+    const after = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('shed'), password: PASSWORD, name: 'Shed' } },
+      undefined,
+      from,
+    );
+    expect(after.errors).toBeUndefined();
+    expect(await counted()).toBe(1);
   });
 });

@@ -113,6 +113,9 @@ async function signUp(
 ): Promise<IssuedTokens> {
   const { em, services, trail } = context;
   const { config } = services;
+  // A flood is shed here, before anything costs: no throttle counter, no look-up, no password rule.
+  // Nothing about the email is known yet, so the refusal tells nothing about it.
+  services.passwords.assertRoom();
   const email = input.email.trim();
   await services.signUpThrottle.attempt(context.clientAddress);
   const name = normaliseName(input.name);
