@@ -17,8 +17,10 @@ export const targets = {
     mutate: ['orm/src/auth/tokens.ts'],
     tests: ['orm/test/tokens.test.ts', 'orm/test/access-tokens.test.ts', 'orm/test/verified-token-cache.test.ts'],
   },
+  // The rule, the queue and the hashing process's client (the process itself, hashing-process.ts,
+  // runs outside jest's coverage).
   passwords: {
-    mutate: ['subgraphs/users/src/passwords.ts'],
+    mutate: ['subgraphs/users/src/passwords.ts', 'subgraphs/users/src/password-policy.ts'],
     tests: ['subgraphs/users/test/passwords.test.ts'],
   },
   throttle: {
@@ -50,10 +52,20 @@ export const targets = {
     mutate: ['subgraphs/patients/src/patients/list.ts:136-158', 'subgraphs/patients/src/audit.ts:233-239'],
     tests: ['subgraphs/patients/test/search.test.ts', 'subgraphs/patients/test/audit.test.ts'],
   },
-  // The sign-up policy (SIGNUP_MODE, invitations): usableInvitation and signUp.
+  // The sign-up policy (SIGNUP_MODE, invitations used): usableInvitation and signUp.
   signUp: {
-    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:97-155'],
+    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:97-158'],
     tests: ['subgraphs/users/test/sign-up.test.ts'],
+  },
+  // Invitations made: the inviteUser resolver.
+  invitations: {
+    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:241-258'],
+    tests: ['subgraphs/users/test/sign-up.test.ts'],
+  },
+  // The trail writer, the authEvents filter and its cursor.
+  authEvents: {
+    mutate: ['subgraphs/users/src/auth-events.ts'],
+    tests: ['subgraphs/users/test/auth-events.test.ts'],
   },
 };
 
