@@ -230,7 +230,10 @@ export function createPasswordHasher({
           dummyHash = undefined; // the next sign-in makes it again
           throw error;
         });
-      const against = hash ?? (await dummyHash);
+      // Made at the first sign-in of any kind, awaited only without an account: its failure is that caller's.
+      const standIn = dummyHash;
+      standIn.catch(() => {});
+      const against = hash ?? (await standIn);
       const ok = answer(await run({ op: 'verify', hash: against, password })) === true;
       return ok && hash !== undefined;
     },
