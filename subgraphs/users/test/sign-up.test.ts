@@ -201,6 +201,98 @@ describe('SIGNUP_MODE=invite', () => {
   });
 });
 
+describe('what a sign-up and an invitation leave behind', () => {
+  test('an invitation records who made it, when it ends, and an INVITATION event; its use records the account', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'invite', INVITATION_TTL_SECONDS: '7200' });
+    const admin = await harness.createTestUser({ role: 'ADMIN' });
+    const email = nextEmail('recorded');
+    const before = Date.now();
+    const made = await harness.execute(INVITE, { email, role: 'CLINICIAN' }, admin.accessToken);
+    expect(made.errors).toBeUndefined();
+    expect(made.data?.inviteUser).toMatchObject({ email, role: 'CLINICIAN' });
+    const { rows } = await harness.adminQuery(
+      'SELECT created_by, expires_at, used_at, used_by FROM users.invitation WHERE email = $1',
+      [email],
+    );
+    expect(rows[0]).toMatchObject({ created_by: admin.user.id, used_at: null, used_by: null });
+    const ends = new Date(rows[0]?.expires_at).getTime();
+    expect(ends).toBeGreaterThanOrEqual(before + 7200_000 - 1000);
+    expect(ends).toBeLessThanOrEqual(Date.now() + 7200_000);
+    expect(Math.floor(ends / 1000) * 1000).toBe(Date.parse(made.data?.inviteUser.expiresAt)); // answered in whole seconds
+    const { rows: events } = await harness.adminQuery(
+      "SELECT outcome, actor_id, target_user_id FROM users.auth_event WHERE action = 'INVITATION' AND actor_id = $1",
+      [admin.user.id],
+    );
+    expect(events).toEqual([{ outcome: 'SUCCESS', actor_id: admin.user.id, target_user_id: null }]);
+
+    const signedUp = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Recorded', invitation: made.data?.inviteUser.token } },
+      undefined,
+      nextAddress(),
+    );
+    const id = signedUp.data?.signUp.user.id;
+    expect(signedUp.data?.signUp.user).toMatchObject({ email, state: 'ACTIVE', role: 'CLINICIAN', active: true });
+    const { rows: used } = await harness.adminQuery('SELECT used_at, used_by FROM users.invitation WHERE email = $1', [
+      email,
+    ]);
+    expect(used[0]?.used_by).toBe(id);
+    expect(used[0]?.used_at).toBeInstanceOf(Date);
+    const { rows: signUps } = await harness.adminQuery(
+      "SELECT outcome, actor_id FROM users.auth_event WHERE action = 'SIGN_UP' AND target_user_id = $1",
+      [id],
+    );
+    expect(signUps).toEqual([{ outcome: 'SUCCESS', actor_id: id }]);
+  });
+
+  test('in approval mode an invitation skips the wait: ACTIVE with the invited role', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'approval' });
+    const admin = await harness.createTestUser({ role: 'ADMIN' });
+    const email = nextEmail('invited-approval');
+    const token = (await harness.execute(INVITE, { email, role: 'VIEWER' }, admin.accessToken)).data?.inviteUser.token;
+    const result = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Invited', invitation: token } },
+      undefined,
+      nextAddress(),
+    );
+    expect(result.data?.signUp.user).toMatchObject({ state: 'ACTIVE', role: 'VIEWER' });
+    // Without one, the same mode waits for approval.
+    const waiting = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('waiting'), password: PASSWORD, name: 'Waiting' } },
+      undefined,
+      nextAddress(),
+    );
+    expect(waiting.data?.signUp.user).toMatchObject({ state: 'PENDING', role: null });
+  });
+
+  test('an invitation whose email got an account meanwhile reads as invalid, is not used up, and is recorded as DENIED', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'invite' });
+    const admin = await harness.createTestUser({ role: 'ADMIN' });
+    const email = nextEmail('raced');
+    const token = (await harness.execute(INVITE, { email, role: 'VIEWER' }, admin.accessToken)).data?.inviteUser.token;
+    const other = await harness.createTestUser({ email });
+    const result = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Raced', invitation: token } },
+      undefined,
+      nextAddress(),
+    );
+    expect(result.errors?.[0]).toMatchObject({
+      message: 'Invalid or expired invitation',
+      extensions: { code: 'BAD_USER_INPUT', field: 'invitation' },
+    });
+    const { rows } = await harness.adminQuery('SELECT used_at FROM users.invitation WHERE email = $1', [email]);
+    expect(rows[0]?.used_at).toBeNull();
+    const { rows: events } = await harness.adminQuery(
+      "SELECT outcome FROM users.auth_event WHERE action = 'SIGN_UP' AND target_user_id = $1",
+      [other.user.id],
+    );
+    expect(events).toEqual([{ outcome: 'DENIED' }]);
+  });
+});
+
 describe('the sign-up throttle', () => {
   test('SIGNUP_MAX_PER_ADDRESS attempts per address, then RATE_LIMITED with retryAfter; another address is not held up', async () => {
     const harness = await harnessFor({ SIGNUP_MODE: 'open', SIGNUP_MAX_PER_ADDRESS: '3' });
