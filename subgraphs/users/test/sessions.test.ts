@@ -91,8 +91,23 @@ describe('refreshSession', () => {
     expect(rows[0]?.revoked_at).not.toBeNull();
   });
 
-  test('an unknown refresh token is refused', async () => {
-    expect(codeOf(await refresh('not-a-token'))).toBe('UNAUTHENTICATED');
+  test('an unknown refresh token is refused, recorded as FAILED with no actor even for a signed-in caller', async () => {
+    const unknown = await refresh('not-a-token');
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: 'Invalid or expired refresh token',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    const caller = await harness.createTestUser();
+    const before = await harness.adminQuery(
+      "SELECT count(*)::int AS n FROM users.auth_event WHERE action = 'REFRESH' AND outcome = 'FAILED' AND actor_id = $1",
+      [caller.user.id],
+    );
+    await harness.execute(REFRESH, { token: 'not-a-token-either' }, caller.accessToken);
+    const after = await harness.adminQuery(
+      "SELECT count(*)::int AS n FROM users.auth_event WHERE action = 'REFRESH' AND outcome = 'FAILED' AND actor_id = $1",
+      [caller.user.id],
+    );
+    expect([before.rows[0]?.n, after.rows[0]?.n]).toEqual([0, 0]);
   });
 
   test('idle timeout, 30 minutes by default: a refresh token unused for longer is refused', async () => {
@@ -169,8 +184,9 @@ describe('logout', () => {
 });
 
 describe('changePassword', () => {
-  test('ends every session and access token of the user; the new password signs in', async () => {
+  test("ends every session and access token of the user, no one else's; the new password signs in", async () => {
     const { user, password, accessToken, refreshToken } = await harness.createTestUser();
+    const bystander = await harness.createTestUser();
     const result = await harness.execute(
       CHANGE_PASSWORD,
       { current: password, next: 'a brand new long passphrase' },
@@ -180,6 +196,7 @@ describe('changePassword', () => {
     expect(result.data?.changePassword).toBe(true);
 
     expect(codeOf(await refresh(refreshToken))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await refresh(bystander.refreshToken))).toBeUndefined();
     expect(codeOf(await harness.execute(ME, {}, accessToken))).toBe('UNAUTHENTICATED');
     expect(codeOf(await harness.execute(LOGIN, { input: { email: user.email, password } }))).toBe('UNAUTHENTICATED');
 
@@ -300,6 +317,7 @@ describe('cut-offs', () => {
       return { id: user.id, at };
     };
     const recent = await made('ACTIVE', 60_000);
+    const nearHorizon = await made('ACTIVE', horizonMs - 60_000); // past the token lifetime, within its two minutes
     const deactivated = await made('DEACTIVATED', 60_000);
     const past = await made('ACTIVE', horizonMs + 10_000);
     const { rows } = await harness.adminQuery('SELECT id FROM users.account WHERE tokens_valid_after IS NULL LIMIT 1');
@@ -307,6 +325,7 @@ describe('cut-offs', () => {
     const { notBefore } = await loadRevocationList(harness.orm.em.fork(), harness.config);
     expect(notBefore[recent.id]).toBe(Math.floor(recent.at.getTime() / 1000) + 1);
     expect(notBefore[deactivated.id]).toBe(Number.MAX_SAFE_INTEGER);
+    expect(notBefore[nearHorizon.id]).toBe(Math.floor(nearHorizon.at.getTime() / 1000) + 1);
     expect(past.id in notBefore).toBe(false);
     expect(never in notBefore).toBe(false);
     const cutoff = (id: string) => loadCutoff(harness.orm.em.fork(), harness.config, id);
