@@ -365,6 +365,7 @@ describe('what the rule is made of', () => {
     ]);
     expect(contextWords({})).toEqual(['healthsync', 'health sync', 'health-sync']);
     expect(contextWords({ name: 'Al' })).toEqual(['healthsync', 'health sync', 'health-sync']);
+    expect(contextWords({ name: 'Ann' })).toEqual(['healthsync', 'health sync', 'health-sync', 'ann']);
   });
 
   test("each spelling of the service's name counts as the service's name", () => {

@@ -69,11 +69,16 @@ describe('refreshSession', () => {
   });
 
   test('concurrent refreshes with one token: exactly one wins, and the family is then revoked', async () => {
-    const { refreshToken } = await harness.createTestUser();
+    const { user, refreshToken } = await harness.createTestUser();
     const results = await Promise.all([refresh(refreshToken), refresh(refreshToken), refresh(refreshToken)]);
     // The claim is one atomic UPDATE: the first to run it wins, the others are reuses.
     const winners = results.filter((result) => !result.errors);
     expect(winners).toHaveLength(1);
+    const { rows } = await harness.adminQuery(
+      "SELECT count(*)::int AS n FROM users.auth_event WHERE action = 'REFRESH_REUSE' AND target_user_id = $1",
+      [user.id],
+    );
+    expect(rows[0]?.n).toBe(2);
     expect(codeOf(await refresh(winners[0]?.data?.refreshSession.refreshToken))).toBe('UNAUTHENTICATED');
   });
 
