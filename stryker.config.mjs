@@ -59,12 +59,12 @@ export const targets = {
   },
   // The sign-up policy (SIGNUP_MODE, invitations used): usableInvitation and signUp.
   signUp: {
-    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:97-159'],
+    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:97-160'],
     tests: ['subgraphs/users/test/sign-up.test.ts'],
   },
   // Invitations made: the inviteUser resolver.
   invitations: {
-    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:242-260'],
+    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:243-263'],
     tests: ['subgraphs/users/test/sign-up.test.ts'],
   },
   // The trail writer, the authEvents filter and its cursor.

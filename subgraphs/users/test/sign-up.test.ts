@@ -56,7 +56,20 @@ describe('SIGNUP_MODE=open', () => {
     const input = { email: nextEmail('open'), password: PASSWORD, name: 'Open' };
     const first = await harness.execute(SIGN_UP, { input }, undefined, nextAddress());
     expect(first.data?.signUp.user).toMatchObject({ state: 'ACTIVE', role: 'CLINICIAN', active: true });
-    expect(codeOf(await harness.execute(SIGN_UP, { input }, undefined, nextAddress()))).toBe('CONFLICT');
+    expect((await harness.execute(SIGN_UP, { input }, undefined, nextAddress())).errors?.[0]).toMatchObject({
+      message: 'An account with this email already exists',
+      extensions: { code: 'CONFLICT' },
+    });
+    // The password rule knows whose account it is.
+    const own = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('ada.lovelace'), password: 'adalovelace1815', name: 'Ada Lovelace' } },
+      undefined,
+      nextAddress(),
+    );
+    expect(own.errors?.[0]?.message).toBe(
+      "This password is built from the service's name or your own email or name; choose another one",
+    );
   });
 });
 
@@ -192,9 +205,12 @@ describe('SIGNUP_MODE=invite', () => {
     expect(rows[0]?.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(rows)).not.toContain(token);
     const member = await harness.createTestUser();
-    expect(codeOf(await harness.execute(INVITE, { email: member.user.email, role: 'VIEWER' }, adminToken))).toBe(
-      'CONFLICT',
-    );
+    expect(
+      (await harness.execute(INVITE, { email: member.user.email, role: 'VIEWER' }, adminToken)).errors?.[0],
+    ).toMatchObject({
+      message: 'An account with this email already exists',
+      extensions: { code: 'CONFLICT' },
+    });
     expect(codeOf(await harness.execute(INVITE, { email: nextEmail('x'), role: 'ADMIN' }, member.accessToken))).toBe(
       'FORBIDDEN',
     );
