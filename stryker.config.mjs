@@ -17,8 +17,15 @@ export const targets = {
     mutate: ['orm/src/auth/tokens.ts'],
     tests: ['orm/test/tokens.test.ts', 'orm/test/access-tokens.test.ts', 'orm/test/verified-token-cache.test.ts'],
   },
+  // The queue and the hashing process's client (the process itself, hashing-process.ts, runs
+  // outside jest's coverage). Slow: most of its mutants run tests that fork hashing processes.
   passwords: {
     mutate: ['subgraphs/users/src/passwords.ts'],
+    tests: ['subgraphs/users/test/passwords.test.ts'],
+  },
+  // The password rule (NIST SP 800-63B) and the argon2id parameters.
+  passwordRule: {
+    mutate: ['subgraphs/users/src/password-policy.ts'],
     tests: ['subgraphs/users/test/passwords.test.ts'],
   },
   throttle: {
@@ -76,10 +83,20 @@ export const targets = {
     // before every mutant's run would cost about half a minute each.
     tests: ['subgraphs/patients/test/clinical-access.test.ts'],
   },
-  // The sign-up policy (SIGNUP_MODE, invitations): usableInvitation and signUp.
+  // The sign-up policy (SIGNUP_MODE, invitations used): usableInvitation and signUp.
   signUp: {
-    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:97-155'],
+    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:97-160'],
     tests: ['subgraphs/users/test/sign-up.test.ts'],
+  },
+  // Invitations made: the inviteUser resolver.
+  invitations: {
+    mutate: ['subgraphs/users/src/resolvers/Mutation.ts:243-263'],
+    tests: ['subgraphs/users/test/sign-up.test.ts'],
+  },
+  // The trail writer, the authEvents filter and its cursor.
+  authEvents: {
+    mutate: ['subgraphs/users/src/auth-events.ts'],
+    tests: ['subgraphs/users/test/auth-events.test.ts'],
   },
 };
 

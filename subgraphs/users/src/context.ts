@@ -26,7 +26,7 @@ export interface UsersServices {
   revocations: RevocationSource;
   loginThrottle: LoginThrottle;
   signUpThrottle: SignUpThrottle;
-  /** argon2, bounded: a full queue answers RATE_LIMITED at once. */
+  /** The password rule and argon2, in a lower-priority child process, bounded: a full queue answers RATE_LIMITED at once. */
   passwords: PasswordHasher;
 }
 

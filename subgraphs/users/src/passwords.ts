@@ -1,109 +1,12 @@
+import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
-import { type MatchExtended, ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEnglish from '@zxcvbn-ts/language-en';
 import { BadUserInputError, RateLimitedError } from '@healthsync/orm';
+import type { HashingReply, HashingTask } from './hashing-process.js';
+import { ARGON2_OPTIONS, type PasswordOwner } from './password-policy.js';
 
-/** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
-
-const PASSWORD_MIN_LENGTH = 12;
-const PASSWORD_MAX_LENGTH = 128;
-/** What a password may not be built from, whoever chooses it. */
-const SERVICE_WORDS = ['healthsync', 'health sync', 'health-sync'];
-
-/**
- * zxcvbn-ts with every dictionary it ships in English: the ~49,000 most used and breached
- * passwords, English words, names, Wikipedia terms, keyboard layouts (spatial patterns).
- */
-let zxcvbnFactory: ZxcvbnFactory | undefined;
-/** Built at the first check (about a second of CPU: it ranks every dictionary), not at start. */
-const zxcvbn = () =>
-  (zxcvbnFactory ??= new ZxcvbnFactory({
-    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEnglish.dictionary },
-    graphs: zxcvbnCommon.adjacencyGraphs,
-    translations: zxcvbnEnglish.translations,
-    // Its matching grows faster than the length (2 s for 128 characters here, on the event loop):
-    // the first 64 characters are judged, which is more than any guessable password needs.
-    maxLength: 64,
-  }));
-/** The shipped list of common and breached passwords, whatever their length, lower case. */
-const COMMON_PASSWORDS = new Set(
-  (zxcvbnCommon.dictionary as Record<string, string[]>)['passwords-common']?.map((word) => word.toLowerCase()),
-);
-if (COMMON_PASSWORDS.size < 10_000) throw new Error('@zxcvbn-ts/language-common has no password list');
-
-/** zxcvbn's score 3: about 10^8 guesses, "safely unguessable" against an online attack (which we throttle). */
-const MIN_GUESSES_LOG10 = 8;
-
-/** Whose password it is: words it may not be built from. */
-export interface PasswordOwner {
-  email?: string | undefined;
-  name?: string | undefined;
-}
-
-/** The owner's email, its local part and domain labels, their name and its words, and the service's name. */
-function contextWords({ email, name }: PasswordOwner): string[] {
-  const words = new Set(SERVICE_WORDS);
-  const add = (word: string | undefined) => {
-    const lower = word?.trim().toLowerCase();
-    if (lower && lower.length >= 3) words.add(lower);
-  };
-  add(email);
-  const [local, domain] = (email ?? '').split('@');
-  add(local);
-  for (const part of local?.split(/[._+-]/) ?? []) add(part);
-  for (const label of domain?.split('.').slice(0, -1) ?? []) add(label);
-  add(name);
-  for (const part of name?.split(/\s+/) ?? []) add(part);
-  return [...words];
-}
-
-const REPETITIVE_PATTERNS = new Set(['repeat', 'sequence', 'spatial']);
-const charactersIn = (matches: MatchExtended[], test: (match: MatchExtended) => boolean) =>
-  matches.filter(test).reduce((sum, match) => sum + match.token.length, 0);
-
-/**
- * NIST SP 800-63B §5.1.1.2: 12–128 characters (code points), no composition rules, and refused
- * when it is on the shipped list of common and breached passwords (as a whole, or once trailing
- * digits and symbols are stripped: `Football12345`), when it is mostly the service's name or the
- * owner's email or name, or when it is repetitive or sequential (`zzzzzzzzzzzz`, `asdfghjkl123`)
- * or otherwise guessable within 10^8 guesses (zxcvbn). The message says why and never repeats
- * the password.
- */
-export function assertAcceptablePassword(password: string, owner: PasswordOwner = {}, field = 'password'): void {
-  const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
-    throw new BadUserInputError(
-      `Password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`,
-      field,
-    );
-  }
-  const refuse = (why: string): never => {
-    throw new BadUserInputError(`This password ${why}; choose another one`, field);
-  };
-  const lower = password.toLowerCase();
-  const stem = lower.replace(/[\p{N}\p{P}\p{S}\s]+$/u, '');
-  if (COMMON_PASSWORDS.has(lower) || COMMON_PASSWORDS.has(stem)) {
-    refuse('is on a list of common or breached passwords');
-  }
-  // What is left once the service's name and the owner's own words are taken out must stand on its own.
-  const words = contextWords(owner).sort((a, b) => b.length - a.length);
-  const rest = words.reduce((left, word) => left.split(word).join(''), lower).replace(/[\p{P}\p{S}\s]/gu, '');
-  if (rest.length < lower.replace(/[\p{P}\p{S}\s]/gu, '').length) {
-    if ([...rest].length < PASSWORD_MIN_LENGTH / 2 || zxcvbn().check(rest).guessesLog10 < MIN_GUESSES_LOG10)
-      refuse("is built from the service's name or your own email or name");
-  }
-  const result = zxcvbn().check(password, words);
-  const matches = result.sequence;
-  if (result.guessesLog10 >= MIN_GUESSES_LOG10) return;
-  if (charactersIn(matches, (match) => REPETITIVE_PATTERNS.has(match.pattern)) * 2 >= length)
-    refuse('is repetitive or sequential');
-  if (charactersIn(matches, (match) => match.dictionaryName === 'passwords-common') * 2 >= length)
-    refuse('is on a list of common or breached passwords');
-  refuse('is too easy to guess (common words, names, dates or keyboard patterns)');
-}
+export { ARGON2_OPTIONS, type PasswordOwner } from './password-policy.js';
 
 /** True when `hash` was made with weaker parameters than today's (rehash it on the next login). */
 export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPTIONS);
@@ -113,13 +16,21 @@ export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPT
  * sign-ins would keep every core hashing (19 MiB, tens of ms each) and starve the other requests
  * of this process and its neighbours. Half the cores, at least one; the rest of the burst waits.
  */
-const ARGON2_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
+export const ARGON2_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
 /**
  * While sign-ins queue, a slot rests as long as its hash took before the next one starts: hashing
  * takes at most half of those cores' time during a burst (about 12 sign-ins a second per core
  * here), and the other requests keep the rest. A sign-in with nobody waiting starts at once.
  */
-const ARGON2_REST_RATIO = 1;
+export const ARGON2_REST_RATIO = 1;
+/**
+ * The niceness of the hashing process (hashing-process.ts): where cores are contended Linux gives
+ * a nice-10 thread about a tenth of what a nice-0 one gets (scheduler weights 110 against 1024), so
+ * request handling, in this process and its neighbours, wins over hashing. An idle machine still
+ * hashes at full speed; a busy one hashes slower, the queue's wait estimate grows with it, and
+ * more of a burst is refused at once.
+ */
+export const HASHING_NICENESS = 10;
 
 /** Thrown by a limiter whose queue is full: the caller should come back in `retryAfterMs`. */
 export class LimiterFullError extends Error {
@@ -134,6 +45,7 @@ export class LimiterFullError extends Error {
  * duration of the task that held it. With `maxWaitMs`, a task that would wait longer than that
  * (the tasks ahead of it, at the recent average duration and rest) is refused at once with
  * LimiterFullError: under a flood, or with the CPU taken by others, the queue gets shorter.
+ * `refusal()` says whether a task given now would be refused, without giving one.
  */
 export function createLimiter(
   concurrency: number,
@@ -144,9 +56,16 @@ export function createLimiter(
   let averageMs = 50;
   const waiting: (() => void)[] = [];
   const waitFor = (ahead: number) => (ahead * averageMs * (1 + restRatio)) / concurrency;
-  return async <T>(work: () => Promise<T>): Promise<T> => {
+  /** The error a task given now would be refused with; undefined when it would run or wait. */
+  const refusal = (): LimiterFullError | undefined => {
+    if (running < concurrency) return undefined;
+    const wait = waitFor(waiting.length + 1);
+    return wait > maxWaitMs ? new LimiterFullError(wait) : undefined;
+  };
+  const limited = async <T>(work: () => Promise<T>): Promise<T> => {
+    const refused = refusal();
+    if (refused) throw refused;
     if (running < concurrency) running++;
-    else if (waitFor(waiting.length + 1) > maxWaitMs) throw new LimiterFullError(waitFor(waiting.length + 1));
     else await new Promise<void>((resolve) => waiting.push(resolve));
     const started = performance.now();
     try {
@@ -161,44 +80,175 @@ export function createLimiter(
       else next();
     }
   };
+  return Object.assign(limited, { refusal });
+}
+
+/** RATE_LIMITED for a refused task: retryAfter in whole seconds, at least one. */
+export const rateLimited = (full: LimiterFullError) =>
+  new RateLimitedError(Math.max(1, Math.ceil(full.retryAfterMs / 1000)));
+
+/** hashing-process.ts beside this file (.ts when run from source, as everywhere here; .js if built). */
+const HASHING_PROCESS = fileURLToPath(new URL(import.meta.url.replace(/passwords(\.\w+)$/, 'hashing-process$1')));
+
+/**
+ * The hashing process: forked at once, again after it dies; `call` sends it one task. Neither it
+ * nor its channel keeps this process alive while nothing is pending (it exits with us: the
+ * channel closes).
+ */
+function hashingProcess(niceness: number) {
+  type Waiter = { resolve: (reply: HashingReply) => void; reject: (error: Error) => void };
+  let lastId = 0;
+  const start = () => {
+    const forked = fork(HASHING_PROCESS, [String(niceness)], {
+      // tsx for the TypeScript source; not this process's own flags (jest's VM modules, an inspector port).
+      // Stryker disable next-line ConditionalExpression,StringLiteral: run from source (always, here), each keeps tsx
+      execArgv: HASHING_PROCESS.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      // Stryker disable next-line ArrayDeclaration: where the output of a process that prints nothing goes
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    forked.unref();
+    const pending = new Map<number, Waiter>();
+    const ready = new Promise<{ pid: number; priority: number }>((resolve, reject) => {
+      forked.on('message', (message) => {
+        const reply = message as HashingReply;
+        if ('ready' in reply) {
+          forked.channel?.unref(); // held while it starts: a CLI waiting for it stays up
+          resolve({ pid: forked.pid as number, priority: reply.priority });
+          return;
+        }
+        const waiter = pending.get(reply.id);
+        pending.delete(reply.id);
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: whether this process may exit, which jest cannot see
+        if (pending.size === 0) forked.channel?.unref();
+        waiter?.resolve(reply);
+      });
+      forked.on('error', reject); // it could not be started
+      forked.on('exit', (code, signal) => {
+        // Stryker disable next-line LogicalOperator: which of the two the message names
+        const error = new Error(`the password hashing process exited (${signal ?? code})`);
+        if (current === instance) current = undefined;
+        reject(error);
+        for (const waiter of pending.values()) waiter.reject(error);
+        pending.clear();
+      });
+    });
+    // A process that dies before it is asked anything must not be an unhandled rejection.
+    ready.catch(() => {});
+    const instance = { forked, pending, ready };
+    return instance;
+  };
+  let current: ReturnType<typeof start> | undefined = start();
+  return {
+    /** Sends `task` to the hashing process (restarted if it died) and resolves with its reply. */
+    async call(task: HashingTask): Promise<HashingReply> {
+      current ??= start();
+      const { forked, pending, ready } = current;
+      await ready;
+      return new Promise((resolve, reject) => {
+        const id = ++lastId;
+        pending.set(id, { resolve, reject });
+        forked.channel?.ref();
+        forked.send({ ...task, id }, (error) => {
+          if (!error) return;
+          // Its channel is broken (it died, its exit not seen yet): the next task gets a new one.
+          // Stryker disable next-line ConditionalExpression,OptionalChaining,EqualityOperator: a race with its exit event, which does the same
+          if (current?.forked === forked) current = undefined;
+          forked.kill();
+          // Stryker disable next-line ConditionalExpression: rejecting a settled promise again does nothing
+          if (pending.delete(id))
+            reject(new Error(`the password hashing process could not be reached (${error.message})`));
+        });
+      });
+    },
+    /** Its pid and the priority it runs at, once it is up. */
+    ready: () => {
+      current ??= start();
+      return current.ready;
+    },
+    /** Stops it; resolves once it is gone. */
+    async close(): Promise<void> {
+      const running = current;
+      if (!running) return;
+      current = undefined;
+      // Not yet seen to exit, so its exit event is still to come (one already gone ignores the signal).
+      const exited = new Promise((resolve) => running.forked.once('exit', resolve));
+      running.forked.kill();
+      await exited;
+    },
+  };
 }
 
 /**
- * The argon2 computations of this process, behind the limiter; one that would wait longer than
- * `maxWaitMs` answers RATE_LIMITED at once.
+ * The password work of this process, in a child process at a lower CPU priority
+ * (`HASHING_NICENESS`), behind the limiter: the rule (`passwordProblem`) and argon2id. A task
+ * that would wait longer than `maxWaitMs` answers RATE_LIMITED at once.
  */
-export function createPasswordHasher({ maxWaitMs }: { maxWaitMs: number }) {
+export function createPasswordHasher({
+  maxWaitMs,
+  niceness = HASHING_NICENESS,
+}: {
+  maxWaitMs: number;
+  niceness?: number;
+}) {
   const limited = createLimiter(ARGON2_CONCURRENCY, { restRatio: ARGON2_REST_RATIO, maxWaitMs });
-  const run = async <T>(work: () => Promise<T>): Promise<T> => {
+  const worker = hashingProcess(niceness);
+  const run = async (task: HashingTask): Promise<HashingReply> => {
     try {
-      return await limited(work);
+      return await limited(() => worker.call(task));
     } catch (error) {
-      if (error instanceof LimiterFullError)
-        throw new RateLimitedError(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
-      throw error;
+      throw error instanceof LimiterFullError ? rateLimited(error) : error;
     }
   };
+  const answer = (reply: HashingReply) => {
+    // Stryker disable next-line ConditionalExpression,StringLiteral: a failed reply needs argon2 itself to fail
+    if ('value' in reply) return reply.value;
+    // Stryker disable next-line all: the message of that failure
+    throw new Error(`password hashing failed: ${'failed' in reply ? reply.failed : 'unexpected reply'}`);
+  };
+  const hashOf = async (task: HashingTask) => String(answer(await run(task)));
   // Verifying against this when the account does not exist keeps "unknown email" as slow as "wrong password".
   let dummyHash: Promise<string> | undefined;
-  const hash = (password: string) => run(() => argon2.hash(password, ARGON2_OPTIONS));
   return {
-    hash,
+    hash: (password: string) => hashOf({ op: 'hash', password }),
     /**
-     * assertAcceptablePassword, then the hash, both in one slot of the bounded queue: the check
-     * (zxcvbn, tens of ms on the event loop) is not free either, so a full queue refuses it too.
+     * The rule (`passwordProblem`: BAD_USER_INPUT naming `field`), then the hash, both in one slot
+     * of the bounded queue: the check (zxcvbn, tens of ms) is not free either, so a full queue
+     * refuses before it runs.
      */
-    hashAcceptable: (password: string, owner: PasswordOwner, field?: string) =>
-      run(() => {
-        assertAcceptablePassword(password, owner, field);
-        return argon2.hash(password, ARGON2_OPTIONS);
-      }),
+    async hashAcceptable(password: string, owner: PasswordOwner, field = 'password'): Promise<string> {
+      const reply = await run({ op: 'hashAcceptable', password, owner: { email: owner.email, name: owner.name } });
+      if ('refused' in reply) throw new BadUserInputError(reply.refused, field);
+      return String(answer(reply));
+    },
     /** True when `password` matches `hash`; spends the same time when there is no account (hash undefined). */
     async verify(hash: string | undefined, password: string): Promise<boolean> {
-      dummyHash ??= argon2.hash('not-a-real-password-at-all', ARGON2_OPTIONS);
-      const against = hash ?? (await dummyHash);
-      const ok = await run(() => argon2.verify(against, password).catch(() => false));
+      dummyHash ??= worker
+        // Stryker disable next-line StringLiteral: no account never verifies (below), whatever the stand-in was made from
+        .call({ op: 'hash', password: 'not-a-real-password-at-all' })
+        .then((reply) => String(answer(reply)))
+        .catch((error: unknown) => {
+          dummyHash = undefined; // the next sign-in makes it again
+          throw error;
+        });
+      // Made at the first sign-in of any kind, awaited only without an account: its failure is that caller's.
+      const standIn = dummyHash;
+      standIn.catch(() => {});
+      const against = hash ?? (await standIn);
+      const ok = answer(await run({ op: 'verify', hash: against, password })) === true;
       return ok && hash !== undefined;
     },
+    /**
+     * RATE_LIMITED at once when a password task given now would be refused: a request that will
+     * need one (a sign-up) is shed before its other work (throttle counters, look-ups).
+     */
+    assertRoom(): void {
+      const full = limited.refusal();
+      if (full) throw rateLimited(full);
+    },
+    /** The hashing process's pid and the priority it runs at, once it is up. */
+    hashingProcess: () => worker.ready(),
+    /** Stops the hashing process. */
+    close: () => worker.close(),
   };
 }
 export type PasswordHasher = ReturnType<typeof createPasswordHasher>;

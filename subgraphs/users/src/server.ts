@@ -61,6 +61,7 @@ export async function createUsersServices(
     revocations,
   });
   const knex = orm.em.getConnection().getKnex();
+  const passwords = createPasswordHasher({ maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS });
   return {
     config,
     keys,
@@ -68,9 +69,11 @@ export async function createUsersServices(
     revocations,
     loginThrottle: createLoginThrottle(knex, config),
     signUpThrottle: createSignUpThrottle(knex, config),
-    passwords: createPasswordHasher({ maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS }),
+    passwords,
     hub,
-    close: () => hub.close(),
+    close: async () => {
+      await Promise.all([hub.close(), passwords.close()]);
+    },
   };
 }
 

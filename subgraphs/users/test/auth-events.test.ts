@@ -3,8 +3,10 @@
  * writes, that the table is append-only for the service role and for the owner too, that no
  * account change takes rows with it, and `authEvents` (ADMIN): filters and keyset pages.
  */
+import { randomUUID } from 'node:crypto';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
+import { createAuthTrail, listAuthEvents } from '../src/auth-events.js';
 import { createUsersHarness, type GraphQLResult, type UsersHarness } from './harness.js';
 
 let database: TestDatabase;
@@ -180,5 +182,126 @@ describe('authEvents', () => {
     const clinician = await harness.createTestUser();
     expect(codeOf(await harness.execute(EVENTS, {}, clinician.accessToken))).toBe('FORBIDDEN');
     expect(codeOf(await harness.execute(EVENTS, {}))).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('the trail writer', () => {
+  test('the actor is the signed-in caller unless named (null included); address and request id are cut to their columns', async () => {
+    const em = harness.orm.em.fork();
+    const viewer = { userId: randomUUID(), role: 'ADMIN' } as never;
+    const target = randomUUID();
+    const trail = createAuthTrail({
+      em,
+      viewer,
+      clientAddress: `2001:db8::${'a'.repeat(100)}`,
+      requestId: 'r'.repeat(200),
+    });
+    await trail.write('DEACTIVATION', 'SUCCESS', { targetUserId: target });
+    await trail.write('DEACTIVATION', 'DENIED', { actorId: null, targetUserId: target });
+    trail.add('DEACTIVATION', 'FAILED', { actorId: target });
+    await em.flush();
+    const { rows } = await harness.adminQuery(
+      'SELECT outcome, actor_id, target_user_id, client_address, request_id FROM users.auth_event WHERE target_user_id = $1 OR actor_id = $1 ORDER BY outcome',
+      [target],
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({ outcome: 'DENIED', actor_id: null, target_user_id: target }),
+      expect.objectContaining({ outcome: 'FAILED', actor_id: target, target_user_id: null }),
+      expect.objectContaining({
+        outcome: 'SUCCESS',
+        actor_id: (viewer as { userId: string }).userId,
+        target_user_id: target,
+      }),
+    ]);
+    for (const row of rows) {
+      expect(row.client_address).toBe(`2001:db8::${'a'.repeat(100)}`.slice(0, 64));
+      expect(row.request_id).toBe('r'.repeat(128));
+    }
+  });
+});
+
+describe('listAuthEvents', () => {
+  const em = () => harness.orm.em.fork();
+  /** Three events of one fresh target at one and the same instant, and one a second later. */
+  async function sameInstant() {
+    const target = randomUUID();
+    const at = new Date(Date.now() - 60_000);
+    for (const [outcome, when] of [
+      ['SUCCESS', at],
+      ['DENIED', at],
+      ['FAILED', at],
+      ['SUCCESS', new Date(at.getTime() + 1000)],
+    ] as const)
+      await harness.adminQuery(
+        "INSERT INTO users.auth_event (id, at, action, outcome, target_user_id) VALUES ($1, $2, 'APPROVAL', $3, $4)",
+        [randomUUID(), when, outcome, target],
+      );
+    return { target, at };
+  }
+
+  test('page sizes 1 to 100; anything else, a non-UUID userId or a bad cursor is BAD_USER_INPUT naming the argument', async () => {
+    const refusal = (first: number, after?: string, userId?: string) =>
+      listAuthEvents(em(), { userId }, first, after).then(
+        () => 'accepted',
+        (error: { message: string; extensions: { code: string; field?: string } }) =>
+          `${error.extensions.code} ${error.extensions.field}: ${error.message}`,
+      );
+    expect(await refusal(0)).toBe('BAD_USER_INPUT first: first must be 1 to 100');
+    expect(await refusal(101)).toBe('BAD_USER_INPUT first: first must be 1 to 100');
+    expect(await refusal(1)).toBe('accepted');
+    expect(await refusal(100)).toBe('accepted');
+    expect(await refusal(10, undefined, 'not-a-uuid')).toBe('BAD_USER_INPUT filter.userId: userId must be a UUID');
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const after of [
+      'not base64 json',
+      cursor(['2026-01-01T00:00:00.000Z', 'not-a-uuid']),
+      cursor(['not a date', randomUUID()]),
+      cursor([1_700_000_000_000, randomUUID()]),
+      cursor({}),
+    ])
+      expect(await refusal(10, after)).toBe('BAD_USER_INPUT after: Invalid cursor');
+    expect(await refusal(10, cursor(['2026-01-01T00:00:00.000Z', randomUUID()]))).toBe('accepted');
+  });
+
+  test('from is inclusive and to exclusive; userId matches the actor as well as the target', async () => {
+    const { target, at } = await sameInstant();
+    const outcomes = async (filter: Parameters<typeof listAuthEvents>[1]) =>
+      (await listAuthEvents(em(), filter, 100, undefined)).edges.map((edge) => edge.node.outcome).sort();
+    expect(await outcomes({ userId: target, from: at })).toEqual(['DENIED', 'FAILED', 'SUCCESS', 'SUCCESS']);
+    expect(await outcomes({ userId: target, to: at })).toEqual([]);
+    expect(
+      await outcomes({ userId: target, from: new Date(at.getTime() + 1), to: new Date(at.getTime() + 1001) }),
+    ).toEqual(['SUCCESS']);
+    expect(await outcomes({ userId: target, action: 'SIGN_IN' })).toEqual([]);
+    expect(await outcomes({ userId: target, action: 'APPROVAL' })).toHaveLength(4);
+    const actor = randomUUID();
+    await harness.adminQuery(
+      "INSERT INTO users.auth_event (id, at, action, outcome, actor_id) VALUES ($1, now(), 'INVITATION', 'SUCCESS', $2)",
+      [randomUUID(), actor],
+    );
+    expect(await outcomes({ userId: actor })).toEqual(['SUCCESS']);
+  });
+
+  test('one at a time through events of the same instant: each once, newest first, the last page says so', async () => {
+    const { target } = await sameInstant();
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = await listAuthEvents(em(), { userId: target }, 1, after);
+      expect(page.totalCount).toBe(4);
+      seen.push(...page.edges.map((edge) => edge.node.id));
+      pages++;
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor ?? undefined;
+    }
+    expect(pages).toBe(4);
+    expect(new Set(seen).size).toBe(4);
+    const whole = await listAuthEvents(em(), { userId: target }, 4, undefined);
+    expect(whole.pageInfo.hasNextPage).toBe(false);
+    expect(whole.edges.map((edge) => edge.node.id)).toEqual(seen);
+    expect(whole.pageInfo.endCursor).toBe(whole.edges[3]?.cursor);
+    const none = await listAuthEvents(em(), { userId: randomUUID() }, 5, undefined);
+    expect(none).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 });
   });
 });

@@ -1,12 +1,35 @@
-import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { availableParallelism, getPriority } from 'node:os';
 import argon2 from 'argon2';
+import { contextWords, passwordProblem } from '../src/password-policy.js';
 import {
   ARGON2_OPTIONS,
-  assertAcceptablePassword,
   createLimiter,
   createPasswordHasher,
+  HASHING_NICENESS,
+  LimiterFullError,
+  rateLimited,
   needsRehash,
+  type PasswordHasher,
 } from '../src/passwords.js';
+
+/** Every hasher a test makes, closed (its hashing process stopped) at the end. */
+const hashers: PasswordHasher[] = [];
+const hasher = (options: Parameters<typeof createPasswordHasher>[0]) => {
+  const made = createPasswordHasher(options);
+  hashers.push(made);
+  return made;
+};
+afterAll(async () => {
+  await Promise.all(hashers.map((made) => made.close()));
+});
+
+/** The rule, throwing its reason. */
+const assertAcceptablePassword = (password: string, owner = {}) => {
+  const problem = passwordProblem(password, owner);
+  if (problem) throw new Error(problem);
+};
 
 /** A task that stays in flight until released, and records how many ran beside it. */
 function gate(state: { inFlight: number; peak: number; order: number[] }, id: number) {
@@ -65,7 +88,7 @@ describe('argon2 concurrency bound', () => {
   });
 
   test('a burst of verifications all complete with the right answers', async () => {
-    const passwords = createPasswordHasher({ maxWaitMs: 60_000 });
+    const passwords = hasher({ maxWaitMs: 60_000 });
     const hash = await passwords.hash('a burst of sign-ins');
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, index) => passwords.verify(hash, index % 2 ? 'a burst of sign-ins' : 'wrong one')),
@@ -96,7 +119,7 @@ describe('a bounded argon2 queue', () => {
   });
 
   test('a full queue of password hashes answers RATE_LIMITED with retryAfter, not a wait', async () => {
-    const passwords = createPasswordHasher({ maxWaitMs: 100 });
+    const passwords = hasher({ maxWaitMs: 100 });
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => passwords.hash('a burst of sign-ups')));
     const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
     expect(refused.length).toBeGreaterThan(0);
@@ -108,7 +131,7 @@ describe('a bounded argon2 queue', () => {
   });
   test('the service hashes on half the cores at once, at least one, and refuses the rest of a burst it cannot queue', async () => {
     const slots = Math.max(1, Math.floor(availableParallelism() / 2));
-    const passwords = createPasswordHasher({ maxWaitMs: 0 });
+    const passwords = hasher({ maxWaitMs: 0 });
     const outcomes = await Promise.allSettled(
       Array.from({ length: slots + 2 }, () => passwords.hash('a burst of sign-ups')),
     );
@@ -167,16 +190,10 @@ describe('the password rule (NIST SP 800-63B)', () => {
     expect(() => assertAcceptablePassword('🐙'.repeat(129))).toThrow('Password must be 12 to 128 characters long');
     expect(() => assertAcceptablePassword('🐙🦑🦀🐟🐠🐡🦈🐬🐳🐋🦭🐊')).not.toThrow();
   });
-
-  test('the message names the field it is given', () => {
-    expect(() => assertAcceptablePassword('zzzzzzzzzzzz', {}, 'newPassword')).toThrow(
-      expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' } }),
-    );
-  });
 });
 
 describe('password verification', () => {
-  const passwords = createPasswordHasher({ maxWaitMs: 60_000 });
+  const passwords = hasher({ maxWaitMs: 60_000 });
 
   test('a corrupt or foreign stored hash never verifies, whatever the password', async () => {
     const hash = await passwords.hash('the right password');
@@ -196,6 +213,18 @@ describe('password verification', () => {
     await expect(passwords.verify(undefined, '')).resolves.toBe(false);
   });
 
+  test("hashAcceptable judges the password with its owner's words; the field is `password` unless named", async () => {
+    await expect(
+      passwords.hashAcceptable('adalovelace1815', { email: 'ada.lovelace@example.org', name: 'Ada Lovelace' }),
+    ).rejects.toMatchObject({
+      message: "This password is built from the service's name or your own email or name; choose another one",
+      extensions: { code: 'BAD_USER_INPUT', field: 'password' },
+    });
+    await expect(passwords.hashAcceptable('adalovelace1815', { name: 'Grace Hopper' })).resolves.toMatch(
+      /^\$argon2id\$/,
+    );
+  });
+
   test('hashAcceptable checks the rule before it hashes, and names the field', async () => {
     await expect(passwords.hashAcceptable('zzzzzzzzzzzz', {}, 'newPassword')).rejects.toMatchObject({
       extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' },
@@ -211,5 +240,205 @@ describe('password verification', () => {
     expect(needsRehash(hash)).toBe(false);
     const weaker = await argon2.hash('the right password', { ...ARGON2_OPTIONS, memoryCost: 8192, timeCost: 1 });
     expect(needsRehash(weaker)).toBe(true);
+  });
+});
+
+describe('a full queue refuses before any password work', () => {
+  /** A hasher whose every slot is taken and whose queue is full (maxWaitMs 0: nobody may wait). */
+  const fullHasher = async () => {
+    const slots = Math.max(1, Math.floor(availableParallelism() / 2));
+    const passwords = hasher({ maxWaitMs: 0 });
+    await passwords.hashingProcess();
+    const holding = Array.from({ length: slots }, () => passwords.hash('holding a slot'));
+    return { passwords, drained: () => Promise.all(holding) };
+  };
+
+  test('the rule is not run: a refused password answers RATE_LIMITED, not BAD_USER_INPUT', async () => {
+    const { passwords, drained } = await fullHasher();
+    await expect(passwords.hashAcceptable('zzzzzzzzzzzz', {}, 'newPassword')).rejects.toMatchObject({
+      extensions: { code: 'RATE_LIMITED', retryAfter: 1 },
+    });
+    await drained();
+    // With a slot free, the same password reaches the rule.
+    await expect(passwords.hashAcceptable('zzzzzzzzzzzz', {}, 'newPassword')).rejects.toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', field: 'newPassword' },
+    });
+  });
+
+  test('assertRoom says RATE_LIMITED while a task would be refused, and nothing once there is room', async () => {
+    const { passwords, drained } = await fullHasher();
+    expect(() => passwords.assertRoom()).toThrow(
+      expect.objectContaining({ extensions: { code: 'RATE_LIMITED', retryAfter: 1 } }),
+    );
+    await drained();
+    expect(() => passwords.assertRoom()).not.toThrow();
+  });
+
+  test("a limiter's refusal() gives no task: it reports what the next one would meet", async () => {
+    const limit = createLimiter(1, { maxWaitMs: 60 });
+    const state = { inFlight: 0, peak: 0, order: [] as number[] };
+    const [first, second] = [1, 2].map((id) => gate(state, id)) as [ReturnType<typeof gate>, ReturnType<typeof gate>];
+    expect(limit.refusal()).toBeUndefined(); // a free slot
+    const running = limit(first.task);
+    expect(limit.refusal()).toBeUndefined(); // one waiting: 50 ms, within 60
+    const queued = limit(second.task);
+    expect(limit.refusal()).toMatchObject({ retryAfterMs: 100 }); // a second waiting: 100 ms
+    expect(limit.refusal()).toMatchObject({ retryAfterMs: 100 }); // asking took no place
+    first.release();
+    second.release();
+    expect(await Promise.all([running, queued])).toEqual([1, 2]);
+  });
+});
+
+describe('the hashing process', () => {
+  /** The niceness of every thread of process `pid` (Linux: a priority is per thread). */
+  const threadPriorities = (pid: number) =>
+    readdirSync(`/proc/${pid}/task`).map((thread) => getPriority(Number(thread)));
+
+  test('hashes and checks passwords at a lower CPU priority than this process, on every thread', async () => {
+    expect(HASHING_NICENESS).toBeGreaterThan(getPriority());
+    const passwords = hasher({ maxWaitMs: 60_000 });
+    const { pid, priority } = await passwords.hashingProcess();
+    expect(pid).not.toBe(process.pid);
+    expect(priority).toBe(HASHING_NICENESS);
+    // After a hash and a rule check libuv's pool (where argon2 runs) exists too.
+    const hash = await passwords.hashAcceptable('a quiet harbour at dawn', {});
+    await expect(passwords.verify(hash, 'a quiet harbour at dawn')).resolves.toBe(true);
+    const priorities = threadPriorities(pid);
+    expect(priorities.length).toBeGreaterThan(4);
+    expect(new Set(priorities)).toEqual(new Set([HASHING_NICENESS]));
+  });
+
+  test('a niceness given is the one applied', async () => {
+    const passwords = hasher({ maxWaitMs: 60_000, niceness: 15 });
+    await passwords.hash('a quiet harbour at dawn');
+    const { pid, priority } = await passwords.hashingProcess();
+    expect(priority).toBe(15);
+    expect(new Set(threadPriorities(pid))).toEqual(new Set([15]));
+  });
+
+  test('one that dies is replaced at the next task; close stops it', async () => {
+    const passwords = hasher({ maxWaitMs: 60_000 });
+    const { pid } = await passwords.hashingProcess();
+    const exited = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    process.kill(pid, 'SIGKILL');
+    await exited;
+    const hash = await passwords.hash('a quiet harbour at dawn');
+    await expect(passwords.verify(hash, 'a quiet harbour at dawn')).resolves.toBe(true);
+    const replacement = (await passwords.hashingProcess()).pid;
+    expect(replacement).not.toBe(pid);
+    await passwords.close();
+    expect(() => process.kill(replacement, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+});
+
+describe('what the rule is made of', () => {
+  test('argon2id at OWASP parameters, as the rule module gives them to the hashing process', () => {
+    expect(ARGON2_OPTIONS).toEqual({ type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  });
+
+  test("the owner's words: the email, its local part and its pieces, the domain's labels but not the top level, the name and its words, 3 letters or more", () => {
+    expect(
+      contextWords({ email: ' Mary-Jo.Smith+clinic_x@Mail.Example.org ', name: '  Mary  Jo Smith-Jones ' }),
+    ).toEqual([
+      'healthsync',
+      'health sync',
+      'health-sync',
+      'mary-jo.smith+clinic_x@mail.example.org',
+      'mary-jo.smith+clinic_x',
+      'mary',
+      'smith',
+      'clinic',
+      'mail',
+      'example',
+      'mary  jo smith-jones',
+      'smith-jones',
+    ]);
+    expect(contextWords({})).toEqual(['healthsync', 'health sync', 'health-sync']);
+    expect(contextWords({ name: 'Al' })).toEqual(['healthsync', 'health sync', 'health-sync']);
+    expect(contextWords({ name: 'Ann' })).toEqual(['healthsync', 'health sync', 'health-sync', 'ann']);
+  });
+
+  test("each spelling of the service's name counts as the service's name", () => {
+    const OWN = "This password is built from the service's name or your own email or name; choose another one";
+    for (const password of ['HealthSync rules!', 'Health Sync rules!', 'health-sync-rules'])
+      expect(passwordProblem(password)).toBe(OWN);
+  });
+
+  test("the owner's name with a strong rest is accepted; with a short or guessable rest it is not", () => {
+    const owner = { email: 'ada.lovelace@example.org', name: 'Ada Lovelace' };
+    expect(passwordProblem('lovelace: quartz otter bagpipe', owner)).toBeUndefined();
+    expect(passwordProblem('Lovelace-Vaxroq', owner)).toMatch(/built from/);
+    expect(passwordProblem('lovelace password', owner)).toMatch(/built from/);
+  });
+
+  test('exactly 12 and exactly 128 characters are accepted, 11 and 129 are not', () => {
+    const strong = randomBytes(96).toString('base64'); // 128 characters
+    expect(passwordProblem(strong.slice(0, 11))).toBe('Password must be 12 to 128 characters long');
+    expect(passwordProblem(strong.slice(0, 12))).toBeUndefined();
+    expect(passwordProblem(strong)).toBeUndefined();
+    expect(passwordProblem(`${strong}x`)).toBe('Password must be 12 to 128 characters long');
+  });
+
+  test("words from zxcvbn's English dictionaries make a password guessable", () => {
+    for (const password of ['constitution', 'understanding'])
+      expect(passwordProblem(password)).toBe(
+        'This password is too easy to guess (common words, names, dates or keyboard patterns); choose another one',
+      );
+  });
+});
+
+describe('the queue arithmetic', () => {
+  test('the wait a refusal reports: tasks ahead times the recent duration and its rest, over the slots', async () => {
+    const state = { inFlight: 0, peak: 0, order: [] as number[] };
+    const limit = createLimiter(2, { restRatio: 1, maxWaitMs: 0 });
+    const gates = [1, 2].map((id) => gate(state, id));
+    const held = gates.map(({ task }) => limit(task));
+    // One ahead (the task refused), 50 ms each before any has run, 50 ms of rest, two slots.
+    expect(limit.refusal()?.retryAfterMs).toBe(50);
+    for (const { release } of gates) release();
+    await Promise.all(held);
+  });
+
+  test('the recent duration is a moving average: four fifths of the old, one fifth of the last task', async () => {
+    const limit = createLimiter(1, { maxWaitMs: 0 });
+    const sleeping = limit(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    await sleeping;
+    let release!: () => void;
+    const holding = limit(() => new Promise<void>((resolve) => (release = resolve)));
+    // 50 × 0.8 + ~300 × 0.2 = ~100 ms (the timer may fire late on a loaded machine).
+    const wait = limit.refusal()?.retryAfterMs ?? 0;
+    expect(wait).toBeGreaterThanOrEqual(99);
+    expect(wait).toBeLessThan(140);
+    release();
+    await holding;
+  });
+
+  test('retryAfter is in whole seconds, rounded up, at least one', () => {
+    const after = (ms: number) => rateLimited(new LimiterFullError(ms)).extensions.retryAfter;
+    expect([after(0), after(1), after(1000), after(1001), after(2500)]).toEqual([1, 1, 1, 2, 3]);
+  });
+});
+
+describe('a hashing process that dies', () => {
+  test('fails the tasks it held, and the next sign-in makes the stand-in hash again', async () => {
+    const passwords = hasher({ maxWaitMs: 60_000 });
+    const { pid } = await passwords.hashingProcess();
+    const inFlight = passwords.hash('a quiet harbour at dawn');
+    process.kill(pid, 'SIGKILL');
+    // Asked before its death is noticed: the unknown account's stand-in hash fails with it.
+    await expect(passwords.verify(undefined, 'whatever password')).rejects.toThrow(/hashing process/);
+    // An error, not a RATE_LIMITED answer: nothing to retry after.
+    await expect(inFlight).rejects.toThrow(/hashing process/);
+    await expect(passwords.verify(undefined, 'whatever password')).resolves.toBe(false);
   });
 });

@@ -1,5 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { hashRefreshToken } from '../src/tokens.js';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { User } from '../src/entities.js';
+import {
+  cutOffAccessTokens,
+  hashRefreshToken,
+  loadCutoff,
+  loadRevocationList,
+  newRefreshToken,
+  signAccessToken,
+} from '../src/tokens.js';
 import { describeStartupError } from '@healthsync/orm';
 import { createUsersHarness, testUsersConfig, type UsersHarness } from './harness.js';
 
@@ -59,11 +69,16 @@ describe('refreshSession', () => {
   });
 
   test('concurrent refreshes with one token: exactly one wins, and the family is then revoked', async () => {
-    const { refreshToken } = await harness.createTestUser();
+    const { user, refreshToken } = await harness.createTestUser();
     const results = await Promise.all([refresh(refreshToken), refresh(refreshToken), refresh(refreshToken)]);
     // The claim is one atomic UPDATE: the first to run it wins, the others are reuses.
     const winners = results.filter((result) => !result.errors);
     expect(winners).toHaveLength(1);
+    const { rows } = await harness.adminQuery(
+      "SELECT count(*)::int AS n FROM users.auth_event WHERE action = 'REFRESH_REUSE' AND target_user_id = $1",
+      [user.id],
+    );
+    expect(rows[0]?.n).toBe(2);
     expect(codeOf(await refresh(winners[0]?.data?.refreshSession.refreshToken))).toBe('UNAUTHENTICATED');
   });
 
@@ -81,8 +96,23 @@ describe('refreshSession', () => {
     expect(rows[0]?.revoked_at).not.toBeNull();
   });
 
-  test('an unknown refresh token is refused', async () => {
-    expect(codeOf(await refresh('not-a-token'))).toBe('UNAUTHENTICATED');
+  test('an unknown refresh token is refused, recorded as FAILED with no actor even for a signed-in caller', async () => {
+    const unknown = await refresh('not-a-token');
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: 'Invalid or expired refresh token',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    const caller = await harness.createTestUser();
+    const before = await harness.adminQuery(
+      "SELECT count(*)::int AS n FROM users.auth_event WHERE action = 'REFRESH' AND outcome = 'FAILED' AND actor_id = $1",
+      [caller.user.id],
+    );
+    await harness.execute(REFRESH, { token: 'not-a-token-either' }, caller.accessToken);
+    const after = await harness.adminQuery(
+      "SELECT count(*)::int AS n FROM users.auth_event WHERE action = 'REFRESH' AND outcome = 'FAILED' AND actor_id = $1",
+      [caller.user.id],
+    );
+    expect([before.rows[0]?.n, after.rows[0]?.n]).toEqual([0, 0]);
   });
 
   test('idle timeout, 30 minutes by default: a refresh token unused for longer is refused', async () => {
@@ -159,8 +189,9 @@ describe('logout', () => {
 });
 
 describe('changePassword', () => {
-  test('ends every session and access token of the user; the new password signs in', async () => {
+  test("ends every session and access token of the user, no one else's; the new password signs in", async () => {
     const { user, password, accessToken, refreshToken } = await harness.createTestUser();
+    const bystander = await harness.createTestUser();
     const result = await harness.execute(
       CHANGE_PASSWORD,
       { current: password, next: 'a brand new long passphrase' },
@@ -170,6 +201,7 @@ describe('changePassword', () => {
     expect(result.data?.changePassword).toBe(true);
 
     expect(codeOf(await refresh(refreshToken))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await refresh(bystander.refreshToken))).toBeUndefined();
     expect(codeOf(await harness.execute(ME, {}, accessToken))).toBe('UNAUTHENTICATED');
     expect(codeOf(await harness.execute(LOGIN, { input: { email: user.email, password } }))).toBe('UNAUTHENTICATED');
 
@@ -201,5 +233,157 @@ describe('changePassword', () => {
   test('needs a signed-in user', async () => {
     const result = await harness.execute(CHANGE_PASSWORD, { current: 'x', next: 'a brand new long passphrase' });
     expect(codeOf(result)).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('access tokens as signed', () => {
+  const account = (fields: Partial<Pick<User, 'role' | 'state' | 'tokensValidAfter'>>) =>
+    ({ id: randomUUID(), role: 'CLINICIAN', state: 'ACTIVE', tokensValidAfter: null, ...fields }) as Pick<
+      User,
+      'id' | 'role' | 'state' | 'tokensValidAfter'
+    >;
+  const sign = (user: ReturnType<typeof account>) => signAccessToken(user, harness.services.keys, harness.config);
+
+  test('header and claims of DESIGN §4: EdDSA, kid, at+jwt; iss, aud, sub, jti, iat, exp = iat + the lifetime', async () => {
+    const user = account({});
+    const before = Math.floor(Date.now() / 1000);
+    const token = await sign(user);
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', kid: harness.services.keys.kid, typ: 'at+jwt' });
+    const claims = decodeJwt(token);
+    expect(claims).toEqual({
+      role: 'CLINICIAN',
+      iss: harness.config.JWT_ISSUER,
+      aud: harness.config.JWT_AUDIENCE,
+      sub: user.id,
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      iat: expect.any(Number),
+      exp: (claims.iat as number) + harness.config.ACCESS_TOKEN_TTL_SECONDS,
+    });
+    expect(claims.iat).toBeGreaterThanOrEqual(before);
+    expect(claims.iat).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    expect(decodeJwt(await sign(user)).jti).not.toBe(claims.jti);
+  });
+
+  test('a role only for an ACTIVE account that has one; any other is PENDING without a role', async () => {
+    const grant = async (fields: Parameters<typeof account>[0]) => {
+      const { role, state } = decodeJwt(await sign(account(fields)));
+      return { role, state };
+    };
+    expect(await grant({ role: 'ADMIN' })).toEqual({ role: 'ADMIN', state: undefined });
+    expect(await grant({ role: null, state: 'PENDING' })).toEqual({ role: undefined, state: 'PENDING' });
+    expect(await grant({ role: null })).toEqual({ role: undefined, state: 'PENDING' });
+    expect(await grant({ role: 'ADMIN', state: 'DEACTIVATED' })).toEqual({ role: undefined, state: 'PENDING' });
+  });
+
+  test('after a cut-off in the current second, iat is the next second; an older cut-off leaves it now', async () => {
+    const soon = new Date(Date.now() + 5_000);
+    expect(decodeJwt(await sign(account({ tokensValidAfter: soon }))).iat).toBe(Math.floor(soon.getTime() / 1000) + 1);
+    const now = Math.floor(Date.now() / 1000);
+    const old = decodeJwt(await sign(account({ tokensValidAfter: new Date(Date.now() - 10_000) }))).iat;
+    expect(old).toBeGreaterThanOrEqual(now);
+    expect(old).toBeLessThanOrEqual(now + 1);
+  });
+
+  test('a refresh token is 256 random bits, base64url', () => {
+    const token = newRefreshToken();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    expect(newRefreshToken()).not.toBe(token);
+  });
+});
+
+describe('cut-offs', () => {
+  test("a first cut-off is now; a second within the first one's second moves to that second's end", () => {
+    const user = { tokensValidAfter: null } as unknown as User;
+    const before = Date.now();
+    cutOffAccessTokens(user);
+    expect(user.tokensValidAfter?.getTime()).toBeGreaterThanOrEqual(before);
+    expect(user.tokensValidAfter?.getTime()).toBeLessThanOrEqual(Date.now());
+    const ahead = new Date(Date.now() + 3_500);
+    user.tokensValidAfter = ahead;
+    cutOffAccessTokens(user);
+    expect(user.tokensValidAfter?.getTime()).toBe((Math.floor(ahead.getTime() / 1000) + 1) * 1000);
+    user.tokensValidAfter = new Date(Date.now() - 60_000);
+    const later = Date.now();
+    cutOffAccessTokens(user);
+    expect(user.tokensValidAfter?.getTime()).toBeGreaterThanOrEqual(later);
+  });
+
+  test('the revocation list: cut-offs within the access token lifetime and two minutes, all tokens of a deactivated user', async () => {
+    const horizonMs = (harness.config.ACCESS_TOKEN_TTL_SECONDS + 120) * 1000;
+    const made = async (state: string, ageMs: number) => {
+      const { user } = await harness.createTestUser();
+      const at = new Date(Date.now() - ageMs);
+      await harness.adminQuery('UPDATE users.account SET state = $2, tokens_valid_after = $3 WHERE id = $1', [
+        user.id,
+        state,
+        at,
+      ]);
+      return { id: user.id, at };
+    };
+    const recent = await made('ACTIVE', 60_000);
+    const nearHorizon = await made('ACTIVE', horizonMs - 60_000); // past the token lifetime, within its two minutes
+    const deactivated = await made('DEACTIVATED', 60_000);
+    const past = await made('ACTIVE', horizonMs + 10_000);
+    const { rows } = await harness.adminQuery('SELECT id FROM users.account WHERE tokens_valid_after IS NULL LIMIT 1');
+    const never = rows[0]?.id as string;
+    const { notBefore } = await loadRevocationList(harness.orm.em.fork(), harness.config);
+    expect(notBefore[recent.id]).toBe(Math.floor(recent.at.getTime() / 1000) + 1);
+    expect(notBefore[deactivated.id]).toBe(Number.MAX_SAFE_INTEGER);
+    expect(notBefore[nearHorizon.id]).toBe(Math.floor(nearHorizon.at.getTime() / 1000) + 1);
+    expect(past.id in notBefore).toBe(false);
+    expect(never in notBefore).toBe(false);
+    const cutoff = (id: string) => loadCutoff(harness.orm.em.fork(), harness.config, id);
+    expect(await cutoff(recent.id)).toBe(notBefore[recent.id]);
+    expect(await cutoff(deactivated.id)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(await cutoff(past.id)).toBeNull();
+    expect(await cutoff(never)).toBeNull();
+    expect(await cutoff(randomUUID())).toBeNull();
+  });
+});
+
+describe('what a refresh records', () => {
+  const eventsOf = async (userId: string | null) =>
+    (
+      await harness.adminQuery(
+        userId
+          ? "SELECT action, outcome, actor_id FROM users.auth_event WHERE target_user_id = $1 AND action IN ('REFRESH', 'REFRESH_REUSE', 'LOGOUT') ORDER BY at"
+          : "SELECT count(*)::int AS n FROM users.auth_event WHERE action = 'REFRESH' AND outcome = 'FAILED' AND actor_id IS NULL",
+        userId ? [userId] : [],
+      )
+    ).rows;
+
+  test('success, reuse (family revoked), an over session and an unknown token each leave their event', async () => {
+    const { user, refreshToken } = await harness.createTestUser();
+    const next = (await refresh(refreshToken)).data?.refreshSession.refreshToken as string;
+    expect(codeOf(await refresh(refreshToken))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await refresh(next))).toBe('UNAUTHENTICATED');
+    expect(await eventsOf(user.id)).toEqual([
+      { action: 'REFRESH', outcome: 'SUCCESS', actor_id: user.id },
+      { action: 'REFRESH_REUSE', outcome: 'DENIED', actor_id: user.id },
+      { action: 'REFRESH', outcome: 'DENIED', actor_id: user.id },
+    ]);
+    const [{ n: before }] = (await eventsOf(null)) as [{ n: number }];
+    expect(codeOf(await refresh(newRefreshToken()))).toBe('UNAUTHENTICATED');
+    expect((await eventsOf(null))[0]?.n).toBe(before + 1);
+  });
+
+  test('a deactivated account cannot refresh, even with a live session; an expiresIn of the access token lifetime', async () => {
+    const { user, refreshToken } = await harness.createTestUser();
+    const fresh = await refresh(refreshToken);
+    expect(fresh.data?.refreshSession.expiresIn).toBe(harness.config.ACCESS_TOKEN_TTL_SECONDS);
+    await harness.adminQuery("UPDATE users.account SET state = 'DEACTIVATED' WHERE id = $1", [user.id]);
+    expect(codeOf(await refresh(fresh.data?.refreshSession.refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  test('logout names whose session it ended; an unknown token ends none', async () => {
+    const { user, refreshToken } = await harness.createTestUser();
+    expect((await harness.execute(LOGOUT, { token: refreshToken })).data?.logout).toBe(true);
+    expect(await eventsOf(user.id)).toEqual([{ action: 'LOGOUT', outcome: 'SUCCESS', actor_id: user.id }]);
+    const { rows } = await harness.adminQuery(
+      'SELECT count(*)::int AS n FROM users.refresh_session WHERE user_id = $1 AND revoked_at IS NULL',
+      [user.id],
+    );
+    expect(rows[0]?.n).toBe(0);
   });
 });

@@ -4,6 +4,8 @@
  * tell whether an email is taken, and the per-address sign-up throttle.
  */
 import { createHash } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { RateLimitedError } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { loadUsersConfig } from '../src/environment.js';
 import { createUsersHarness, type GraphQLResult, type UsersHarness } from './harness.js';
@@ -54,7 +56,20 @@ describe('SIGNUP_MODE=open', () => {
     const input = { email: nextEmail('open'), password: PASSWORD, name: 'Open' };
     const first = await harness.execute(SIGN_UP, { input }, undefined, nextAddress());
     expect(first.data?.signUp.user).toMatchObject({ state: 'ACTIVE', role: 'CLINICIAN', active: true });
-    expect(codeOf(await harness.execute(SIGN_UP, { input }, undefined, nextAddress()))).toBe('CONFLICT');
+    expect((await harness.execute(SIGN_UP, { input }, undefined, nextAddress())).errors?.[0]).toMatchObject({
+      message: 'An account with this email already exists',
+      extensions: { code: 'CONFLICT' },
+    });
+    // The password rule knows whose account it is.
+    const own = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('ada.lovelace'), password: 'adalovelace1815', name: 'Ada Lovelace' } },
+      undefined,
+      nextAddress(),
+    );
+    expect(own.errors?.[0]?.message).toBe(
+      "This password is built from the service's name or your own email or name; choose another one",
+    );
   });
 });
 
@@ -190,12 +205,107 @@ describe('SIGNUP_MODE=invite', () => {
     expect(rows[0]?.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(rows)).not.toContain(token);
     const member = await harness.createTestUser();
-    expect(codeOf(await harness.execute(INVITE, { email: member.user.email, role: 'VIEWER' }, adminToken))).toBe(
-      'CONFLICT',
-    );
+    expect(
+      (await harness.execute(INVITE, { email: member.user.email, role: 'VIEWER' }, adminToken)).errors?.[0],
+    ).toMatchObject({
+      message: 'An account with this email already exists',
+      extensions: { code: 'CONFLICT' },
+    });
     expect(codeOf(await harness.execute(INVITE, { email: nextEmail('x'), role: 'ADMIN' }, member.accessToken))).toBe(
       'FORBIDDEN',
     );
+  });
+});
+
+describe('what a sign-up and an invitation leave behind', () => {
+  test('an invitation records who made it, when it ends, and an INVITATION event; its use records the account', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'invite', INVITATION_TTL_SECONDS: '7200' });
+    const admin = await harness.createTestUser({ role: 'ADMIN' });
+    const email = nextEmail('recorded');
+    const before = Date.now();
+    const made = await harness.execute(INVITE, { email, role: 'CLINICIAN' }, admin.accessToken);
+    expect(made.errors).toBeUndefined();
+    expect(made.data?.inviteUser).toMatchObject({ email, role: 'CLINICIAN' });
+    const { rows } = await harness.adminQuery(
+      'SELECT created_by, expires_at, used_at, used_by FROM users.invitation WHERE email = $1',
+      [email],
+    );
+    expect(rows[0]).toMatchObject({ created_by: admin.user.id, used_at: null, used_by: null });
+    const ends = new Date(rows[0]?.expires_at).getTime();
+    expect(ends).toBeGreaterThanOrEqual(before + 7200_000 - 1000);
+    expect(ends).toBeLessThanOrEqual(Date.now() + 7200_000);
+    expect(Math.floor(ends / 1000) * 1000).toBe(Date.parse(made.data?.inviteUser.expiresAt)); // answered in whole seconds
+    const { rows: events } = await harness.adminQuery(
+      "SELECT outcome, actor_id, target_user_id FROM users.auth_event WHERE action = 'INVITATION' AND actor_id = $1",
+      [admin.user.id],
+    );
+    expect(events).toEqual([{ outcome: 'SUCCESS', actor_id: admin.user.id, target_user_id: null }]);
+
+    const signedUp = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Recorded', invitation: made.data?.inviteUser.token } },
+      undefined,
+      nextAddress(),
+    );
+    const id = signedUp.data?.signUp.user.id;
+    expect(signedUp.data?.signUp.user).toMatchObject({ email, state: 'ACTIVE', role: 'CLINICIAN', active: true });
+    const { rows: used } = await harness.adminQuery('SELECT used_at, used_by FROM users.invitation WHERE email = $1', [
+      email,
+    ]);
+    expect(used[0]?.used_by).toBe(id);
+    expect(used[0]?.used_at).toBeInstanceOf(Date);
+    const { rows: signUps } = await harness.adminQuery(
+      "SELECT outcome, actor_id FROM users.auth_event WHERE action = 'SIGN_UP' AND target_user_id = $1",
+      [id],
+    );
+    expect(signUps).toEqual([{ outcome: 'SUCCESS', actor_id: id }]);
+  });
+
+  test('in approval mode an invitation skips the wait: ACTIVE with the invited role', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'approval' });
+    const admin = await harness.createTestUser({ role: 'ADMIN' });
+    const email = nextEmail('invited-approval');
+    const token = (await harness.execute(INVITE, { email, role: 'VIEWER' }, admin.accessToken)).data?.inviteUser.token;
+    const result = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Invited', invitation: token } },
+      undefined,
+      nextAddress(),
+    );
+    expect(result.data?.signUp.user).toMatchObject({ state: 'ACTIVE', role: 'VIEWER' });
+    // Without one, the same mode waits for approval.
+    const waiting = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('waiting'), password: PASSWORD, name: 'Waiting' } },
+      undefined,
+      nextAddress(),
+    );
+    expect(waiting.data?.signUp.user).toMatchObject({ state: 'PENDING', role: null });
+  });
+
+  test('an invitation whose email got an account meanwhile reads as invalid, is not used up, and is recorded as DENIED', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'invite' });
+    const admin = await harness.createTestUser({ role: 'ADMIN' });
+    const email = nextEmail('raced');
+    const token = (await harness.execute(INVITE, { email, role: 'VIEWER' }, admin.accessToken)).data?.inviteUser.token;
+    const other = await harness.createTestUser({ email });
+    const result = await harness.execute(
+      SIGN_UP,
+      { input: { email, password: PASSWORD, name: 'Raced', invitation: token } },
+      undefined,
+      nextAddress(),
+    );
+    expect(result.errors?.[0]).toMatchObject({
+      message: 'Invalid or expired invitation',
+      extensions: { code: 'BAD_USER_INPUT', field: 'invitation' },
+    });
+    const { rows } = await harness.adminQuery('SELECT used_at FROM users.invitation WHERE email = $1', [email]);
+    expect(rows[0]?.used_at).toBeNull();
+    const { rows: events } = await harness.adminQuery(
+      "SELECT outcome FROM users.auth_event WHERE action = 'SIGN_UP' AND target_user_id = $1",
+      [other.user.id],
+    );
+    expect(events).toEqual([{ outcome: 'DENIED' }]);
   });
 });
 
@@ -219,5 +329,54 @@ describe('the sign-up throttle', () => {
       { ip: '198.51.100.78' },
     );
     expect(elsewhere.errors).toBeUndefined();
+  });
+});
+
+describe('a full password-hashing queue', () => {
+  test('sheds a sign-up before anything else: no throttle count, no rule, no account; the same for a taken email', async () => {
+    const harness = await harnessFor({ SIGNUP_MODE: 'approval', SIGNUP_MAX_PER_ADDRESS: '2' });
+    const from = { ip: '198.51.100.90' };
+    const taken = nextEmail('shed');
+    expect(
+      (await harness.execute(SIGN_UP, { input: { email: taken, password: PASSWORD, name: 'Shed' } })).errors,
+    ).toBeUndefined();
+    const counted = async () =>
+      (
+        await harness.adminQuery('SELECT coalesce(sum(points), 0)::int AS n FROM users.login_throttle WHERE key = $1', [
+          `signup:${from.ip}`,
+        ])
+      ).rows[0]?.n;
+    // The queue as the hasher reports it when full (passwords.test.ts fills a real one).
+    const full = jest.spyOn(harness.services.passwords, 'assertRoom').mockImplementation(() => {
+      throw new RateLimitedError(3);
+    });
+    try {
+      for (const input of [
+        { email: nextEmail('shed'), password: 'zzzzzzzzzzzz', name: 'Shed' }, // a password the rule refuses
+        { email: nextEmail('shed'), password: PASSWORD, name: 'Shed' },
+        { email: taken, password: PASSWORD, name: 'Shed' },
+        { email: nextEmail('shed'), password: PASSWORD, name: 'Shed' },
+      ]) {
+        const result = await harness.execute(SIGN_UP, { input }, undefined, from);
+        expect(result.errors?.map((error) => error.extensions)).toEqual([{ code: 'RATE_LIMITED', retryAfter: 3 }]);
+        expect(result.data).toBeNull();
+      }
+      expect(full).toHaveBeenCalledTimes(4);
+    } finally {
+      full.mockRestore();
+    }
+    // None counted against the address (its limit is 2), and no account made.
+    expect(await counted()).toBe(0);
+    const { rows } = await harness.adminQuery("SELECT count(*)::int AS n FROM users.account WHERE email LIKE 'shed-%'");
+    expect(rows[0]?.n).toBe(1);
+    // Room again: the address signs up as usual.
+    const after = await harness.execute(
+      SIGN_UP,
+      { input: { email: nextEmail('shed'), password: PASSWORD, name: 'Shed' } },
+      undefined,
+      from,
+    );
+    expect(after.errors).toBeUndefined();
+    expect(await counted()).toBe(1);
   });
 });

@@ -55,8 +55,8 @@ runMain(async () => {
     await provisionDatabase(database.adminUrl);
     await migrateAll(database.adminUrl);
     const orm = await initSubgraphOrm({ subgraph: SUBGRAPH_DATABASES.users, clientUrl: database.adminUrl, entities });
+    const passwords = createPasswordHasher({ maxWaitMs: Number.POSITIVE_INFINITY });
     try {
-      const passwords = createPasswordHasher({ maxWaitMs: Number.POSITIVE_INFINITY });
       const { user, created } = await createAdmin(orm.em.fork(), passwords, {
         email: values.email,
         password,
@@ -67,7 +67,7 @@ runMain(async () => {
       if (!(error instanceof AppError)) throw error;
       fail(error.message);
     } finally {
-      await orm.close();
+      await Promise.all([orm.close(), passwords.close()]);
     }
   } finally {
     await database.stop();
