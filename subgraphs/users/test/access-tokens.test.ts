@@ -1,10 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
-import { createTestDatabase, forgedAccessTokens, type TestDatabase } from '@healthsync/orm/testing';
+import { createTestDatabase, forgedAccessTokens, type TestDatabase, temporaryFolder } from '@healthsync/orm/testing';
 import { loadSigningKeys, rotateDevelopmentKeys } from '../src/keys.js';
 import { createUsersServices } from '../src/server.js';
 import { User } from '../src/entities.js';
@@ -91,7 +88,7 @@ describe('access token verification over HTTP', () => {
 
 describe('key rotation', () => {
   test('the previous key still verifies; a removed key no longer does', async () => {
-    const config = testUsersConfig(database, { KEYS_DIR: mkdtempSync(path.join(os.tmpdir(), 'healthsync-rotate-')) });
+    const config = testUsersConfig(database, { KEYS_DIR: temporaryFolder('healthsync-rotate-') });
     const tokenFor = async () => {
       const services = await createUsersServices(config, harness.orm);
       const { user } = await harness.createTestUser();
@@ -119,7 +116,7 @@ describe('key rotation', () => {
 
 describe('npm run users:rotate-keys', () => {
   test('rotates the development keys in KEYS_DIR', async () => {
-    const keysDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-rotate-cli-'));
+    const keysDir = temporaryFolder('healthsync-rotate-cli-');
     const config = testUsersConfig(database, { KEYS_DIR: keysDir });
     const before = await loadSigningKeys(config);
     const cli = fileURLToPath(new URL('../src/cli/rotate-keys.ts', import.meta.url));
