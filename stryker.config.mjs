@@ -23,7 +23,7 @@ export const targets = {
     mutate: ['subgraphs/users/src/passwords.ts'],
     tests: ['subgraphs/users/test/passwords.test.ts'],
   },
-  // The password rule (NIST SP 800-63B) and the argon2id parameters.
+  // The password rule (NIST SP 800-63B).
   passwordRule: {
     mutate: ['subgraphs/users/src/password-policy.ts'],
     tests: ['subgraphs/users/test/passwords.test.ts'],

@@ -10,7 +10,8 @@
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import argon2 from 'argon2';
-import { ARGON2_OPTIONS, type PasswordOwner, passwordProblem } from './password-policy.js';
+import { ARGON2_OPTIONS } from './argon2-parameters.js';
+import { type PasswordOwner, passwordProblem } from './password-policy.js';
 
 export type HashingTask =
   | { op: 'hash'; password: string }

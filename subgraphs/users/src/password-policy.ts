@@ -1,14 +1,10 @@
 /**
- * What a password must be (NIST SP 800-63B) and how it is stored (argon2id). Nothing here imports
+ * What a password must be (NIST SP 800-63B); how it is stored is argon2-parameters.ts. Nothing here imports
  * the service toolkit: the hashing process (hashing-process.ts) loads this module alone.
  */
-import argon2 from 'argon2';
 import { type MatchExtended, ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEnglish from '@zxcvbn-ts/language-en';
-
-/** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 const PASSWORD_MIN_LENGTH = 12;
 const PASSWORD_MAX_LENGTH = 128;

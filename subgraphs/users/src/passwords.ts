@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import { BadUserInputError, RateLimitedError } from '@healthsync/orm';
 import type { HashingReply, HashingTask } from './hashing-process.js';
-import { ARGON2_OPTIONS, type PasswordOwner } from './password-policy.js';
+import { ARGON2_OPTIONS } from './argon2-parameters.js';
+import type { PasswordOwner } from './password-policy.js';
 
-export { ARGON2_OPTIONS, type PasswordOwner } from './password-policy.js';
+export { ARGON2_OPTIONS } from './argon2-parameters.js';
+export type { PasswordOwner } from './password-policy.js';
 
 /** True when `hash` was made with weaker parameters than today's (rehash it on the next login). */
 export const needsRehash = (hash: string) => argon2.needsRehash(hash, ARGON2_OPTIONS);
