@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import {
+  PASSWORD_WORK_FULL_HEADER,
   CLIENT_ADDRESS_HEADER,
   type Logger,
   requestLogger,
@@ -12,6 +13,7 @@ import { GraphQLError } from 'graphql';
 import { Agent, type Dispatcher } from 'undici';
 import type { GatewayContext } from './context.js';
 import { type EntityCache, isEntitiesFetch } from './entity-cache.js';
+import type { PasswordWorkGate } from './password-work.js';
 import type { SubgraphReplicas } from './replicas.js';
 
 /**
@@ -92,6 +94,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly agent: Agent;
   private readonly subgraphSecret: string | undefined;
   private readonly entityCache: EntityCache | undefined;
+  private readonly passwordWork: PasswordWorkGate | undefined;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
 
@@ -107,6 +110,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     subgraphSecret?: string | undefined;
     /** Set for a subgraph whose `_entities` answers the gateway may keep (gateway/README.md, "Entity cache"). */
     entityCache?: EntityCache | undefined;
+    /** Set for the users subgraph: told when a replica's password work is full (PASSWORD_WORK_FULL_HEADER). */
+    passwordWork?: PasswordWorkGate | undefined;
   }) {
     this.name = options.name;
     this.timeoutMs = options.timeoutMs;
@@ -115,6 +120,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     this.agent = options.agent;
     this.subgraphSecret = options.subgraphSecret;
     this.entityCache = options.entityCache;
+    this.passwordWork = options.passwordWork;
   }
 
   async process({
@@ -168,6 +174,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
           bodyTimeout: this.timeoutMs,
         });
         text = await response.body.text();
+        const full = response.headers[PASSWORD_WORK_FULL_HEADER];
+        if (full && this.passwordWork) this.passwordWork.full(replica.url, Number(full));
         break;
       } catch (error) {
         const reason = (error as NodeJS.ErrnoException).code ?? String(error);

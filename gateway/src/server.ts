@@ -22,6 +22,7 @@ import { createGatewayContext, type GatewayContext } from './context.js';
 import { createSubgraphAgent, SubgraphDataSource } from './datasource.js';
 import { EntityCache } from './entity-cache.js';
 import type { GatewayConfig } from './environment.js';
+import { PasswordWorkGate } from './password-work.js';
 import { SubgraphReplicas } from './replicas.js';
 import { attachScalarImplementations } from './scalars.js';
 
@@ -47,6 +48,7 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       : undefined;
   /** Where each subgraph's replicas are called, as the gateway resolved them: what readiness probes. */
   const routing = new Map<string, SubgraphReplicas>();
+  const passwordWork = new PasswordWorkGate(logger);
   // @apollo/gateway reports usage metrics to Apollo's servers (and probes cloud metadata
   // endpoints) unless this is set: a clinic's gateway reports to no one. The library reads it from
   // the environment as it is constructed, so it is set here, whatever the deployment says.
@@ -58,6 +60,7 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       if (!urls.length) throw new Error(`the supergraph gives no URL for subgraph ${name}`);
       const replicas = new SubgraphReplicas(urls);
       routing.set(name, replicas);
+      if (name === 'users') passwordWork.watch(replicas);
       return new SubgraphDataSource({
         name,
         replicas,
@@ -66,6 +69,7 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
         agent,
         subgraphSecret: config.SUBGRAPH_SECRET,
         entityCache: name === 'users' ? userEntities : undefined,
+        passwordWork: name === 'users' ? passwordWork : undefined,
       });
     },
     logger,
@@ -92,6 +96,7 @@ export function createGatewayApollo(config: GatewayConfig, logger: Logger) {
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       landingPage(isProduction),
+      passwordWork.plugin(),
     ],
   });
   return {

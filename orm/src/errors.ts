@@ -66,9 +66,14 @@ export class ConflictError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
+  /** `status`: the HTTP status when the whole request is refused (429 at the gateway, with Retry-After). */
+  constructor(
+    readonly retryAfterSeconds: number,
+    { status }: { status?: number } = {},
+  ) {
     super(`Too many attempts; retry in ${retryAfterSeconds} s`, ErrorCode.RATE_LIMITED, {
       retryAfter: retryAfterSeconds,
+      ...(status ? { http: { status, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } } : {}),
     });
   }
 }

@@ -31,6 +31,13 @@ export const SUBGRAPH_SECRET_HEADER = 'x-healthsync-subgraph-secret';
  */
 export const CLIENT_ADDRESS_HEADER = 'x-healthsync-client-address';
 
+/**
+ * Header of a users subgraph answer that refused password work (sign-up, sign-in) because its
+ * hashing queue is full: the milliseconds until it would take a task again. The gateway refuses
+ * sign-ups and sign-ins itself until then (gateway/README.md, "Sign-up and sign-in floods").
+ */
+export const PASSWORD_WORK_FULL_HEADER = 'x-healthsync-password-work-full-ms';
+
 /** The document at REVOCATIONS_PATH: user id → epoch seconds before which their tokens are void. */
 export interface RevocationList {
   notBefore: Record<string, number>;

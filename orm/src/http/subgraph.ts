@@ -1,4 +1,4 @@
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -11,13 +11,18 @@ import { landingPage } from './explorer.js';
 import { graphqlLimitsOf, graphqlSecurity } from './security.js';
 import { type GraphQLServiceOptions, type RequestScope, type RunningService, startGraphQLService } from './service.js';
 
-export interface SubgraphApolloOptions {
+/** A plugin of one subgraph's Apollo server (its own, beside the shared ones). */
+export type SubgraphPlugin<TContext extends BaseContext> = ApolloServerPlugin<TContext>;
+
+export interface SubgraphApolloOptions<TContext extends BaseContext = BaseContext> {
   /** The subgraph's schema.graphql, parsed (it opens with the Federation `@link`). */
   typeDefs: DocumentNode;
   /** The generated `Resolvers` type of the subgraph; Apollo's own map type is looser. */
   resolvers: object;
   config: Parameters<typeof graphqlLimitsOf>[0] & { NODE_ENV: 'development' | 'test' | 'production' };
   logger: Logger;
+  /** The subgraph's own plugins, after the shared ones. */
+  plugins?: SubgraphPlugin<TContext>[];
 }
 
 /**
@@ -26,7 +31,7 @@ export interface SubgraphApolloOptions {
  * environment, no introspection or landing page sandbox in production (in development Sandbox
  * links to the local explorer).
  */
-export function createSubgraphApollo<TContext extends BaseContext>(options: SubgraphApolloOptions) {
+export function createSubgraphApollo<TContext extends BaseContext>(options: SubgraphApolloOptions<TContext>) {
   const { config, logger } = options;
   const isProduction = config.NODE_ENV === 'production';
   const security = graphqlSecurity({ limits: graphqlLimitsOf(config), production: isProduction });
@@ -43,6 +48,7 @@ export function createSubgraphApollo<TContext extends BaseContext>(options: Subg
       // in an extension of every response, and cost on every request.
       ApolloServerPluginInlineTraceDisabled(),
       landingPage(isProduction),
+      ...(options.plugins ?? []),
     ],
   });
 }

@@ -34,9 +34,15 @@ export const ARGON2_REST_RATIO = 1;
  */
 export const HASHING_NICENESS = 10;
 
-/** Thrown by a limiter whose queue is full: the caller should come back in `retryAfterMs`. */
+/**
+ * Thrown by a limiter whose queue is full: the caller should come back in `retryAfterMs` (the wait
+ * it would have had); the limiter takes a task again in `roomInMs` (when that wait is within bound).
+ */
 export class LimiterFullError extends Error {
-  constructor(readonly retryAfterMs: number) {
+  constructor(
+    readonly retryAfterMs: number,
+    readonly roomInMs: number,
+  ) {
     super('too many tasks waiting');
   }
 }
@@ -62,7 +68,7 @@ export function createLimiter(
   const refusal = (): LimiterFullError | undefined => {
     if (running < concurrency) return undefined;
     const wait = waitFor(waiting.length + 1);
-    return wait > maxWaitMs ? new LimiterFullError(wait) : undefined;
+    return wait > maxWaitMs ? new LimiterFullError(wait, wait - maxWaitMs) : undefined;
   };
   const limited = async <T>(work: () => Promise<T>): Promise<T> => {
     const refused = refusal();
@@ -85,9 +91,20 @@ export function createLimiter(
   return Object.assign(limited, { refusal });
 }
 
-/** RATE_LIMITED for a refused task: retryAfter in whole seconds, at least one. */
-export const rateLimited = (full: LimiterFullError) =>
-  new RateLimitedError(Math.max(1, Math.ceil(full.retryAfterMs / 1000)));
+/**
+ * RATE_LIMITED for password work the full queue refused: retryAfter in whole seconds, at least
+ * one; `roomInMs` goes to the gateway in PASSWORD_WORK_FULL_HEADER (server.ts), not to the client.
+ */
+export class PasswordWorkFullError extends RateLimitedError {
+  readonly roomInMs: number;
+  constructor(full: LimiterFullError) {
+    super(Math.max(1, Math.ceil(full.retryAfterMs / 1000)));
+    this.roomInMs = Math.ceil(full.roomInMs);
+  }
+}
+
+/** RATE_LIMITED for a refused task. */
+export const rateLimited = (full: LimiterFullError) => new PasswordWorkFullError(full);
 
 /** hashing-process.ts beside this file (.ts when run from source, as everywhere here; .js if built). */
 const HASHING_PROCESS = fileURLToPath(new URL(import.meta.url.replace(/passwords(\.\w+)$/, 'hashing-process$1')));

@@ -6,7 +6,9 @@ import {
   createLogger,
   createSubgraphApollo,
   initSubgraphOrm,
+  PASSWORD_WORK_FULL_HEADER,
   startSubgraphService,
+  type SubgraphPlugin,
   REVOCATIONS_PATH,
   SUBGRAPH_DATABASES,
   type Logger,
@@ -18,7 +20,7 @@ import { entities } from './entities.js';
 import type { UsersConfig } from './environment.js';
 import { loadSigningKeys } from './keys.js';
 import { resolvers } from './resolvers/index.js';
-import { createPasswordHasher } from './passwords.js';
+import { createPasswordHasher, PasswordWorkFullError } from './passwords.js';
 import { createRevocationHub, type RevocationHub } from './revocations.js';
 import { createLoginThrottle, createSignUpThrottle } from './throttle.js';
 
@@ -26,8 +28,35 @@ export const typeDefs = parse(readFileSync(new URL('../schema.graphql', import.m
 
 /** The users subgraph's Apollo server (no HTTP): what unit tests run `executeOperation` on. */
 export function createUsersApollo(config: UsersConfig, logger = createLogger('users', config.LOG_LEVEL)) {
-  return createSubgraphApollo<UsersContext>({ typeDefs, resolvers, config, logger });
+  return createSubgraphApollo<UsersContext>({
+    typeDefs,
+    resolvers,
+    config,
+    logger,
+    plugins: [passwordWorkFullHeader],
+  });
 }
+
+/**
+ * An answer that refused password work for a full hashing queue tells the gateway when the queue
+ * takes work again (PASSWORD_WORK_FULL_HEADER): it refuses the next sign-ups and sign-ins itself
+ * until then, so a flood costs this service and its database nothing while it lasts.
+ */
+const passwordWorkFullHeader: SubgraphPlugin<UsersContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ errors, response }) {
+        const roomInMs = Math.max(
+          0,
+          ...(errors ?? []).map((error) =>
+            error.originalError instanceof PasswordWorkFullError ? error.originalError.roomInMs : 0,
+          ),
+        );
+        if (roomInMs > 0) response.http.headers.set(PASSWORD_WORK_FULL_HEADER, String(roomInMs));
+      },
+    };
+  },
+};
 
 /** The users subgraph's MikroORM (`onQuery` sees every SQL statement: tests count them). */
 export function initUsersOrm(config: UsersConfig, onQuery?: (sql: string) => void): Promise<MikroORM> {

@@ -424,8 +424,24 @@ describe('the queue arithmetic', () => {
   });
 
   test('retryAfter is in whole seconds, rounded up, at least one', () => {
-    const after = (ms: number) => rateLimited(new LimiterFullError(ms)).extensions.retryAfter;
+    const after = (ms: number) => rateLimited(new LimiterFullError(ms, 0)).extensions.retryAfter;
     expect([after(0), after(1), after(1000), after(1001), after(2500)]).toEqual([1, 1, 1, 2, 3]);
+  });
+
+  test('a refusal says when the queue takes a task again: the wait less its bound', async () => {
+    const state = { inFlight: 0, peak: 0, order: [] as number[] };
+    const limit = createLimiter(1, { restRatio: 1, maxWaitMs: 150 });
+    const gates = [1, 2].map((id) => gate(state, id));
+    const held = gates.map(({ task }) => limit(task));
+    // Two ahead of the next task (the one waiting and itself), 50 ms each and 50 ms of rest, one slot.
+    const full = limit.refusal();
+    expect(full?.retryAfterMs).toBe(200);
+    expect(full?.roomInMs).toBe(50);
+    // What the gateway is told, in whole milliseconds; the client gets whole seconds.
+    const error = rateLimited(new LimiterFullError(1234.5, 234.2));
+    expect([error.roomInMs, error.extensions.retryAfter]).toEqual([235, 2]);
+    for (const { release } of gates) release();
+    await Promise.all(held);
   });
 });
 
