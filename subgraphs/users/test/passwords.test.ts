@@ -48,6 +48,20 @@ function gate(state: { inFlight: number; peak: number; order: number[] }, id: nu
   return { task, release };
 }
 
+// First in the file on purpose: the rule's judge (zxcvbn) is built once, at the first check, so
+// mutation testing's per-test coverage gives its construction to the first test that checks a
+// password. This one asserts what each of its options does.
+describe("the rule's judge of guessability, as the first check builds it", () => {
+  test("knows English words, keyboard layouts and the common passwords' pieces, and reads the first 64 characters", () => {
+    expect(passwordProblem('constitution')).toMatch(/too easy to guess/); // English words
+    expect(passwordProblem('mnbvcxzlkjhgfd')).toMatch(/repetitive or sequential/); // a keyboard walk
+    expect(passwordProblem('shadowmaster12')).toMatch(/common or breached/); // two listed pieces
+    const strong = randomBytes(48).toString('base64'); // 64 characters
+    expect(passwordProblem(strong)).toBeUndefined();
+    expect(passwordProblem(`${'a'.repeat(64)}${strong}`)).toMatch(/repetitive or sequential/);
+  });
+});
+
 describe('argon2 concurrency bound', () => {
   test('a limiter of 2 runs two tasks, queues the rest in order, and frees slots on failure', async () => {
     const limit = createLimiter(2);
@@ -387,6 +401,27 @@ describe('what the rule is made of', () => {
     expect(passwordProblem(strong.slice(0, 12))).toBeUndefined();
     expect(passwordProblem(strong)).toBeUndefined();
     expect(passwordProblem(`${strong}x`)).toBe('Password must be 12 to 128 characters long');
+  });
+
+  test('a password mostly of listed pieces is refused as common, though neither it nor its stem is listed', () => {
+    for (const password of ['shadowmaster12', 'baseballsoccer1'])
+      expect(passwordProblem(password)).toBe(
+        'This password is on a list of common or breached passwords; choose another one',
+      );
+  });
+
+  test('only trailing digits and symbols are stripped before the list is consulted', () => {
+    expect(passwordProblem('football!!12')).toMatch(/common or breached/);
+    // Leading ones stay: what is left is not on the list, and the whole is strong enough.
+    expect(passwordProblem('9#2!7&4@football')).toBeUndefined();
+  });
+
+  test("the owner's longest words are taken out first, so a shorter one inside them does not hide them", () => {
+    // Longest first, "alexandrina" goes and three characters are left: built from the name.
+    // Shortest first, "xan" would break it into "ale…drina", a rest strong enough on its own.
+    expect(passwordProblem('Alexandrina9#Qz', { name: 'Xan Alexandrina' })).toBe(
+      "This password is built from the service's name or your own email or name; choose another one",
+    );
   });
 
   test("words from zxcvbn's English dictionaries make a password guessable", () => {
