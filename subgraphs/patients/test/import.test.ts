@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { withClient } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import type { ImportResult } from '../src/fhir/import.js';
-import { IMPORT_LIMITS } from '../src/fhir/patient-resource.js';
+import { IMPORT_LIMITS } from '../src/fhir/patient-in.js';
 import { createPatientsHarness, type TestCaller } from './harness.js';
 
 let database: TestDatabase;

@@ -9,7 +9,7 @@ import { authorize, canSeeArchived } from '../access.js';
 import { auditEvent, auditScope } from '../audit.js';
 import type { PatientsContext } from '../context.js';
 import type { Patient } from '../entities.js';
-import { toFhirPatient } from '../patients/fhir.js';
+import { toFhirPatient } from '../fhir/patient-out.js';
 import { type ClinicalRow, fhirOf } from './read.js';
 import { CLINICAL_TYPES, type ClinicalType } from './types.js';
 

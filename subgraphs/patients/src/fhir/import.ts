@@ -9,15 +9,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError, ConflictError, executeBound, type Logger } from '@healthsync/orm';
 import { canSeeArchived } from '../access.js';
 import { type AuditCollector, auditEvent } from '../audit.js';
-import { AuditEvent, Patient, PatientIdentifier, type PatientIdentifierValue, PatientVersion } from '../entities.js';
+import { Patient, PatientIdentifier, type PatientIdentifierValue } from '../entities.js';
 import {
   createPatient,
   fieldsOf,
   GENERIC_CONFLICT,
   generateMrn,
-  newPatient,
+  insertNewPatients,
   updatePatient,
-  versionRow,
   type WriteScope,
 } from '../patients/service.js';
 import {
@@ -38,8 +37,8 @@ import {
 } from '../clinical/references.js';
 import { sqlArray } from '../clinical/sql-array.js';
 import { type ClinicalWrite, type WriteOutcome, writeClinical } from '../clinical/write.js';
-import { MRN_SYSTEM } from '../patients/fhir.js';
-import { type ImportedPatient, importRecordsOf, readPatientResource } from './patient-resource.js';
+import { MRN_SYSTEM } from './patient-out.js';
+import { type ImportedPatient, importRecordsOf, readPatientResource } from './patient-in.js';
 
 export interface ImportFailure {
   index: number;
@@ -199,11 +198,9 @@ function remember(known: Awaited<ReturnType<typeof lookUp>>, patient: Patient) {
 }
 
 /**
- * New patients of one call in one transaction, a statement per table instead of per record: the
- * same rows createPatient writes (record, identifiers, history entry IMPORT, audit row IMPORT
- * SUCCESS), built by the same functions; then, in the same transaction, `withPatients` writes
- * what belongs to them (their clinical resources). All or nothing: the caller retries one by one
- * on failure.
+ * New patients of one call in one transaction (insertNewPatients, as createPatient writes them,
+ * action IMPORT); then, in the same transaction, `withPatients` writes what belongs to them (their
+ * clinical resources). All or nothing: the caller retries one by one on failure.
  */
 async function createMany(
   deps: ImportDependencies,
@@ -212,19 +209,11 @@ async function createMany(
 ): Promise<Patient[]> {
   const { scope } = deps;
   return deps.em.transactional(async (tx) => {
-    const patients = records.map(({ mrn, fields }) => newPatient(tx, scope, mrn ?? generateMrn(), fields));
-    await tx.flush();
-    const identifiers = patients.flatMap((patient) =>
-      patient.identifiers.map((identifier) => ({ ...identifier, patient: patient.id })),
-    );
-    if (identifiers.length) await tx.insertMany(PatientIdentifier, identifiers);
-    await tx.insertMany(
-      PatientVersion,
-      patients.map((patient) => versionRow(patient, 'IMPORT', scope.viewer.userId)),
-    );
-    await tx.insertMany(
-      AuditEvent,
-      patients.map((patient) => auditEvent(scope, 'IMPORT', 'SUCCESS', patient.id)),
+    const patients = await insertNewPatients(
+      tx,
+      scope,
+      records.map(({ mrn, fields }) => ({ mrn: mrn ?? generateMrn(), fields })),
+      'IMPORT',
     );
     await withPatients(tx, patients);
     return patients;

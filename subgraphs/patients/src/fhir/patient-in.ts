@@ -5,7 +5,7 @@
  */
 import { BadUserInputError } from '@healthsync/orm';
 import type { Gender, PatientIdentifierValue } from '../entities.js';
-import { MRN_SYSTEM } from '../patients/fhir.js';
+import { MRN_SYSTEM } from './patient-out.js';
 import { type AddressDraft, isCalendarDate } from '../patients/validation.js';
 
 /** Per call, so one request stays a bounded amount of work (the body limit bounds bytes). */

@@ -1,3 +1,4 @@
+/** FHIR R4 out: a patient record as a FHIR Patient resource (patient-in.ts reads one in). */
 import type { Patient } from '../entities.js';
 
 /** FHIR `Identifier.system` of our medical record numbers. */

@@ -1,6 +1,7 @@
 /**
  * The write path of patient records: every write validates, changes the record, stores a history
- * snapshot and an audit row in ONE transaction. GraphQL mutations call it; so can an import.
+ * snapshot and an audit row in ONE transaction. GraphQL mutations and the FHIR import call it (an
+ * import's new patients in batches, through insertNewPatients).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -9,6 +10,7 @@ import { ConflictError, NotFoundError, requireUuid, type Viewer } from '@healths
 import { canSeeArchived } from '../access.js';
 import { type AuditScope, auditEvent, insertAuditEvent } from '../audit.js';
 import {
+  AuditEvent,
   Patient,
   type PatientChange,
   PatientIdentifier,
@@ -129,6 +131,34 @@ async function mapConflicts<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * The one way new patients are written, one (createPatient) or a batch (an import): each active
+ * record of validated fields, its identifiers, its first history row and its audit row (`change`,
+ * SUCCESS), a statement per table whatever the number of patients. Inside the caller's transaction.
+ */
+export async function insertNewPatients(
+  tx: EntityManager,
+  scope: WriteScope,
+  records: { mrn: string; fields: PatientFields }[],
+  change: Extract<PatientChange, 'CREATE' | 'IMPORT'>,
+): Promise<Patient[]> {
+  const patients = records.map(({ mrn, fields }) => newPatient(tx, scope, mrn, fields));
+  await tx.flush();
+  const identifiers = patients.flatMap((patient) =>
+    patient.identifiers.map((identifier) => ({ ...identifier, patient: patient.id })),
+  );
+  if (identifiers.length) await tx.insertMany(PatientIdentifier, identifiers);
+  await tx.insertMany(
+    PatientVersion,
+    patients.map((patient) => versionRow(patient, change, scope.viewer.userId)),
+  );
+  await tx.insertMany(
+    AuditEvent,
+    patients.map((patient) => auditEvent(scope, change, 'SUCCESS', patient.id)),
+  );
+  return patients;
+}
+
+/**
  * Creates a patient (action CREATE, or IMPORT for an import). The MRN is generated when the draft
  * has none; a taken MRN or identifier is CONFLICT and leaves nothing behind.
  */
@@ -143,14 +173,8 @@ export async function createPatient(
   for (let attempt = 1; ; attempt++) {
     const mrn = givenMrn ?? generateMrn();
     try {
-      return await em.transactional(async (tx) => {
-        const patient = newPatient(tx, scope, mrn, fields);
-        await tx.flush();
-        await replaceIdentifiers(tx, patient.id, fields.identifiers);
-        await recordVersion(tx, patient, change, scope.viewer.userId);
-        await insertAuditEvent(tx, auditEvent(scope, change, 'SUCCESS', patient.id));
-        return patient;
-      });
+      const [patient] = await em.transactional((tx) => insertNewPatients(tx, scope, [{ mrn, fields }], change));
+      return patient as Patient;
     } catch (error) {
       const conflict = conflictOf(error);
       // A generated MRN that collides (2^-50 odds per pair) is drawn again, not reported.

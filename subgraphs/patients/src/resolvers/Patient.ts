@@ -2,9 +2,9 @@ import { CAN_READ_PATIENTS, requireRole } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
 import type { PatientResolvers } from '../generated/resolvers.js';
 import { duplicateCandidates, LIKELY_DUPLICATE, MAX_CANDIDATES } from '../patients/duplicates.js';
-import { toFhirPatient } from '../patients/fhir.js';
+import { toFhirPatient } from '../fhir/patient-out.js';
 import { patientClinicalFields } from './clinical.js';
-import { readPatient, readPatientById } from './Query.js';
+import { readPatient, readPatientById } from '../patients/read.js';
 import { userReference } from './User.js';
 
 export const Patient: PatientResolvers = {

@@ -1,7 +1,7 @@
 import { CAN_READ_PATIENTS, isUuid, requireViewer } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
 import type { UserResolvers } from '../generated/resolvers.js';
-import { searchPatients } from './Query.js';
+import { searchPatients } from '../patients/read.js';
 
 /** A `User` entity reference for an author id (the users subgraph resolves the rest). */
 export const userReference = (id: string | null | undefined) => (id ? { id } : null);
