@@ -17,6 +17,8 @@ export const BenchEnvironment = z.object({
   /** The soak (only with BENCH_ONLY=soak): connections and seconds of each of its two runs. */
   BENCH_SOAK_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(50),
   BENCH_SOAK_DURATION: z.coerce.number().int().min(4).max(3600).default(60),
+  /** Sign-ups per second offered by the fixed-rate sign-up flood (BENCH_ONLY=signup; the other flood sends as fast as answered). */
+  BENCH_FLOOD_RATE: z.coerce.number().int().min(1).max(100_000).default(400),
   /** The services' log level during the run (info logs one line per request). */
   BENCH_LOG_LEVEL: env.logLevel().default('warn'),
   /** When set, every service writes a V8 CPU profile (node --cpu-prof) into this folder on exit. */

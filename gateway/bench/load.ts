@@ -22,6 +22,11 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Request bodies, sent in turn (each connection starts at its own offset). */
   bodies: string[];
+  /**
+   * Requests per second offered across all connections, whatever the answers' speed (a flood's
+   * rate is the sender's); unset, each connection sends its next request when answered.
+   */
+  overallRate?: number | undefined;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -42,6 +47,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         connections: options.connections,
         duration: options.durationSeconds,
         timeout: 10,
+        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
         requests: [
           {
             method: 'POST',
