@@ -16,11 +16,11 @@ import {
   openDatabase,
   provisionDatabase,
   REPO_ROOT,
-  runMain,
-  SUBGRAPH_SECRET_HEADER,
   subgraphDatabaseUrl,
   withClient,
-} from '@healthsync/orm';
+} from '@healthsync/orm/database';
+import { runMain } from '@healthsync/orm';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { findNginx } from '../src/stack/nginx.js';
 import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
 import { type RunningStack, type StackOptions, startStack } from '../src/stack/stack.js';

@@ -18,10 +18,10 @@ import {
   initSubgraphOrm,
   openDatabase,
   provisionDatabase,
-  runMain,
   SUBGRAPH_DATABASES,
   subgraphDatabaseUrl,
-} from '@healthsync/orm';
+} from '@healthsync/orm/database';
+import { runMain } from '@healthsync/orm';
 import { entities } from '@healthsync/patients/entities';
 import { analyzeNlTables, insertNlEvaluationPeople } from '@healthsync/patients/scripts/nl-search-evaluation/evaluate';
 import { generateEvaluationSet } from '@healthsync/patients/scripts/nl-search-evaluation/generate';

@@ -11,7 +11,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findFreePort, REPO_ROOT, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { findFreePort, REPO_ROOT } from '@healthsync/orm/database';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
 
 /** Exact versions: a peer that changes between runs would make its rows incomparable. */

@@ -2,7 +2,7 @@
  * The benchmark's data, written straight into the patients schema by the admin connection in a
  * few set-based statements (no API call per patient): 100,000 patients take seconds.
  */
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 
 // Names from several languages, accents included, so that accent-free and typo-tolerant search
 // have something to do. Every combination of a given and a family name occurs.

@@ -5,7 +5,7 @@
  * when they happened: inside the restart window, or outside it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HEALTH_PATHS } from '@healthsync/orm';
+import { HEALTH_PATHS } from '@healthsync/orm/http';
 import { Agent } from 'undici';
 
 export interface SoakOptions {

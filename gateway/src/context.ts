@@ -1,10 +1,5 @@
-import {
-  type AccessTokenVerifier,
-  CLIENT_ADDRESS_HEADER,
-  createRequestContext,
-  type RequestContext,
-  type RequestScope,
-} from '@healthsync/orm';
+import { type AccessTokenVerifier, CLIENT_ADDRESS_HEADER } from '@healthsync/orm/auth';
+import { createRequestContext, type RequestContext, type RequestScope } from '@healthsync/orm/http';
 
 export interface GatewayContext extends RequestContext {
   /** What SubgraphDataSource passes on to every subgraph fetch of this request. */

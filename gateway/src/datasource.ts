@@ -1,14 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import {
-  PASSWORD_WORK_FULL_HEADER,
-  CLIENT_ADDRESS_HEADER,
-  type Logger,
-  requestLogger,
-  SUBGRAPH_SECRET_HEADER,
-  ServiceUnavailableError,
-} from '@healthsync/orm';
+import { PASSWORD_WORK_FULL_HEADER, CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
+import { type Logger, requestLogger, ServiceUnavailableError } from '@healthsync/orm';
 import { GraphQLError } from 'graphql';
 import { Agent, type Dispatcher } from 'undici';
 import type { GatewayContext } from './context.js';

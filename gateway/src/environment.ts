@@ -1,15 +1,8 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import {
-  databaseUrlWithPassword,
-  DEFAULT_DATA_DIR,
-  env,
-  GATEWAY_LIMITS,
-  parseEnvironment,
-  REPO_ROOT,
-  serviceEnvironment,
-  withServiceChecks,
-} from '@healthsync/orm';
+import { databaseUrlWithPassword, DEFAULT_DATA_DIR, REPO_ROOT } from '@healthsync/orm/database';
+import { env, parseEnvironment } from '@healthsync/orm';
+import { GATEWAY_LIMITS, serviceEnvironment, withServiceChecks } from '@healthsync/orm/http';
 import { z } from 'zod';
 
 /** The committed, composed supergraph (`npm run compose`): what the gateway serves by default. */

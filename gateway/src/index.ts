@@ -1,4 +1,5 @@
-import { createLogger, runMain, stopOnSignals } from '@healthsync/orm';
+import { createLogger, runMain } from '@healthsync/orm';
+import { stopOnSignals } from '@healthsync/orm/http';
 import { loadGatewayConfig, startGatewayServer } from './server.js';
 
 runMain(async () => {

@@ -1,4 +1,4 @@
-import { HEALTH_PATHS } from '@healthsync/orm';
+import { HEALTH_PATHS } from '@healthsync/orm/http';
 
 /** One replica of a subgraph: where it is, and whether the gateway sends it requests now. */
 export interface SubgraphReplica {

@@ -5,19 +5,17 @@ import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
+import { createErrorFormatter, createLogger, type Logger } from '@healthsync/orm';
+import { createRemoteAccessTokenVerifier } from '@healthsync/orm/auth';
 import {
-  createErrorFormatter,
-  createLogger,
-  createRemoteAccessTokenVerifier,
   type DependencyState,
   graphqlLimitsOf,
   HEALTH_PATHS,
   graphqlSecurity,
   landingPage,
-  type Logger,
   type RunningService,
   startGraphQLService,
-} from '@healthsync/orm';
+} from '@healthsync/orm/http';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { createSubgraphAgent, SubgraphDataSource } from './datasource.js';
 import { EntityCache } from './entity-cache.js';

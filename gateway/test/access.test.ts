@@ -3,7 +3,7 @@
  * clinic would deploy it: a new account waits for an admin, reads nothing meanwhile; revocations
  * reach the gateway and the patients subgraph within 2 s; the auth trail records it all.
  */
-import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { type GraphQLResponse, graphql, useTestStack, bearer, codeOf } from '../src/stack/test-stack.js';
 
 const SECRET = 'an-access-test-subgraph-secret-0123456789';

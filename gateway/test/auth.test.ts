@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { CLIENT_ADDRESS_HEADER, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { forgedAccessTokens } from '@healthsync/orm/testing';
 import { importJWK, type JWK } from 'jose';
 import type { RunningStack } from '../src/stack/stack.js';

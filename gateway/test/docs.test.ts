@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@healthsync/orm';
+import { REPO_ROOT } from '@healthsync/orm/database';
 import { DataCliEnvironment } from '@healthsync/patients/scripts/environment';
 import { ENV_EXAMPLE } from './env-example.js';
 

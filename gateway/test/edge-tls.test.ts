@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { findFreePort } from '@healthsync/orm';
+import { findFreePort } from '@healthsync/orm/database';
 import { fetch } from 'undici';
 import { findNginx, NO_RESOLVER, runNginx, TRUST_NO_PROXY, writeNginxConfig } from '../src/stack/nginx.js';
 import { type ManagedChild, waitUntilReady } from '../src/stack/processes.js';

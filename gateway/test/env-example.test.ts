@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@healthsync/orm';
+import { REPO_ROOT } from '@healthsync/orm/database';
 import type { z } from 'zod';
 import { MigrateEnvironment, MikroOrmCliEnvironment } from '@healthsync/orm/migrate-environment';
 import { PatientsEnvironment } from '@healthsync/patients/environment';

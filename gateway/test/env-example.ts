@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@healthsync/orm';
+import { REPO_ROOT } from '@healthsync/orm/database';
 
 /** One `KEY=value` line of .env.example; `active` is false when it is commented out (`# KEY=`). */
 export interface EnvExampleLine {

@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXPLORER_PATH, REPO_ROOT } from '@healthsync/orm';
+import { EXPLORER_PATH } from '@healthsync/orm/http';
+import { REPO_ROOT } from '@healthsync/orm/database';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { loadStackConfig } from '../src/environment.js';
 import { graphql, startTestStack, type TestStack } from '../src/stack/test-stack.js';

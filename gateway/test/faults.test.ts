@@ -18,7 +18,7 @@ import {
   REPO_ROOT,
   startEmbeddedPostgres,
   subgraphDatabaseUrl,
-} from '@healthsync/orm';
+} from '@healthsync/orm/database';
 import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
 import { graphql } from '../src/stack/test-stack.js';
 

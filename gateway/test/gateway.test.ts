@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RunningService, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import type { RunningService } from '@healthsync/orm/http';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { createTestTokenIssuer, type TestTokenIssuer } from '@healthsync/orm/testing';
 import { loadGatewayConfig, startGatewayServer } from '../src/server.js';
 

@@ -7,7 +7,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { HEALTH_PATHS, REPO_ROOT, SUBGRAPH_DATABASES } from '@healthsync/orm';
+import { HEALTH_PATHS } from '@healthsync/orm/http';
+import { REPO_ROOT, SUBGRAPH_DATABASES } from '@healthsync/orm/database';
 import { parse, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { MigrateEnvironment } from '@healthsync/orm/migrate-environment';

@@ -16,9 +16,7 @@ describe('which operations are password work', () => {
   test('a mutation whose every root field is signUp or login (__typename aside)', () => {
     expect(isPasswordWork(operationOf('mutation { signUp(input: $i) { accessToken } }'))).toBe(true);
     expect(isPasswordWork(operationOf('mutation { login(input: $i) { accessToken } __typename }'))).toBe(true);
-    expect(isPasswordWork(operationOf('mutation { a: login(input: $i) { x } b: signUp(input: $j) { x } }'))).toBe(
-      true,
-    );
+    expect(isPasswordWork(operationOf('mutation { a: login(input: $i) { x } b: signUp(input: $j) { x } }'))).toBe(true);
   });
 
   test('anything else is not: a query, another mutation beside it, a fragment, nothing but __typename', () => {

@@ -5,7 +5,7 @@
  * revocations, the audit trail, optimistic locking; killing one replica of each loses no write
  * that was acknowledged.
  */
-import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import pg from 'pg';
 import type { RunningStack } from '../src/stack/stack.js';
 import { graphql, startTestStack, type TestStack, bearer, codeOf } from '../src/stack/test-stack.js';

@@ -3,7 +3,7 @@
  * (nginx, what :8000 is in production) of a whole stack running with NODE_ENV=production. Each is
  * refused with the code gateway/README.md's "Security" section documents, and without internal detail.
  */
-import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { type GraphQLResponse, postGraphQL, useTestStack } from '../src/stack/test-stack.js';
 
 const edge = useTestStack({ nodeEnv: 'production' });

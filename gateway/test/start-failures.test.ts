@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort, REPO_ROOT } from '@healthsync/orm';
+import { findFreePort, REPO_ROOT } from '@healthsync/orm/database';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-start-failures-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { findFreePort } from '@healthsync/orm';
+import { findFreePort } from '@healthsync/orm/database';
 import { pino } from 'pino';
 import type { GatewayContext } from '../src/context.js';
 import { createGatewayApollo, loadGatewayConfig } from '../src/server.js';

@@ -1,24 +1,10 @@
+/**
+ * The toolkit's core, which every layer uses: settings parsing, the logger, the error codes, ids
+ * and process handling. The layers have their own entry points: `@healthsync/orm/database`,
+ * `/http`, `/auth`, `/testing` (orm/README.md).
+ */
 export * from './environment.js';
 export * from './logger.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './process.js';
-export * from './auth/tokens.js';
-export * from './auth/access.js';
-export * from './auth/revocations.js';
-export * from './http/service.js';
-export * from './http/explorer.js';
-export * from './http/security.js';
-export * from './http/subgraph.js';
-export * from './http/service-environment.js';
-export * from './http/context.js';
-export * from './database/subgraphs.js';
-export * from './database/config.js';
-export * from './database/init.js';
-export * from './database/bootstrap.js';
-export * from './database/open.js';
-export * from './database/embedded.js';
-export * from './database/migrate.js';
-export * from './database/listen.js';
-export * from './database/replicas.js';
-export * from './database/execute.js';

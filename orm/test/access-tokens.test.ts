@@ -15,7 +15,7 @@ import {
   type RevocationPush,
   revocationsUrlFor,
   SUBGRAPH_SECRET_HEADER,
-} from '../src/index.js';
+} from '../src/auth/index.js';
 import { createTestTokenIssuer, forgedAccessTokens } from '../src/testing/index.js';
 
 const USER = '7d1f6a52-6a3c-4c47-9d55-8e0a4a3b2c10';

@@ -6,7 +6,7 @@ import {
   HAS_A_ROLE,
   requireRole,
   requireViewer,
-} from '../src/index.js';
+} from '../src/auth/index.js';
 
 const USER = 'a7f3c1d2-0b4e-4f6a-8c9d-1e2f3a4b5c6d';
 const as = (role: string | null) => ({ viewer: { userId: USER, role } });

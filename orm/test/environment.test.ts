@@ -6,13 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  EnvironmentError,
-  GATEWAY_LIMITS,
-  parseEnvironment,
-  serviceEnvironment,
-  withServiceChecks,
-} from '@healthsync/orm';
+import { EnvironmentError, parseEnvironment } from '@healthsync/orm';
+import { GATEWAY_LIMITS, serviceEnvironment, withServiceChecks } from '@healthsync/orm/http';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-env-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

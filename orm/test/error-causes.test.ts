@@ -5,7 +5,8 @@
  * a masked INTERNAL_SERVER_ERROR.
  */
 import { Writable } from 'node:stream';
-import { createErrorFormatter, createLogger, findFreePort, withClient } from '@healthsync/orm';
+import { createErrorFormatter, createLogger } from '@healthsync/orm';
+import { findFreePort, withClient } from '@healthsync/orm/database';
 import { testEnvironment } from '@healthsync/orm/testing';
 import { GraphQLError } from 'graphql';
 import pg from 'pg';

@@ -6,7 +6,7 @@
 import { ApolloServer } from '@apollo/server';
 import { buildSchema } from 'graphql';
 import { pino } from 'pino';
-import { EXPLORER_PATH, landingPage, type RunningService, startGraphQLService } from '@healthsync/orm';
+import { EXPLORER_PATH, landingPage, type RunningService, startGraphQLService } from '@healthsync/orm/http';
 
 const schema = buildSchema('type Query { hello: String }');
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { findFreePort } from '@healthsync/orm';
+import { findFreePort } from '@healthsync/orm/database';
 
 const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
 

@@ -3,7 +3,8 @@
  * of every line, at any depth, whatever the caller hands it.
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { createLogger, SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { createLogger } from '@healthsync/orm';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 
 /** A logger at `trace` whose lines are kept, raw. */
 function capture() {

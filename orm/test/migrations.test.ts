@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { migrateAll, revertAll, withClient } from '@healthsync/orm';
+import { migrateAll, revertAll, withClient } from '@healthsync/orm/database';
 
 let database: TestDatabase;
 beforeAll(async () => {

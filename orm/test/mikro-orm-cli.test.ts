@@ -13,7 +13,7 @@ import {
   SUBGRAPH_DATABASES,
   type SubgraphName,
   withClient,
-} from '@healthsync/orm';
+} from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 
 const CLI = path.join(REPO_ROOT, 'node_modules/.bin/mikro-orm');

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '@healthsync/orm';
+import { REPO_ROOT } from '@healthsync/orm/database';
 
 const privateFolder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-private-'));
 chmodSync(privateFolder, 0o700);

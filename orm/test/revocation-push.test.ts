@@ -13,7 +13,7 @@ import {
   type RevocationPush,
   revocationStream,
   SUBGRAPH_SECRET_HEADER,
-} from '../src/index.js';
+} from '../src/auth/index.js';
 
 const USER = '0b8f2f0e-3f57-4a43-a7c8-5b1c2b7f4e21';
 

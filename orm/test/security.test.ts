@@ -3,18 +3,16 @@ import { ApolloServer } from '@apollo/server';
 import { buildSchema } from 'graphql';
 import { pino } from 'pino';
 import { z } from 'zod';
+import { createErrorFormatter, EnvironmentError, parseEnvironment } from '@healthsync/orm';
 import {
-  createErrorFormatter,
-  EnvironmentError,
   GATEWAY_LIMITS,
   type GraphQLLimits,
   graphqlLimitsEnvironment,
   graphqlLimitsOf,
   graphqlSecurity,
-  parseEnvironment,
   type RunningService,
   startGraphQLService,
-} from '@healthsync/orm';
+} from '@healthsync/orm/http';
 
 // A schema small enough to read, with a cycle (Node.next) so that depth can grow without end.
 const schema = buildSchema(`

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { REPO_ROOT } from '../src/index.js';
+import { REPO_ROOT } from '../src/database/index.js';
 
 interface LogLine {
   msg: string;

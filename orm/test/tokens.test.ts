@@ -13,7 +13,7 @@ import {
   DEFAULT_TOKEN_ISSUER,
   REVOCATION_STREAM_TYPE,
   SUBGRAPH_SECRET_HEADER,
-} from '../src/index.js';
+} from '../src/auth/index.js';
 import { createTestTokenIssuer, type TestTokenIssuer } from '../src/testing/index.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,15 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { buildSchema } from 'graphql';
 import { z } from 'zod';
-import {
-  createLogger,
-  EnvironmentError,
-  GATEWAY_LIMITS,
-  parseEnvironment,
-  type RunningService,
-  serviceEnvironment,
-  startGraphQLService,
-} from '@healthsync/orm';
+import { createLogger, EnvironmentError, parseEnvironment } from '@healthsync/orm';
+import { GATEWAY_LIMITS, type RunningService, serviceEnvironment, startGraphQLService } from '@healthsync/orm/http';
 
 const Environment = z.object(serviceEnvironment({ port: 4000, limits: GATEWAY_LIMITS }));
 const trustProxyOf = (TRUST_PROXY?: string) => parseEnvironment(Environment, { TRUST_PROXY }).TRUST_PROXY;

@@ -6,7 +6,7 @@ import {
   DEFAULT_TOKEN_AUDIENCE,
   DEFAULT_TOKEN_ISSUER,
   type RevocationList,
-} from '../src/index.js';
+} from '../src/auth/index.js';
 import { createTestTokenIssuer, type TestTokenIssuer } from '../src/testing/index.js';
 
 const USER = '0b8f2f0e-3f57-4a43-a7c8-5b1c2b7f4e21';

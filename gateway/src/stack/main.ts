@@ -2,7 +2,8 @@
  * `npm start`: the whole stack on this machine (gateway/README.md, "Running the stack"). Ctrl-C or SIGTERM
  * stops every process it started, the embedded PostgreSQL included.
  */
-import { EXPLORER_PATH, runMain } from '@healthsync/orm';
+import { EXPLORER_PATH } from '@healthsync/orm/http';
+import { runMain } from '@healthsync/orm';
 import { loadStackConfig, replicasOf } from '../environment.js';
 import { StackStartError } from './processes.js';
 import { startStack } from './stack.js';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '@healthsync/orm';
+import { REPO_ROOT } from '@healthsync/orm/database';
 import {
   type ChildOutput,
   type ChildOutputListener,

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   findFreePort,
-  HEALTH_PATHS,
   migrateAll,
   openDatabase,
   provisionDatabase,
@@ -13,7 +12,8 @@ import {
   SUBGRAPH_DATABASES,
   type SubgraphName,
   subgraphDatabaseUrl,
-} from '@healthsync/orm';
+} from '@healthsync/orm/database';
+import { HEALTH_PATHS } from '@healthsync/orm/http';
 import { loadStackConfig } from '../environment.js';
 import { readSupergraphConfig } from '../supergraph/compose.js';
 import { checkNginxConfig, findNginx, NO_RESOLVER, runNginx, TRUST_NO_PROXY, writeNginxConfig } from './nginx.js';

@@ -4,7 +4,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, runMain } from '@healthsync/orm';
+import { REPO_ROOT } from '@healthsync/orm/database';
+import { runMain } from '@healthsync/orm';
 import { SUPERGRAPH_FILE } from '../environment.js';
 import { composeSupergraph } from './compose.js';
 

@@ -3,7 +3,8 @@
  * row (one row per request, without patient ids): `npm run bench` runs it beside the real one to
  * show what the per-patient rows cost. A benchmark baseline, never a deployment.
  */
-import { createLogger, runMain, stopOnSignals } from '@healthsync/orm';
+import { createLogger, runMain } from '@healthsync/orm';
+import { stopOnSignals } from '@healthsync/orm/http';
 import { loadPatientsConfig } from '../src/environment.js';
 import { startPatientsServer } from '../src/server.js';
 

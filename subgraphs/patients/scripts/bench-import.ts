@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { dropDatabase, openDatabase, REPO_ROOT, withClient } from '@healthsync/orm';
+import { dropDatabase, openDatabase, REPO_ROOT, withClient } from '@healthsync/orm/database';
 import { cpuSeconds } from '@healthsync/gateway/bench/cpu';
 import { findNginx } from '@healthsync/gateway/stack/nginx';
 import { type RunningStack, startStack } from '@healthsync/gateway/stack';

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { requireRole, type Role, type Viewer } from '@healthsync/orm';
+import { requireRole, type Role, type Viewer } from '@healthsync/orm/auth';
 import { type AuditSubject, auditEvent, auditScope } from './audit.js';
 import type { PatientsContext } from './context.js';
 import type { AuditAction } from './entities.js';

@@ -1,16 +1,9 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  type AccessTokenVerifier,
-  createRequestContext,
-  executeBound,
-  isUuid,
-  plainRowMapper,
-  type RequestContext,
-  type RequestScope,
-  type ReplicaReads,
-  replicaReads,
-} from '@healthsync/orm';
+import type { AccessTokenVerifier } from '@healthsync/orm/auth';
+import { createRequestContext, type RequestContext, type RequestScope } from '@healthsync/orm/http';
+import { executeBound, plainRowMapper, type ReplicaReads, replicaReads } from '@healthsync/orm/database';
+import { isUuid } from '@healthsync/orm';
 import { AuditCollector } from './audit.js';
 import { type ClinicalLoaders, createClinicalLoaders } from './clinical/read.js';
 import { sqlArray } from './clinical/sql-array.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
-import { ROLES } from '@healthsync/orm';
+import { ROLES } from '@healthsync/orm/auth';
 import { clinicalEntities } from './clinical/entities.js';
 import { handWrittenIndexes } from './hand-written-indexes.js';
 

@@ -1,11 +1,6 @@
-import {
-  databaseUrlWithPassword,
-  env,
-  parseEnvironment,
-  SUBGRAPH_LIMITS,
-  serviceEnvironment,
-  withServiceChecks,
-} from '@healthsync/orm';
+import { databaseUrlWithPassword } from '@healthsync/orm/database';
+import { env, parseEnvironment } from '@healthsync/orm';
+import { SUBGRAPH_LIMITS, serviceEnvironment, withServiceChecks } from '@healthsync/orm/http';
 import { z } from 'zod';
 import { DATE_ORDERS } from './patients/search.js';
 

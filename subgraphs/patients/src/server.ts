@@ -1,16 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
-import {
-  type AccessTokenVerifier,
-  createLogger,
-  createRemoteAccessTokenVerifier,
-  createSubgraphApollo,
-  initSubgraphOrm,
-  type RunningService,
-  startSubgraphService,
-  SUBGRAPH_DATABASES,
-} from '@healthsync/orm';
+import { type AccessTokenVerifier, createRemoteAccessTokenVerifier } from '@healthsync/orm/auth';
+import { createLogger } from '@healthsync/orm';
+import { createSubgraphApollo, type RunningService, startSubgraphService } from '@healthsync/orm/http';
+import { initSubgraphOrm, SUBGRAPH_DATABASES } from '@healthsync/orm/database';
 import { auditFlushPlugin } from './audit.js';
 import { createPatientsContext, type PatientsContext, type PatientsServices } from './context.js';
 import { entities } from './entities.js';

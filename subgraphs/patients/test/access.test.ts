@@ -2,13 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { GraphQLResolveInfo } from 'graphql';
-import {
-  CAN_READ_PATIENTS,
-  CAN_WRITE_PATIENTS,
-  ForbiddenError,
-  SignInRequiredError,
-  type Viewer,
-} from '@healthsync/orm';
+import { CAN_READ_PATIENTS, CAN_WRITE_PATIENTS, type Viewer } from '@healthsync/orm/auth';
+import { ForbiddenError, SignInRequiredError } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../src/access.js';
 import type { PatientsContext } from '../src/context.js';
 

@@ -3,7 +3,8 @@ import { jest } from '@jest/globals';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
-import { createErrorFormatter, createLogger, withClient } from '@healthsync/orm';
+import { createErrorFormatter, createLogger } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import {
   AuditCollector,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Role, Viewer } from '@healthsync/orm';
+import type { Role, Viewer } from '@healthsync/orm/auth';
 import { pageOf } from '../src/clinical/read.js';
 import { readRecord, SUMMARY_TYPES } from '../src/clinical/summary.js';
 import { CLINICAL_TYPES } from '../src/clinical/types.js';

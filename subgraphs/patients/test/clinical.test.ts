@@ -4,7 +4,7 @@
  * semantics, the summary and `everything`, the condition filter, audit rows, archive and the
  * statements a request costs.
  */
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { syntheaPeople } from '../scripts/synthea-fixtures.js';
 import { CLINICAL_TYPES } from '../src/clinical/types.js';

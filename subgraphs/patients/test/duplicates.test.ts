@@ -2,7 +2,7 @@
  * Duplicate candidates (issue 17) through the GraphQL API: ranking, reasons, what never shows,
  * evidence against, the count createPatient and importPatients answer with, and the audit rows.
  */
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 

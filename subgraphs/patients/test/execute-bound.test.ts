@@ -4,7 +4,7 @@
  * converted as em.execute converts them.
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { executeBound } from '@healthsync/orm';
+import { executeBound } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { timeOrderedId } from '../src/audit.js';
 import { createPatientsHarness, type PatientsHarness } from './harness.js';

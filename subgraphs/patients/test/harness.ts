@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createLogger, type Role } from '@healthsync/orm';
+import { createLogger } from '@healthsync/orm';
+import type { Role } from '@healthsync/orm/auth';
 import { type TestDatabase, testTokenIssuer } from '@healthsync/orm/testing';
 import { createPatientsContext } from '../src/context.js';
 import { loadPatientsConfig, type PatientsConfig } from '../src/environment.js';

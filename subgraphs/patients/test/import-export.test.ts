@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { REPO_ROOT, withClient } from '@healthsync/orm';
+import { REPO_ROOT, withClient } from '@healthsync/orm/database';
 import { type ApiClient, connect } from '../scripts/api.js';
 import { CliError } from '../scripts/environment.js';
 import { BULK_TYPES, runBulkExport, runExport } from '../scripts/export.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import type { ImportResult } from '../src/fhir/import.js';
 import { IMPORT_LIMITS } from '../src/fhir/patient-in.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { OptimisticLockError } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { mergePatients, unmergePatients } from '../src/patients/merge.js';
 import type { WriteScope } from '../src/patients/service.js';

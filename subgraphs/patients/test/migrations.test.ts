@@ -1,4 +1,4 @@
-import { migrateAll, revertAll, withClient } from '@healthsync/orm';
+import { migrateAll, revertAll, withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 
 let database: TestDatabase;

@@ -3,7 +3,7 @@
  * (scripts/nl-search-evaluation/; the whole set's figures are `npm run bench:nl`'s), and the
  * resolver's contract: the interpretation, paging, access, audit, a client's mistakes.
  */
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import {
   insertNlEvaluationPeople,

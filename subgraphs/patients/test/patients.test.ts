@@ -1,4 +1,4 @@
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, createTestTokenIssuer, type TestDatabase, testTokenIssuer } from '@healthsync/orm/testing';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 

@@ -4,7 +4,7 @@
  * whatever its size, and totalCount stays bounded.
  */
 import { randomUUID } from 'node:crypto';
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { EXACT_COUNT_LIMIT, pageQuery, searchPlanOf } from '../src/patients/list.js';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { createLogger, migrateAll, provisionDatabase, replicaReads, subgraphDatabaseUrl } from '@healthsync/orm';
+import { createLogger } from '@healthsync/orm';
+import { migrateAll, provisionDatabase, replicaReads, subgraphDatabaseUrl } from '@healthsync/orm/database';
 import { type StreamingPair, startStreamingPair, testTokenIssuer } from '@healthsync/orm/testing';
 import pg from 'pg';
 import { createPatientsContext } from '../src/context.js';

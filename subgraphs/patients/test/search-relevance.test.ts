@@ -3,7 +3,7 @@
  * of the patient; the exact full name, then exact parts, then beginnings, then typos; keyset
  * pagination in that order.
  */
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { listPatients } from '../src/patients/list.js';
 import { parseSearch, typoDistance } from '../src/patients/search.js';

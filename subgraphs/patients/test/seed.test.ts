@@ -1,5 +1,5 @@
 /** The seed script: reproducible faker patients, created through the public edge of a real stack. */
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { type ApiClient, connect } from '../scripts/api.js';
 import { runSeed, SEED_SYSTEM, seedPatients } from '../scripts/seed.js';
 import { fhirSchemaErrors } from './fhir-schema.js';

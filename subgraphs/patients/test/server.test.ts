@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { REVOCATIONS_PATH, withClient } from '@healthsync/orm';
+import { REVOCATIONS_PATH } from '@healthsync/orm/auth';
+import { withClient } from '@healthsync/orm/database';
 import {
   createTestDatabase,
   forgedAccessTokens,

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { createPatientsHarness, type PatientsHarness, type TestCaller } from './harness.js';
 

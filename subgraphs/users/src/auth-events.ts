@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, isUuid, type Viewer } from '@healthsync/orm';
+import { BadUserInputError, isUuid } from '@healthsync/orm';
+import type { Viewer } from '@healthsync/orm/auth';
 import { type AuthAction, AuthEvent, type AuthOutcome } from './entities.js';
 
 /** Who an event is about, besides the request it came with. */

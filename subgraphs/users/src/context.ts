@@ -1,15 +1,9 @@
 import { isIP } from 'node:net';
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  CLIENT_ADDRESS_HEADER,
-  type AccessTokenVerifier,
-  createRequestContext,
-  isUuid,
-  type RequestContext,
-  type RequestScope,
-  type RevocationSource,
-} from '@healthsync/orm';
+import { CLIENT_ADDRESS_HEADER, type AccessTokenVerifier, type RevocationSource } from '@healthsync/orm/auth';
+import { createRequestContext, type RequestContext, type RequestScope } from '@healthsync/orm/http';
+import { isUuid } from '@healthsync/orm';
 import { type AuthTrail, createAuthTrail } from './auth-events.js';
 import { User, USER_PROFILE_FIELDS, type UserProfile } from './entities.js';
 import type { UsersConfig } from './environment.js';

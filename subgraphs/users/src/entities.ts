@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { ROLES, USER_STATES } from '@healthsync/orm';
+import { ROLES, USER_STATES } from '@healthsync/orm/auth';
 
 export const User = defineEntity({
   name: 'User',

@@ -1,14 +1,8 @@
 import path from 'node:path';
-import {
-  databaseUrlWithPassword,
-  DEFAULT_DATA_DIR,
-  env,
-  parseEnvironment,
-  ROLES,
-  SUBGRAPH_LIMITS,
-  serviceEnvironment,
-  withServiceChecks,
-} from '@healthsync/orm';
+import { databaseUrlWithPassword, DEFAULT_DATA_DIR } from '@healthsync/orm/database';
+import { env, parseEnvironment } from '@healthsync/orm';
+import { ROLES } from '@healthsync/orm/auth';
+import { SUBGRAPH_LIMITS, serviceEnvironment, withServiceChecks } from '@healthsync/orm/http';
 import { z } from 'zod';
 
 export const SIGNUP_MODES = ['open', 'approval', 'invite'] as const;

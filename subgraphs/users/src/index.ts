@@ -1,4 +1,5 @@
-import { createLogger, runMain, stopOnSignals } from '@healthsync/orm';
+import { createLogger, runMain } from '@healthsync/orm';
+import { stopOnSignals } from '@healthsync/orm/http';
 import { loadUsersConfig } from './environment.js';
 import { startUsersServer } from './server.js';
 

@@ -10,7 +10,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
-import { ACCESS_TOKEN_ALGORITHM } from '@healthsync/orm';
+import { ACCESS_TOKEN_ALGORITHM } from '@healthsync/orm/auth';
 import type { UsersConfig } from './environment.js';
 
 export interface SigningKeys {

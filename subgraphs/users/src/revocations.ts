@@ -1,16 +1,14 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Request, Response } from 'express';
+import { type ChannelHandlers, type ChannelListener, listenOnChannel } from '@healthsync/orm/database';
 import {
-  type ChannelHandlers,
-  type ChannelListener,
   createRevocationCache,
-  listenOnChannel,
-  type Logger,
   REVOCATION_STREAM_TYPE,
   type RevocationMessage,
   type RevocationPush,
   type RevocationSource,
-} from '@healthsync/orm';
+} from '@healthsync/orm/auth';
+import type { Logger } from '@healthsync/orm';
 import type { UsersConfig } from './environment.js';
 import { loadCutoff, loadRevocationList } from './tokens.js';
 

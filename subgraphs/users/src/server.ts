@@ -1,19 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
+import { createAccessTokenVerifier, PASSWORD_WORK_FULL_HEADER, REVOCATIONS_PATH } from '@healthsync/orm/auth';
+import { createLogger, type Logger } from '@healthsync/orm';
 import {
-  createAccessTokenVerifier,
-  createLogger,
   createSubgraphApollo,
-  initSubgraphOrm,
-  PASSWORD_WORK_FULL_HEADER,
   startSubgraphService,
   type SubgraphPlugin,
-  REVOCATIONS_PATH,
-  SUBGRAPH_DATABASES,
-  type Logger,
   type RunningService,
-} from '@healthsync/orm';
+} from '@healthsync/orm/http';
+import { initSubgraphOrm, SUBGRAPH_DATABASES } from '@healthsync/orm/database';
 import { ensureFirstAdmin } from './admins.js';
 import { createUsersContext, type UsersContext, type UsersServices } from './context.js';
 import { entities } from './entities.js';

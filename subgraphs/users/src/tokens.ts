@@ -1,13 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SignJWT } from 'jose';
-import {
-  ACCESS_TOKEN_ALGORITHM,
-  ACCESS_TOKEN_TYPE,
-  type Logger,
-  type RevocationList,
-  SignInRequiredError,
-} from '@healthsync/orm';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE, type RevocationList } from '@healthsync/orm/auth';
+import { type Logger, SignInRequiredError } from '@healthsync/orm';
 import type { AuthTrail } from './auth-events.js';
 import type { UsersConfig } from './environment.js';
 import type { SigningKeys } from './keys.js';

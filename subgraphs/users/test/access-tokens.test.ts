@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm';
+import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { createTestDatabase, forgedAccessTokens, type TestDatabase, temporaryFolder } from '@healthsync/orm/testing';
 import { loadSigningKeys, rotateDevelopmentKeys } from '../src/keys.js';
 import { createUsersServices } from '../src/server.js';

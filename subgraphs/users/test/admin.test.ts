@@ -3,11 +3,11 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   createAccessTokenVerifier,
-  createLogger,
   createRemoteRevocations,
   type RevocationSource,
   revocationsUrlFor,
-} from '@healthsync/orm';
+} from '@healthsync/orm/auth';
+import { createLogger } from '@healthsync/orm';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { ensureFirstAdmin } from '../src/admins.js';
 import { createUsersHarness, startUsersHttp, testUsersConfig, type UsersHarness } from './harness.js';

@@ -4,7 +4,7 @@
  * account change takes rows with it, and `authEvents` (ADMIN): filters and keyset pages.
  */
 import { randomUUID } from 'node:crypto';
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { createAuthTrail, listAuthEvents } from '../src/auth-events.js';
 import { createUsersHarness, type GraphQLResult, type UsersHarness } from './harness.js';

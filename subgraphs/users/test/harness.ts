@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, createLogger, type Role, withClient } from '@healthsync/orm';
+import { AppError, createLogger } from '@healthsync/orm';
+import type { Role } from '@healthsync/orm/auth';
+import { withClient } from '@healthsync/orm/database';
 import { type TestDatabase, temporaryFolder } from '@healthsync/orm/testing';
 import { createUsersContext, type UsersContext } from '../src/context.js';
 import { User } from '../src/entities.js';

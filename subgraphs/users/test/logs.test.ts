@@ -4,7 +4,8 @@
  * invalid invitation, malformed body, a database error inside a request): no password, access
  * token, refresh token or invitation appears in any line, at any depth.
  */
-import { createLogger, withClient } from '@healthsync/orm';
+import { createLogger } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
 import { type GraphQLResult, startUsersHttp } from './harness.js';
 

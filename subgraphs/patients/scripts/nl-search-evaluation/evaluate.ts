@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { withClient } from '@healthsync/orm';
+import { withClient } from '@healthsync/orm/database';
 import { patientSearch } from '../../src/nl-search/patient-search.js';
 import { SemanticMatcher } from '../../src/nl-search/semantic.js';
 import { VocabularyCache } from '../../src/nl-search/vocabulary.js';

@@ -21,7 +21,7 @@ import {
   provisionDatabase,
   SUBGRAPH_DATABASES,
   subgraphDatabaseUrl,
-} from '@healthsync/orm';
+} from '@healthsync/orm/database';
 import { entities } from '../../src/entities.js';
 import { listPatients } from '../../src/patients/list.js';
 import { SEARCH_TUNING, type SearchTuning } from '../../src/patients/search.js';

@@ -5,7 +5,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { BadUserInputError, plainRowMapper } from '@healthsync/orm';
+import { BadUserInputError } from '@healthsync/orm';
+import { plainRowMapper } from '@healthsync/orm/database';
 import { MAX_PAGE_SIZE } from '../patients/list.js';
 import type {
   AllergyIntolerance,

@@ -4,7 +4,7 @@
  * resource type disclosed, the summary and the `everything` Bundle.
  */
 import type { GraphQLResolveInfo } from 'graphql';
-import { CAN_READ_PATIENTS } from '@healthsync/orm';
+import { CAN_READ_PATIENTS } from '@healthsync/orm/auth';
 import { authorize, canSeeArchived } from '../access.js';
 import { auditEvent, auditScope } from '../audit.js';
 import type { PatientsContext } from '../context.js';

@@ -5,7 +5,7 @@
  * so they commit or roll back with the patient they belong to.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { executeBound } from '@healthsync/orm';
+import { executeBound } from '@healthsync/orm/database';
 import { auditEvent } from '../audit.js';
 import { AuditEvent } from '../entities.js';
 import type { WriteScope } from '../patients/service.js';

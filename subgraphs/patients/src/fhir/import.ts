@@ -6,7 +6,8 @@
  * others go on. Resource types we do not model are counted as skipped.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, ConflictError, executeBound, type Logger } from '@healthsync/orm';
+import { AppError, ConflictError, type Logger } from '@healthsync/orm';
+import { executeBound } from '@healthsync/orm/database';
 import { canSeeArchived } from '../access.js';
 import { type AuditCollector, auditEvent } from '../audit.js';
 import { Patient, PatientIdentifier, type PatientIdentifierValue } from '../entities.js';

@@ -4,7 +4,8 @@
  * statement (`countPatients`) that runs only when a client asks for it.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, isUuid, plainRowMapper } from '@healthsync/orm';
+import { BadUserInputError, isUuid } from '@healthsync/orm';
+import { plainRowMapper } from '@healthsync/orm/database';
 import { activeConditionClause, validateConditionFilter } from '../clinical/condition-filter.js';
 import { sqlArray } from '../clinical/sql-array.js';
 import { type Gender, Patient } from '../entities.js';

@@ -2,7 +2,7 @@
  * The patients domain's reads as resolvers make them: each read and search authorised by the
  * caller (resolvers/) and audited here, a row per patient returned.
  */
-import type { Viewer } from '@healthsync/orm';
+import type { Viewer } from '@healthsync/orm/auth';
 import { requireUuid } from '@healthsync/orm';
 import { type GraphQLResolveInfo, Kind, type SelectionNode } from 'graphql';
 import { canSeeArchived } from '../access.js';

@@ -6,7 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { OptimisticLockError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, NotFoundError, requireUuid, type Viewer } from '@healthsync/orm';
+import { ConflictError, NotFoundError, requireUuid } from '@healthsync/orm';
+import type { Viewer } from '@healthsync/orm/auth';
 import { canSeeArchived } from '../access.js';
 import { type AuditScope, auditEvent, insertAuditEvent } from '../audit.js';
 import {

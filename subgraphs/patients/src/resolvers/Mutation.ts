@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { CAN_ADMINISTER, CAN_WRITE_PATIENTS, type Role } from '@healthsync/orm';
+import { CAN_ADMINISTER, CAN_WRITE_PATIENTS, type Role } from '@healthsync/orm/auth';
 import { authorize } from '../access.js';
 import { auditEvent, auditScope, recordFailure } from '../audit.js';
 import type { PatientsContext } from '../context.js';

@@ -1,4 +1,4 @@
-import { CAN_READ_PATIENTS, requireRole } from '@healthsync/orm';
+import { CAN_READ_PATIENTS, requireRole } from '@healthsync/orm/auth';
 import { authorize, canSeeArchived } from '../access.js';
 import type { PatientResolvers } from '../generated/resolvers.js';
 import { duplicateCandidates, LIKELY_DUPLICATE, MAX_CANDIDATES } from '../patients/duplicates.js';

@@ -1,4 +1,5 @@
-import { BadUserInputError, CAN_ADMINISTER, CAN_READ_PATIENTS, ForbiddenError, NotFoundError } from '@healthsync/orm';
+import { BadUserInputError, ForbiddenError, NotFoundError } from '@healthsync/orm';
+import { CAN_ADMINISTER, CAN_READ_PATIENTS } from '@healthsync/orm/auth';
 import { authorize, canSeeArchived } from '../access.js';
 import { AUDIT_RESOURCE, auditEvent, auditScope, listAuditEvents, recordFailure } from '../audit.js';
 import { Patient } from '../entities.js';

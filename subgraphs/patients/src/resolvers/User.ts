@@ -1,4 +1,5 @@
-import { CAN_READ_PATIENTS, isUuid, requireViewer } from '@healthsync/orm';
+import { CAN_READ_PATIENTS, requireViewer } from '@healthsync/orm/auth';
+import { isUuid } from '@healthsync/orm';
 import { authorize, canSeeArchived } from '../access.js';
 import type { UserResolvers } from '../generated/resolvers.js';
 import { searchPatients } from '../patients/read.js';

@@ -7,15 +7,14 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { AppError, runMain } from '@healthsync/orm';
 import {
-  AppError,
   initSubgraphOrm,
   migrateAll,
   openDatabase,
   provisionDatabase,
-  runMain,
   SUBGRAPH_DATABASES,
-} from '@healthsync/orm';
+} from '@healthsync/orm/database';
 import { createAdmin } from '../admins.js';
 import { entities } from '../entities.js';
 import { loadAdminCliConfig } from '../environment.js';

@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   AppError,
   BadUserInputError,
-  CAN_ADMINISTER,
   ConflictError,
   NotFoundError,
-  requireRole,
   requireUuid,
-  requireViewer,
   SignInRequiredError,
 } from '@healthsync/orm';
+import { CAN_ADMINISTER, requireRole, requireViewer } from '@healthsync/orm/auth';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { UsersContext } from '../context.js';
 import { Invitation, User } from '../entities.js';

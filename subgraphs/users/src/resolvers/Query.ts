@@ -1,4 +1,5 @@
-import { BadUserInputError, CAN_ADMINISTER, isUuid, requireRole, requireUuid, requireViewer } from '@healthsync/orm';
+import { BadUserInputError, isUuid, requireUuid } from '@healthsync/orm';
+import { CAN_ADMINISTER, requireRole, requireViewer } from '@healthsync/orm/auth';
 import { listAuthEvents } from '../auth-events.js';
 import type { QueryResolvers } from '../generated/resolvers.js';
 import { User } from '../entities.js';

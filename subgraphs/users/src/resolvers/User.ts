@@ -1,4 +1,4 @@
-import { HAS_A_ROLE, requireRole } from '@healthsync/orm';
+import { HAS_A_ROLE, requireRole } from '@healthsync/orm/auth';
 import type { UsersContext } from '../context.js';
 import type { UserProfile } from '../entities.js';
 import type { UserResolvers } from '../generated/resolvers.js';
