@@ -120,37 +120,27 @@ function requireSubgraphSecret(secret: string): express.RequestHandler {
   };
 }
 
-/**
- * Builds and starts one GraphQL service: request ids, one JSON log line per request, health
- * endpoints, an explicit body limit, Apollo on /graphql, and a graceful stop (readiness turns
- * 503, in-flight requests finish within the drain timeout, then `onClose`).
- */
-export async function startGraphQLService<TContext extends BaseContext>(
-  options: GraphQLServiceOptions<TContext>,
-): Promise<RunningService> {
-  const { logger } = options;
-  let stopping = false;
-  const inFlight = new Set<Response>();
-  disableApolloSignalHandlers(options.apollo);
-  options.apollo.addPlugin(outcomePlugin);
-  // Every GraphQL answer is `no-store` (set below). Apollo's cache-control plugin, on by default,
-  // would compute a cache policy field by field only to send that same header, and its per-field
-  // hook makes Apollo wrap every resolver of the schema.
-  options.apollo.addPlugin(ApolloServerPluginCacheControlDisabled());
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxy ?? 'loopback');
+/** What the request tracking and the stop share: whether the service is stopping, the responses under way. */
+interface Lifecycle {
+  stopping: boolean;
+  inFlight: Set<Response>;
+}
 
-  app.use((req, res, next) => {
+/**
+ * Every request: its id (the caller's when sane) on the response and on a child logger, counted
+ * while in flight, and one JSON log line when it finished (not for health probes).
+ */
+function trackRequests(logger: Logger, lifecycle: Lifecycle): express.RequestHandler {
+  return (req, res, next) => {
     const requestId = requestIdOf(req.headers['x-request-id']);
     res.locals.requestId = requestId;
     res.locals.logger = logger.child({ requestId });
     res.setHeader('x-request-id', requestId);
     // Past this point the socket closes after the response, so a stop is not held up by keep-alive.
-    if (stopping) res.setHeader('connection', 'close');
+    if (lifecycle.stopping) res.setHeader('connection', 'close');
     const started = process.hrtime.bigint();
-    inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
+    lifecycle.inFlight.add(res);
+    res.on('close', () => lifecycle.inFlight.delete(res));
     res.on('finish', () => {
       const requestLog = res.locals.logger as Logger;
       // The line is built only when it is written (LOG_LEVEL=warn leaves it out).
@@ -172,38 +162,45 @@ export async function startGraphQLService<TContext extends BaseContext>(
       );
     });
     next();
-  });
+  };
+}
 
+/** The health endpoints: live while the process answers; ready while every required dependency is up and no stop began. */
+function mountHealth<TContext extends BaseContext>(
+  app: express.Express,
+  options: Pick<GraphQLServiceOptions<TContext>, 'readiness' | 'reported'>,
+  lifecycle: Lifecycle,
+): void {
   app.get(HEALTH_PATHS.live, (_req, res) => {
     res.json({ status: 'up' });
   });
   const readiness = async () => {
-    const [required, reported] = stopping
+    const [required, reported] = lifecycle.stopping
       ? [{}, {}]
       : await Promise.all([
           options.readiness?.().catch(() => ({ self: 'down' as const })) ?? {},
           options.reported?.().catch(() => ({})) ?? {},
         ]);
     const isUp = (states: Record<string, DependencyState>) => Object.values(states).every((state) => state === 'up');
-    const ready = !stopping && isUp(required);
+    const ready = !lifecycle.stopping && isUp(required);
     const status = !ready ? 'down' : isUp(reported) ? 'up' : 'degraded';
     return { ready, status, dependencies: { ...required, ...reported } };
   };
   app.get(HEALTH_PATHS.ready, async (_req, res) => {
     const { ready, status, dependencies } = await readiness();
-    res.status(ready ? 200 : 503).json({ status, stopping, dependencies });
+    res.status(ready ? 200 : 503).json({ status, stopping: lifecycle.stopping, dependencies });
   });
   app.get(HEALTH_PATHS.public, async (_req, res) => {
     const { ready, status } = await readiness();
     res.status(ready ? 200 : 503).json({ status });
   });
-  if (options.subgraphSecret) {
-    app.use(['/graphql', '/internal'], requireSubgraphSecret(options.subgraphSecret));
-  }
-  if (options.explorer) mountExplorer(app);
-  options.routes?.(app);
+}
 
-  await options.apollo.start();
+/** Apollo on /graphql (started): never cached, the explicit body limit, the request's logger for formatError, the context. */
+function mountGraphQL<TContext extends BaseContext>(
+  app: express.Express,
+  options: GraphQLServiceOptions<TContext>,
+): void {
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: express.NextFunction) => {
@@ -227,9 +224,11 @@ export async function startGraphQLService<TContext extends BaseContext>(
       },
     }),
   );
+}
 
-  // Body-parser errors (too large, malformed JSON) answered as GraphQL-shaped JSON without internals.
-  app.use((error: { status?: number; type?: string }, _req: Request, res: Response, _next: express.NextFunction) => {
+/** Body-parser errors (too large, malformed JSON) answered as GraphQL-shaped JSON without internals. */
+function answerBodyErrors(logger: Logger): express.ErrorRequestHandler {
+  return (error: { status?: number; type?: string }, _req: Request, res: Response, _next: express.NextFunction) => {
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     const message =
       error.type === 'entity.too.large'
@@ -241,14 +240,71 @@ export async function startGraphQLService<TContext extends BaseContext>(
     res
       .status(status)
       .json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
-  });
+  };
+}
+
+/**
+ * The stop, once however often called: readiness turns 503 (and stays serving for
+ * `shutdownDelayMs`), in-flight requests finish within the drain timeout, then Apollo and `onClose`.
+ */
+function gracefulStop<TContext extends BaseContext>(
+  server: http.Server,
+  options: GraphQLServiceOptions<TContext>,
+  lifecycle: Lifecycle,
+): () => Promise<void> {
+  let stopped: Promise<void> | undefined;
+  return () => {
+    stopped ??= (async () => {
+      lifecycle.stopping = true;
+      options.onStopping?.();
+      if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
+      for (const res of lifecycle.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
+      await closed;
+      clearTimeout(timeout);
+      await options.apollo.stop();
+      await options.onClose?.();
+      options.logger.info(`${options.name} stopped`);
+    })();
+    return stopped;
+  };
+}
+
+/**
+ * Builds and starts one GraphQL service: request ids, one JSON log line per request, health
+ * endpoints, an explicit body limit, Apollo on /graphql, and a graceful stop (readiness turns
+ * 503, in-flight requests finish within the drain timeout, then `onClose`).
+ */
+export async function startGraphQLService<TContext extends BaseContext>(
+  options: GraphQLServiceOptions<TContext>,
+): Promise<RunningService> {
+  const { logger } = options;
+  const lifecycle: Lifecycle = { stopping: false, inFlight: new Set() };
+  disableApolloSignalHandlers(options.apollo);
+  options.apollo.addPlugin(outcomePlugin);
+  // Every GraphQL answer is `no-store` (set below). Apollo's cache-control plugin, on by default,
+  // would compute a cache policy field by field only to send that same header, and its per-field
+  // hook makes Apollo wrap every resolver of the schema.
+  options.apollo.addPlugin(ApolloServerPluginCacheControlDisabled());
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? 'loopback');
+  app.use(trackRequests(logger, lifecycle));
+  mountHealth(app, options, lifecycle);
+  if (options.subgraphSecret) app.use(['/graphql', '/internal'], requireSubgraphSecret(options.subgraphSecret));
+  if (options.explorer) mountExplorer(app);
+  options.routes?.(app);
+  await options.apollo.start();
+  mountGraphQL(app, options);
+  app.use(answerBodyErrors(logger));
 
   const server = http.createServer(app);
   // Above NGINX's upstream keepalive_timeout, so NGINX always closes an idle connection first.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;
   server.requestTimeout = 60_000;
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '0.0.0.0', () => {
@@ -264,26 +320,7 @@ export async function startGraphQLService<TContext extends BaseContext>(
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
   logger.info({ url }, `${options.name} ready`);
-
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    stopped ??= (async () => {
-      stopping = true;
-      options.onStopping?.();
-      if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
-      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timeout = setTimeout(() => server.closeAllConnections(), options.drainTimeoutMs ?? 10_000);
-      await closed;
-      clearTimeout(timeout);
-      await options.apollo.stop();
-      await options.onClose?.();
-      logger.info(`${options.name} stopped`);
-    })();
-    return stopped;
-  };
-  return { url, port, stop };
+  return { url, port, stop: gracefulStop(server, options, lifecycle) };
 }
 
 /** Records each GraphQL request's resolved operation name and error codes for its log line. */
