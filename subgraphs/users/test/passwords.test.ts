@@ -403,11 +403,13 @@ describe('what the rule is made of', () => {
     expect(passwordProblem(`${strong}x`)).toBe('Password must be 12 to 128 characters long');
   });
 
-  test('a password mostly of listed pieces is refused as common, though neither it nor its stem is listed', () => {
-    for (const password of ['shadowmaster12', 'baseballsoccer1'])
+  test('a password half or more of listed pieces is refused as common, though neither it nor its stem is listed', () => {
+    // dragon (listed) + window (an English word): exactly half; shadow + kitchen: under half.
+    for (const password of ['shadowmaster12', 'baseballsoccer1', 'dragonwindow'])
       expect(passwordProblem(password)).toBe(
         'This password is on a list of common or breached passwords; choose another one',
       );
+    expect(passwordProblem('shadowkitchen')).toMatch(/too easy to guess/);
   });
 
   test('only trailing digits and symbols are stripped before the list is consulted', () => {
