@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,14 +20,46 @@ export interface SubgraphDatabase {
   entitiesModule: string;
 }
 
+/**
+ * The folder of the workspace package `packageName`: among the root package.json's `workspaces`
+ * (folders, or `folder/*`), the one whose package.json has that name. A workspace an image does
+ * not carry (each subgraph's image holds its own) is passed over.
+ */
+export function workspaceFolder(packageName: string, root = REPO_ROOT): string {
+  const nameOf = (folder: string) => {
+    try {
+      return (JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { name?: string }).name;
+    } catch {
+      return undefined;
+    }
+  };
+  const { workspaces = [] } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    workspaces?: string[];
+  };
+  const folders = workspaces.flatMap((entry) => {
+    if (!entry.endsWith('/*')) return [path.join(root, entry)];
+    const parent = path.join(root, entry.slice(0, -2));
+    return existsSync(parent) ? readdirSync(parent).map((child) => path.join(parent, child)) : [];
+  });
+  const found = folders.find((folder) => nameOf(folder) === packageName);
+  if (!found) throw new Error(`no workspace of ${path.join(root, 'package.json')} is the package ${packageName}`);
+  return found;
+}
+
+/** A subgraph's slice of the database; its folder is its workspace (`@healthsync/<name>`), found when first needed. */
 function subgraph(name: SubgraphName): SubgraphDatabase {
-  const root = path.join(REPO_ROOT, 'subgraphs', name);
+  let folder: string | undefined;
+  const root = () => (folder ??= workspaceFolder(`@healthsync/${name}`));
   return {
     name,
     schema: name,
     role: `healthsync_${name}`,
-    migrationsPath: path.join(root, 'migrations'),
-    entitiesModule: path.join(root, 'src', 'entities.ts'),
+    get migrationsPath() {
+      return path.join(root(), 'migrations');
+    },
+    get entitiesModule() {
+      return path.join(root(), 'src', 'entities.ts');
+    },
   };
 }
 
