@@ -6,24 +6,16 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import {
-  dropDatabase,
-  findFreePort,
-  openDatabase,
-  provisionDatabase,
-  REPO_ROOT,
-  subgraphDatabaseUrl,
-  withClient,
-} from '@healthsync/orm/database';
+import { findFreePort, REPO_ROOT, subgraphDatabaseUrl, withClient } from '@healthsync/orm/database';
 import { runMain } from '@healthsync/orm';
 import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { findNginx } from '../src/stack/nginx.js';
 import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
-import { type RunningStack, type StackOptions, startStack } from '../src/stack/stack.js';
+import { startThrowawayStack, type ThrowawayStack } from '../src/stack/throwaway.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
@@ -151,74 +143,58 @@ runMain(async () => {
   const loadBefore = loadAverage();
   const only = config.BENCH_ONLY ? new Set(config.BENCH_ONLY.split(',').map((id) => id.trim())) : undefined;
   const wanted = (id: string) => !only || only.has(id);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-bench-'));
-  // As root the embedded cluster runs as `postgres`, which must reach its folder in here.
-  chmodSync(workDir, 0o755);
-  const cleanups: (() => Promise<void>)[] = [() => Promise.resolve(rmSync(workDir, { recursive: true, force: true }))];
-  let stack: RunningStack | undefined;
+  let throwaway: ThrowawayStack | undefined;
   let auditBaseline: ManagedChild | undefined;
   const peers: { planner: PeerPlanner; child: ManagedChild; url: string }[] = [];
 
   try {
-    // A database of its own: never the developer's .data/ cluster or a shared database.
-    let adminUrl: string;
-    if (config.DATABASE_URL) {
-      const url = new URL(config.DATABASE_URL);
-      url.pathname = `/healthsync_bench_${randomBytes(4).toString('hex')}`;
-      adminUrl = url.toString();
-      cleanups.unshift(() => dropDatabase(adminUrl));
-      log(`database ${url.pathname.slice(1)} on ${url.host}`);
-    } else {
-      const database = await openDatabase({ dataDir: workDir, log });
-      adminUrl = database.adminUrl;
-      cleanups.unshift(() => database.stop());
-      log('database: a throwaway embedded PostgreSQL');
-    }
+    if (config.BENCH_CPU_PROF_DIR) mkdirSync(config.BENCH_CPU_PROF_DIR, { recursive: true });
+    const subgraphSecret = randomBytes(32).toString('base64url');
+    const nginxBin = findNginx(config.NGINX_BIN);
+    // A database of its own (never the developer's .data/ cluster or a shared database): a new
+    // one on DATABASE_URL's server, or a throwaway embedded PostgreSQL.
+    throwaway = await startThrowawayStack({
+      prefix: 'healthsync-bench-',
+      serverUrl: config.DATABASE_URL,
+      launcher: {
+        ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+        nginxBin: config.NGINX_BIN,
+        requireNginx: false,
+        // A load test comes from one address: the per-address limit would answer it 429. The
+        // limiter itself (a zone lookup on every request) stays in the path.
+        edgeRate: { limit: 1_000_000, burst: 100 },
+        nodeEnv: 'production',
+        logLevel: config.BENCH_LOG_LEVEL,
+        output: 'quiet',
+        log: () => {},
+        env: {
+          SUBGRAPH_SECRET: subgraphSecret,
+          // The bench's clinicians sign up through the API and work at once; and the sign-up flood
+          // below stands for one from many addresses, which the per-address throttle would not stop:
+          // what it measures is the bounded argon2 queue.
+          SIGNUP_MODE: 'open',
+          SIGNUP_MAX_PER_ADDRESS: '1000000000',
+          ...(config.BENCH_CPU_PROF_DIR
+            ? {
+                NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
+                BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
+              }
+            : {}),
+        },
+      },
+    });
+    const { adminUrl, rolePasswords, workDir } = throwaway;
+    log(
+      config.DATABASE_URL
+        ? `database ${new URL(adminUrl).pathname.slice(1)}`
+        : 'database: a throwaway embedded PostgreSQL',
+    );
     const postgres = await withClient(
-      config.DATABASE_URL ? config.DATABASE_URL : adminUrl,
+      adminUrl,
       async (client) =>
         (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?',
     );
-
-    const subgraphSecret = randomBytes(32).toString('base64url');
-    const nginxBin = findNginx(config.NGINX_BIN);
-    if (config.BENCH_CPU_PROF_DIR) mkdirSync(config.BENCH_CPU_PROF_DIR, { recursive: true });
-    // The roles' passwords are the bench's own, so that the audit baseline can connect as well.
-    const rolePasswords = {
-      users: randomBytes(24).toString('base64url'),
-      patients: randomBytes(24).toString('base64url'),
-    };
-    await provisionDatabase(adminUrl, rolePasswords);
-    const stackOptions: StackOptions = {
-      databaseUrl: adminUrl,
-      rolePasswords,
-      dataDir: workDir,
-      ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-      nginxBin: config.NGINX_BIN,
-      requireNginx: false,
-      // A load test comes from one address: the per-address limit would answer it 429. The
-      // limiter itself (a zone lookup on every request) stays in the path.
-      edgeRate: { limit: 1_000_000, burst: 100 },
-      nodeEnv: 'production',
-      logLevel: config.BENCH_LOG_LEVEL,
-      output: 'quiet',
-      log: () => {},
-      env: {
-        SUBGRAPH_SECRET: subgraphSecret,
-        // The bench's clinicians sign up through the API and work at once; and the sign-up flood
-        // below stands for one from many addresses, which the per-address throttle would not stop:
-        // what it measures is the bounded argon2 queue.
-        SIGNUP_MODE: 'open',
-        SIGNUP_MAX_PER_ADDRESS: '1000000000',
-        ...(config.BENCH_CPU_PROF_DIR
-          ? {
-              NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
-              BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
-            }
-          : {}),
-      },
-    };
-    stack = await startStack(stackOptions);
+    let stack = throwaway.stack;
     const urls = stack.urls;
     const edgeUrl = urls.edge;
     log(`stack up: gateway ${urls.gateway}, edge ${edgeUrl}${nginxBin ? ' (nginx)' : ' (no nginx installed)'}`);
@@ -538,8 +514,7 @@ runMain(async () => {
       log(`${page.name} via ${edge.name}, one of each service, ${connections} connections`);
       const one = await measure(edge.url, edge.headers, bodies, connections);
       replicaRows.push({ operation: page.name, path: `${edge.name}, 1 of each`, connections, result: one });
-      await stack.stop();
-      stack = await startStack({ ...stackOptions, replicas: { gateway: 2, users: 2, patients: 2 } });
+      stack = await throwaway.restart({ replicas: { gateway: 2, users: 2, patients: 2 } });
       const twoUrl = stack.urls.edge;
       await runLoad({ url: twoUrl, headers: edge.headers, bodies, connections, durationSeconds: 3 }); // warm-up
       log(`${page.name} via ${edge.name}, two of each service, ${connections} connections`);
@@ -630,7 +605,6 @@ runMain(async () => {
   } finally {
     for (const peer of peers) await peer.child.stop('SIGTERM');
     await auditBaseline?.stop('SIGTERM');
-    await stack?.stop();
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+    await throwaway?.stop().catch((error: unknown) => log(`cleanup: ${String(error)}`));
   }
 });

@@ -10,22 +10,15 @@
  * (summarise with `node --import tsx gateway/bench/profile.ts dir`).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  initSubgraphOrm,
-  openDatabase,
-  provisionDatabase,
-  SUBGRAPH_DATABASES,
-  subgraphDatabaseUrl,
-} from '@healthsync/orm/database';
+import { initSubgraphOrm, SUBGRAPH_DATABASES, subgraphDatabaseUrl } from '@healthsync/orm/database';
 import { runMain } from '@healthsync/orm';
 import { entities } from '@healthsync/patients/entities';
 import { analyzeNlTables, insertNlEvaluationPeople } from '@healthsync/patients/scripts/nl-search-evaluation/evaluate';
 import { generateEvaluationSet } from '@healthsync/patients/scripts/nl-search-evaluation/generate';
-import { type RunningStack, startStack } from '../src/stack/stack.js';
+import { startThrowawayStack, type ThrowawayStack } from '../src/stack/throwaway.js';
 import { loadBenchConfig } from './environment.js';
 import { describeMachine, loadAverage } from './report.js';
 
@@ -58,54 +51,47 @@ runMain(async () => {
   if (semantic !== 'on' && semantic !== 'off') throw new Error('--semantic must be on or off');
   const profileDir = loadBenchConfig().BENCH_CPU_PROF_DIR;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-nl-edge-'));
-  chmodSync(workDir, 0o755); // as root the embedded cluster runs as `postgres`
   const loadBefore = loadAverage();
-  const database = await openDatabase({ dataDir: workDir, log });
-  let stack: RunningStack | undefined;
+  let throwaway: ThrowawayStack | undefined;
   try {
-    const rolePasswords = {
-      users: randomBytes(24).toString('base64url'),
-      patients: randomBytes(24).toString('base64url'),
-    };
-    await provisionDatabase(database.adminUrl, rolePasswords);
-    stack = await startStack({
-      databaseUrl: database.adminUrl,
-      rolePasswords,
-      dataDir: workDir,
-      ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-      nginxBin: 'nginx',
-      requireNginx: false,
-      edgeRate: { limit: 1_000_000, burst: 100 },
-      nodeEnv: 'production',
-      logLevel: 'warn',
-      output: 'quiet',
-      log: () => {},
-      env: {
-        SUBGRAPH_SECRET: randomBytes(32).toString('base64url'),
-        SIGNUP_MODE: 'open',
-        NL_SEARCH_SEMANTIC: semantic,
-        ...(profileDir
-          ? {
-              NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
-              BENCH_CPU_PROF_DIR: path.resolve(profileDir),
-            }
-          : {}),
+    throwaway = await startThrowawayStack({
+      prefix: 'healthsync-nl-edge-',
+      launcher: {
+        ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+        nginxBin: 'nginx',
+        requireNginx: false,
+        edgeRate: { limit: 1_000_000, burst: 100 },
+        nodeEnv: 'production',
+        logLevel: 'warn',
+        output: 'quiet',
+        log: () => {},
+        env: {
+          SUBGRAPH_SECRET: randomBytes(32).toString('base64url'),
+          SIGNUP_MODE: 'open',
+          NL_SEARCH_SEMANTIC: semantic,
+          ...(profileDir
+            ? {
+                NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
+                BENCH_CPU_PROF_DIR: path.resolve(profileDir),
+              }
+            : {}),
+        },
       },
     });
+    const { stack, rolePasswords, adminUrl } = throwaway;
     log(`stack up, edge ${stack.urls.edge}${stack.nginx ? ' (nginx)' : ' (no nginx: the gateway)'}`);
 
     log(`generating ${count} people…`);
     const set = generateEvaluationSet(count);
     const orm = await initSubgraphOrm({
       subgraph: SUBGRAPH_DATABASES.patients,
-      clientUrl: subgraphDatabaseUrl(database.adminUrl, 'patients', rolePasswords.patients),
+      clientUrl: subgraphDatabaseUrl(adminUrl, 'patients', rolePasswords.patients),
       entities,
       poolSize: 2,
     });
     await insertNlEvaluationPeople(orm.em.fork(), set);
     await orm.close();
-    await analyzeNlTables(database.adminUrl);
+    await analyzeNlTables(adminUrl);
     log(`loaded ${count} people`);
 
     const signUp = await post(stack.urls.edge, {
@@ -115,7 +101,7 @@ runMain(async () => {
     const auth = { authorization: `Bearer ${signUp.data?.signUp.accessToken}` };
     const ask = async (query: string) => {
       const started = performance.now();
-      const answer = await post(stack!.urls.edge, { query: SEARCH, variables: { query } }, auth);
+      const answer = await post(stack.urls.edge, { query: SEARCH, variables: { query } }, auth);
       if (answer.errors) throw new Error(`patientSearch failed: ${answer.errors[0]?.message}`);
       return performance.now() - started;
     };
@@ -140,8 +126,6 @@ runMain(async () => {
       `Slowest (median of 3): ${slowest.map(({ query, ms }) => `"${query}" ${ms.toFixed(1)} ms`).join('; ')}.`,
     );
   } finally {
-    await stack?.stop();
-    await database.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await throwaway?.stop();
   }
 });

@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@healthsync/orm/testing';
-import { type RunningStack, type StackOptions, startStack } from './stack.js';
+import type { StackOptions } from './stack.js';
+import { startThrowawayStack, type ThrowawayStackOptions } from './throwaway.js';
 
-/** Launcher options as the tests want them: free ports, quiet, test settings; `overrides` win. */
+/** Launcher options as the tests want them: free ports, quiet, test settings. */
+const TEST_LAUNCHER = {
+  ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+  nginxBin: 'nginx',
+  requireNginx: false,
+  nodeEnv: 'test',
+  logLevel: 'silent',
+  output: 'quiet',
+  log: () => {},
+} satisfies Partial<StackOptions>;
+
+/** The tests' launcher options with `overrides` (a test that starts the launcher itself). */
 export function testStackOptions(overrides: Partial<StackOptions> & Pick<StackOptions, 'dataDir'>): StackOptions {
-  return {
-    ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-    nginxBin: 'nginx',
-    requireNginx: false,
-    nodeEnv: 'test',
-    logLevel: 'silent',
-    output: 'quiet',
-    log: () => {},
-    ...overrides,
-  };
+  return { ...TEST_LAUNCHER, ...overrides };
 }
 
 export interface TestStackOptions {
@@ -26,47 +26,38 @@ export interface TestStackOptions {
   /** Extra settings for every service (SUBGRAPH_SECRET, ADMIN_EMAIL…). */
   env?: Record<string, string>;
   /** Launcher options beyond these (TLS, log level, a listener for every child's output…). */
-  launcher?: Partial<StackOptions>;
+  launcher?: Partial<ThrowawayStackOptions['launcher']>;
 }
 
 /**
  * The whole stack on free ports, as `npm start` runs it, nginx on the edge, on a fresh test
- * database: what the end-to-end tests (and the data CLIs' tests) talk to. `stop` removes it all.
+ * database (a throwaway stack, throwaway.ts): what the end-to-end tests (and the data CLIs'
+ * tests) talk to. `stop` removes it all.
  */
 export async function startTestStack({ nodeEnv = 'test', requireNginx = true, env, launcher }: TestStackOptions = {}) {
   // Production services require a subgraph secret; a test that calls a subgraph directly sends it.
   const subgraphSecret =
     env?.SUBGRAPH_SECRET ?? (nodeEnv === 'production' ? randomBytes(32).toString('hex') : undefined);
   const serviceEnv = { ...env, ...(subgraphSecret ? { SUBGRAPH_SECRET: subgraphSecret } : {}) };
-  const database: TestDatabase = await createTestDatabase();
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-stack-'));
-  // nginx workers run unprivileged when we are root: they buffer large bodies (an import batch)
-  // under this folder, which mkdtemp's 0700 would make a 500.
-  chmodSync(dataDir, 0o755);
-  let stack: RunningStack;
-  try {
-    stack = await startStack(
-      testStackOptions({
-        databaseUrl: database.adminUrl,
-        rolePasswords: database.passwords,
-        dataDir,
-        requireNginx,
-        nodeEnv,
-        env: serviceEnv,
-        ...launcher,
-      }),
-    );
-  } catch (error) {
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-  const stop = async () => {
-    await stack.stop();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+  let database: TestDatabase | undefined;
+  const throwaway = await startThrowawayStack({
+    prefix: 'healthsync-stack-',
+    makeDatabase: async () => {
+      const made = await createTestDatabase();
+      database = made;
+      return { adminUrl: made.adminUrl, passwords: made.passwords, remove: () => made.drop() };
+    },
+    launcher: { ...TEST_LAUNCHER, requireNginx, nodeEnv, env: serviceEnv, ...launcher },
+  });
+  const { stack } = throwaway;
+  return {
+    stack,
+    database: database as TestDatabase,
+    dataDir: throwaway.workDir,
+    edge: stack.urls.edge,
+    subgraphSecret,
+    stop: throwaway.stop,
   };
-  return { stack, database, dataDir, edge: stack.urls.edge, subgraphSecret, stop };
 }
 export type TestStack = Awaited<ReturnType<typeof startTestStack>>;
 

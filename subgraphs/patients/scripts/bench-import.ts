@@ -11,25 +11,16 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  createWriteStream,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { dropDatabase, openDatabase, REPO_ROOT, withClient } from '@healthsync/orm/database';
+import { REPO_ROOT, withClient } from '@healthsync/orm/database';
 import { cpuSeconds } from '@healthsync/gateway/bench/cpu';
 import { findNginx } from '@healthsync/gateway/stack/nginx';
-import { type RunningStack, startStack } from '@healthsync/gateway/stack';
+import { startThrowawayStack, type ThrowawayStack } from '@healthsync/gateway/stack/throwaway';
 import { connect, rate } from './api.js';
 import { loadBenchImportConfig, runCli } from './environment.js';
 import { runImport } from './import.js';
@@ -237,53 +228,42 @@ async function benchSummary(
 runCli(async () => {
   const config = loadBenchImportConfig();
   const loadBefore = os.loadavg()[0]?.toFixed(1);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'healthsync-bench-import-'));
-  // nginx workers (unprivileged) buffer request bodies under workDir/nginx/temp.
-  chmodSync(workDir, 0o755);
-  const cleanups: (() => Promise<void>)[] = [async () => rmSync(workDir, { recursive: true, force: true })];
-  let stack: RunningStack | undefined;
+  let throwaway: ThrowawayStack | undefined;
   try {
-    let adminUrl: string;
-    if (config.DATABASE_URL) {
-      const url = new URL(config.DATABASE_URL);
-      url.pathname = `/healthsync_bench_import_${randomBytes(4).toString('hex')}`;
-      adminUrl = url.toString();
-      cleanups.unshift(() => dropDatabase(adminUrl));
-    } else {
-      const database = await openDatabase({ dataDir: workDir, log });
-      adminUrl = database.adminUrl;
-      cleanups.unshift(() => database.stop());
-    }
-    const postgres = await withClient(
-      config.DATABASE_URL ?? adminUrl,
-      async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version,
-    );
     const nginx = findNginx(config.NGINX_BIN);
-    stack = await startStack({
-      databaseUrl: adminUrl,
-      dataDir: workDir,
-      ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
-      nginxBin: config.NGINX_BIN,
-      requireNginx: false,
-      // All the bench's requests come from one address: the per-address limit would answer them
-      // 429 and the client's retry waits would be timed as the stack's. The limiter itself (a zone
-      // lookup on every request) stays in the path.
-      edgeRate: { limit: 1_000_000, burst: 100 },
-      nodeEnv: 'production',
-      logLevel: 'warn',
-      output: 'quiet',
-      log,
-      env: {
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        ...(config.BENCH_CPU_PROF_DIR
-          ? {
-              NODE_OPTIONS: `--import ${path.join(REPO_ROOT, 'gateway/bench/cpu-profile.mjs')}`,
-              BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
-            }
-          : {}),
+    // A database of its own: a new one on DATABASE_URL's server, or a throwaway embedded cluster.
+    throwaway = await startThrowawayStack({
+      prefix: 'healthsync-bench-import-',
+      serverUrl: config.DATABASE_URL,
+      launcher: {
+        ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+        nginxBin: config.NGINX_BIN,
+        requireNginx: false,
+        // All the bench's requests come from one address: the per-address limit would answer them
+        // 429 and the client's retry waits would be timed as the stack's. The limiter itself (a zone
+        // lookup on every request) stays in the path.
+        edgeRate: { limit: 1_000_000, burst: 100 },
+        nodeEnv: 'production',
+        logLevel: 'warn',
+        output: 'quiet',
+        log,
+        env: {
+          ADMIN_EMAIL: ADMIN.email,
+          ADMIN_PASSWORD: ADMIN.password,
+          ...(config.BENCH_CPU_PROF_DIR
+            ? {
+                NODE_OPTIONS: `--import ${path.join(REPO_ROOT, 'gateway/bench/cpu-profile.mjs')}`,
+                BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
+              }
+            : {}),
+        },
       },
     });
+    const { stack, adminUrl, workDir } = throwaway;
+    const postgres = await withClient(
+      adminUrl,
+      async (client) => (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version,
+    );
     if (config.BENCH_CPU_PROF_DIR) mkdirSync(config.BENCH_CPU_PROF_DIR, { recursive: true });
     const roots = Object.fromEntries(
       [
@@ -407,7 +387,6 @@ runCli(async () => {
     for (const line of memory) console.log(`- import CLI process, ${line}`);
     return 0;
   } finally {
-    await stack?.stop();
-    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    await throwaway?.stop().catch(() => {});
   }
 });
