@@ -45,7 +45,7 @@ export type AccessTokenVerifier = (token: string) => Promise<Viewer>;
 /**
  * A token whose signature and claims were verified is remembered this long (never past its
  * `exp`): a session sends the same token on every request, and behind the gateway each subgraph
- * verifies it again, so the EdDSA check was 5–8% of every service's CPU under load. The
+ * verifies it again: an EdDSA check per request and service would be a share of each one's CPU. The
  * revocation cut-off is still checked on every request. Signing keys are cached for minutes by
  * the JWKS client anyway, so a retired key is not honoured noticeably longer.
  */
