@@ -7,6 +7,9 @@ import type { SubgraphReplicas } from './replicas.js';
 /** The anonymous operations that need password work (argon2) at the users subgraph. */
 const PASSWORD_FIELDS = new Set(['signUp', 'login']);
 
+/** The longest the gateway refuses on one replica's word. */
+const MAX_FULL_MS = 60_000;
+
 /** How often, at most, the gateway logs that it is refusing sign-ups and sign-ins. */
 const LOG_EVERY_MS = 10_000;
 
@@ -36,9 +39,10 @@ export class PasswordWorkGate {
   private refused = 0;
   private loggedAt = Number.NEGATIVE_INFINITY;
 
+  /** `now`: a monotonic clock in ms (a wall clock set back would keep the gate shut). */
   constructor(
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** The users subgraph's replicas (set as the gateway builds its data sources). */
@@ -47,20 +51,24 @@ export class PasswordWorkGate {
     this.fullUntil.clear();
   }
 
-  /** `replica` answered that its queue takes work again in `roomInMs`. */
+  /** `replica` answered that its queue takes work again in `roomInMs` (a minute at most). */
   full(replica: URL, roomInMs: number): void {
     if (!(roomInMs > 0)) return;
-    this.fullUntil.set(replica.href, this.now() + Math.min(roomInMs, 60_000));
+    this.fullUntil.set(replica.href, this.now() + Math.min(roomInMs, MAX_FULL_MS));
   }
 
-  /** Milliseconds until some replica takes password work again; 0 when one does now. */
+  /**
+   * Milliseconds until some replica in rotation takes password work again; 0 when one does now
+   * (with every replica down, each counts, as each is tried).
+   */
   fullForMs(): number {
     if (!this.replicas) return 0;
     const now = this.now();
+    const inRotation = this.replicas.replicas.filter((replica) => replica.up);
     let soonest = Number.POSITIVE_INFINITY;
-    for (const { url } of this.replicas.replicas)
+    for (const { url } of inRotation.length ? inRotation : this.replicas.replicas)
       soonest = Math.min(soonest, (this.fullUntil.get(url.href) ?? 0) - now);
-    return Math.max(0, soonest);
+    return Math.min(MAX_FULL_MS, Math.max(0, soonest));
   }
 
   /** Refuses a sign-up or sign-in at once while every replica is full. */

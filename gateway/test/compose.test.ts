@@ -3,12 +3,13 @@
  * the Compose Specification JSON schema, and against the code it deploys (service names, ports,
  * the variables each service's environment.ts reads, database roles, nginx upstreams, health paths).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { HEALTH_PATHS } from '@healthsync/orm/http';
-import { REPO_ROOT, SUBGRAPH_DATABASES } from '@healthsync/orm/database';
+import { REPO_ROOT, SUBGRAPH_DATABASES, workspaceFolder } from '@healthsync/orm/database';
+import { temporaryFolder } from '@healthsync/orm/testing';
 import { MigrateEnvironment } from '@healthsync/orm/migrate-environment';
 import { parse } from 'yaml';
 import type { z } from 'zod';
@@ -316,6 +317,34 @@ describe('docker-compose.yml', () => {
       expect(copied.length).toBeGreaterThan(3);
       expect(copied.filter((file) => !existsSync(path.join(REPO_ROOT, file)))).toEqual([]);
     });
+  });
+
+  it("holds what each image's code looks for: the migrations in the folder the toolkit finds for each subgraph", () => {
+    // The image's files laid out as its COPY lines put them (those from the repository), then the
+    // toolkit's own lookup run against that layout.
+    for (const [image, subgraphs] of [
+      ['migrate', ['users', 'patients']],
+      ['users', ['users']],
+      ['patients', ['patients']],
+    ] as const) {
+      const dockerfile = readFileSync(path.join(REPO_ROOT, services[image]!.build!.dockerfile), 'utf8');
+      const root = temporaryFolder(`healthsync-image-${image}-`);
+      for (const [, sources, target] of dockerfile.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)) {
+        const files = sources!.split(' ');
+        for (const file of files) {
+          const into =
+            files.length > 1 || target!.endsWith('/')
+              ? path.join(root, target!, path.basename(file))
+              : path.join(root, target!);
+          cpSync(path.join(REPO_ROOT, file), into, { recursive: true });
+        }
+      }
+      for (const name of subgraphs) {
+        const folder = workspaceFolder(`@healthsync/${name}`, root);
+        if (image === 'migrate') expect(existsSync(path.join(folder, 'migrations'))).toBe(true);
+        expect(path.relative(root, folder)).toBe(`subgraphs/${name}`);
+      }
+    }
   });
 
   it('builds each image from a Dockerfile inside its workspace, with the repository as context', () => {

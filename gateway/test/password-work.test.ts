@@ -63,6 +63,19 @@ describe('the gate', () => {
     expect(gate.fullForMs()).toBe(60_000);
   });
 
+  test('a replica out of rotation does not hold the gate open; with every replica down, each counts', () => {
+    const now = 0;
+    const gate = new PasswordWorkGate(logger, () => now);
+    const two = new SubgraphReplicas([first.href, second.href]);
+    gate.watch(two);
+    gate.full(first, 400);
+    expect(gate.fullForMs()).toBe(0);
+    (two.replicas[1] as { up: boolean }).up = false; // the second refused a connection
+    expect(gate.fullForMs()).toBe(400);
+    (two.replicas[0] as { up: boolean }).up = false;
+    expect(gate.fullForMs()).toBe(0); // both down: both are tried, and the second may have room
+  });
+
   test('watching the replicas again forgets what was heard of the old ones', () => {
     const gate = new PasswordWorkGate(logger, () => 0);
     const one = new SubgraphReplicas([first.href]);

@@ -67,13 +67,18 @@ export async function startThrowawayStack(options: ThrowawayStackOptions): Promi
   let database: ThrowawayDatabase | undefined;
   let stack: RunningStack | undefined;
   let stopped: Promise<void> | undefined;
+  // Each step runs whatever the one before did: a stack that failed to stop still has its
+  // database removed (an embedded cluster stopped before its folder goes).
   const stop = () =>
     (stopped ??= (async () => {
       try {
         await stack?.stop();
-        await database?.remove();
       } finally {
-        rmSync(workDir, { recursive: true, force: true });
+        try {
+          await database?.remove();
+        } finally {
+          rmSync(workDir, { recursive: true, force: true });
+        }
       }
     })());
   try {
@@ -107,7 +112,8 @@ export async function startThrowawayStack(options: ThrowawayStackOptions): Promi
       stop,
     };
   } catch (error) {
-    await stop();
+    // The start's error is the one to see; a failure to clean up after it would hide it.
+    await stop().catch(() => {});
     throw error;
   }
 }
