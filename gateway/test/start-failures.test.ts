@@ -11,6 +11,9 @@ import path from 'node:path';
 import { findFreePort, REPO_ROOT } from '@healthsync/orm/database';
 
 const folder = mkdtempSync(path.join(os.tmpdir(), 'healthsync-start-failures-'));
+// Reachable by nginx's workers as root: a private folder would send the launcher's nginx prefix
+// to /var/tmp (resolveDataDir), outside what this file removes.
+chmodSync(folder, 0o755);
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 /** Runs the launcher with `env` over a minimal environment; its exit code and stderr. */
