@@ -21,11 +21,13 @@ let hub: RevocationHub;
 let server: http.Server;
 let url: string;
 const logged: string[] = [];
+/** Every statement of the hub's own ORM: how often its copy of the list is loaded. */
+const hubQueries: string[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
   harness = await createUsersHarness(database);
-  orm = await initUsersOrm(harness.config);
+  orm = await initUsersOrm(harness.config, (sql) => hubQueries.push(sql));
   const logger = createLogger('users', 'warn', { write: (line: string) => logged.push(line) });
   hub = createRevocationHub(orm, harness.config, logger, { listen: true });
   const app = express();
@@ -155,6 +157,40 @@ test('a stream says it is alive every 5 s', async () => {
   }
 }, 15_000);
 
+/** Statements the hub ran while `work` ran. */
+async function queriesDuring(work: () => Promise<void>): Promise<string[]> {
+  const before = hubQueries.length;
+  await work();
+  return hubQueries.slice(before);
+}
+
+/** Two lookups of the hub's own copy 1.2 s apart: pushed, the second loads nothing; unpushed, it reloads (every second). */
+const twoLookups = () =>
+  queriesDuring(async () => {
+    const { user } = await harness.createTestUser();
+    await hub.revocations.notBeforeOf(user.id);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await hub.revocations.notBeforeOf(user.id);
+  });
+
+test('while the channel is up, the hub’s own copy is kept by the push, not reloaded', async () => {
+  (await openStreamWhenUp()).close();
+  hub.revocations.invalidate();
+  const loads = (await twoLookups()).filter((sql) => /tokens_valid_after/.test(sql));
+  expect(loads).toHaveLength(1);
+});
+
+test('a cut-off that cannot be loaded ends every stream, so that subscribers reload, and is logged', async () => {
+  const stream = await openStreamWhenUp();
+  await until(() => stream.lines.length > 0);
+  // A notification naming no account id: loading its cut-off fails.
+  await harness.adminQuery("SELECT pg_notify('healthsync_revocations', 'not-a-user-id')");
+  await until(() => stream.ended);
+  const line = logged.find((entry) => entry.includes('revocation not pushed; streams restarted'));
+  expect(JSON.parse(line ?? '{}').err).toEqual(expect.objectContaining({ message: expect.any(String) }));
+  (await openStreamWhenUp()).close();
+});
+
 test('when the channel is lost, streams end and none is served until LISTEN is back', async () => {
   const stream = await openStreamWhenUp();
   await until(() => stream.lines.length > 0);
@@ -167,6 +203,36 @@ test('when the channel is lost, streams end and none is served until LISTEN is b
   ).toBe(true);
   const again = await openStreamWhenUp();
   again.close();
+  // Back: the hub's own copy is pushed again (reloaded once, then kept).
+  const loads = (await twoLookups()).filter((sql) => /tokens_valid_after/.test(sql));
+  expect(loads).toHaveLength(1);
+});
+
+test('a hub without the channel (an in-process server) serves no stream', async () => {
+  const quiet = createRevocationHub(orm, harness.config, createLogger('users', 'silent'), { listen: false });
+  const app = express();
+  app.get('/internal/revocations', (req, res) => quiet.serve(req, res));
+  const other = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => other.once('listening', resolve));
+  const status = async () => {
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/internal/revocations`, {
+      headers: { accept: 'application/x-ndjson' },
+      signal: controller.signal,
+    });
+    controller.abort(); // a stream would never end
+    return response.status;
+  };
+  try {
+    // Now, and after a LISTEN would have been in place.
+    expect(await status()).toBe(503);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await status()).toBe(503);
+  } finally {
+    other.closeAllConnections();
+    await new Promise((resolve) => other.close(resolve));
+    await quiet.close();
+  }
 });
 
 test('a stopping service ends every stream and refuses new ones with 503; the JSON list still answers', async () => {
