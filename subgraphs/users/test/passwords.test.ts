@@ -83,6 +83,18 @@ describe('argon2 concurrency bound', () => {
     expect(state.peak).toBe(2);
   });
 
+  test('the rest is the ratio times the task: twice as long at 2', async () => {
+    const limit = createLimiter(1, { restRatio: 2 });
+    const busy = (ms: number) => async () => {
+      const started = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return started;
+    };
+    const [firstStarted, secondStarted] = await Promise.all([limit(busy(40)), limit(busy(1))]);
+    // 40 ms of work, then 80 ms of rest.
+    expect(secondStarted - firstStarted).toBeGreaterThanOrEqual(115);
+  });
+
   test('with a rest ratio, a queued task starts only after the slot rested; a lone task starts at once', async () => {
     const limit = createLimiter(1, { restRatio: 1 });
     const busy = (ms: number) => async () => {
@@ -448,14 +460,15 @@ describe('the queue arithmetic', () => {
 
   test('the recent duration is a moving average: four fifths of the old, one fifth of the last task', async () => {
     const limit = createLimiter(1, { maxWaitMs: 0 });
-    const sleeping = limit(() => new Promise((resolve) => setTimeout(resolve, 300)));
-    await sleeping;
+    const started = performance.now();
+    await limit(() => new Promise((resolve) => setTimeout(resolve, 300)));
+    const took = performance.now() - started; // from outside: a little more than the limiter's own
     let release!: () => void;
     const holding = limit(() => new Promise<void>((resolve) => (release = resolve)));
-    // 50 × 0.8 + ~300 × 0.2 = ~100 ms (the timer may fire late on a loaded machine).
+    // 50 × 0.8 + took × 0.2 (about 100 ms; the timer may fire late on a loaded machine).
     const wait = limit.refusal()?.retryAfterMs ?? 0;
-    expect(wait).toBeGreaterThanOrEqual(99);
-    expect(wait).toBeLessThan(140);
+    expect(wait).toBeGreaterThan(40 + (took - 5) * 0.2);
+    expect(wait).toBeLessThanOrEqual(40 + took * 0.2);
     release();
     await holding;
   });
@@ -472,6 +485,7 @@ describe('the queue arithmetic', () => {
     const held = gates.map(({ task }) => limit(task));
     // Two ahead of the next task (the one waiting and itself), 50 ms each and 50 ms of rest, one slot.
     const full = limit.refusal();
+    expect(full?.message).toBe('too many tasks waiting');
     expect(full?.retryAfterMs).toBe(200);
     expect(full?.roomInMs).toBe(50);
     // What the gateway is told, in whole milliseconds; the client gets whole seconds.
@@ -491,7 +505,7 @@ describe('a hashing process that dies', () => {
     // Asked before its death is noticed: the unknown account's stand-in hash fails with it.
     await expect(passwords.verify(undefined, 'whatever password')).rejects.toThrow(/hashing process/);
     // An error, not a RATE_LIMITED answer: nothing to retry after.
-    await expect(inFlight).rejects.toThrow(/hashing process/);
+    await expect(inFlight).rejects.toThrow(/^the password hashing process exited \(SIGKILL\)$/);
     await expect(passwords.verify(undefined, 'whatever password')).resolves.toBe(false);
   });
 });
