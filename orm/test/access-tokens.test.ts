@@ -8,6 +8,7 @@ import {
   DEFAULT_TOKEN_AUDIENCE,
   DEFAULT_TOKEN_ISSUER,
   CLIENT_ADDRESS_HEADER,
+  PASSWORD_WORK_FULL_HEADER,
   REVOCATION_STREAM_TYPE,
   REVOCATIONS_PATH,
   type RevocationFeed,
@@ -173,6 +174,17 @@ describe('revocation cache: its clocks, its feed and its lookups', () => {
     expect(load).toHaveBeenCalledTimes(3);
   });
 
+  test('a feed that has not said it is up yet counts as down: the copy is reloaded past unpushedRefreshMs', async () => {
+    jest.useFakeTimers({ now: T0, doNotFake: ['nextTick', 'setImmediate'] });
+    const { feed } = manualFeed();
+    const load = jest.fn(async () => ({ notBefore: {} }));
+    const cache = createRevocationCache(load, { feed, unpushedRefreshMs: 1_000 });
+    await cache.notBeforeOf(USER);
+    at(1_001);
+    await cache.notBeforeOf(USER);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
   test('unpushed: a copy over unpushedRefreshMs old is reloaded first, unless the last try has just failed', async () => {
     jest.useFakeTimers({ now: T0, doNotFake: ['nextTick', 'setImmediate'] });
     const { feed, state } = manualFeed();
@@ -303,6 +315,7 @@ describe('createRemoteRevocations', () => {
     expect(REVOCATION_STREAM_TYPE).toBe('application/x-ndjson');
     expect(SUBGRAPH_SECRET_HEADER).toBe('x-healthsync-subgraph-secret');
     expect(CLIENT_ADDRESS_HEADER).toBe('x-healthsync-client-address');
+    expect(PASSWORD_WORK_FULL_HEADER).toBe('x-healthsync-password-work-full-ms');
     expect(revocationsUrlFor('http://users:4001/.well-known/jwks.json')).toBe('http://users:4001/internal/revocations');
   });
 });

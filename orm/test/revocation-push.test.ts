@@ -204,6 +204,7 @@ describe('revocationStream', () => {
     ['a ping', '{"type":"ping"}'],
     ['a snapshot of the wrong shape', '{"type":"snapshot","notBefore":{"u1":"soon"}}'],
     ['a snapshot without a list', '{"type":"snapshot","notBefore":null}'],
+    ['a message of another type carrying a list', '{"type":"catalogue","notBefore":{}}'],
     ['no JSON', 'snapshot'],
   ])('a stream that opens with %s is never up: nothing is told and it reconnects', async (_what, firstLine) => {
     const users = await startUsersStandIn();
@@ -216,6 +217,21 @@ describe('revocationStream', () => {
       users.control.answer = 'snapshot';
       await until(() => told.length === 1);
       expect(told).toEqual([['connected', { notBefore: {} }]]);
+    } finally {
+      stop();
+      await users.close();
+    }
+  });
+
+  test('a cut-off whose user id is not a string ends the stream', async () => {
+    const users = await startUsersStandIn();
+    const { push, told } = recordingPush();
+    const stop = revocationStream(users.url)(push);
+    try {
+      await until(() => told.length === 1);
+      users.send({ type: 'cutoff', userId: 7, notBefore: 5 } as never);
+      await until(() => told.length === 2);
+      expect(told[1]).toEqual(['disconnected']);
     } finally {
       stop();
       await users.close();
