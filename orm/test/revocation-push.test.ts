@@ -26,7 +26,13 @@ async function startUsersStandIn() {
   const streams = new Set<http.ServerResponse>();
   const streamRequests: { at: number; secret: string | undefined }[] = [];
   const control = {
-    answer: 'snapshot' as 'snapshot' | 'refuse' | 'json' | { firstLine: string },
+    answer: 'snapshot' as
+      | 'snapshot'
+      | 'refuse'
+      | 'json'
+      | 'refusedWithSnapshot'
+      | 'withCharset'
+      | { firstLine: string },
   };
   let loads = 0;
   let streamsOpened = 0;
@@ -39,15 +45,25 @@ async function startUsersStandIn() {
         res.end();
         return;
       }
+      if (answer === 'refusedWithSnapshot') {
+        // A refusal whose body happens to read like a stream: still a refusal.
+        res.writeHead(503, { 'content-type': REVOCATION_STREAM_TYPE });
+        res.write(`${JSON.stringify({ type: 'snapshot', notBefore: {} })}\n`);
+        return;
+      }
       if (answer === 'json') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write(`${JSON.stringify({ type: 'snapshot', notBefore: {} })}\n`);
         return;
       }
       streamsOpened++;
-      res.writeHead(200, { 'content-type': REVOCATION_STREAM_TYPE });
+      res.writeHead(200, {
+        'content-type': answer === 'withCharset' ? `${REVOCATION_STREAM_TYPE}; charset=utf-8` : REVOCATION_STREAM_TYPE,
+      });
       const first =
-        answer === 'snapshot' ? JSON.stringify({ type: 'snapshot', notBefore: list.notBefore }) : answer.firstLine;
+        answer === 'snapshot' || answer === 'withCharset'
+          ? JSON.stringify({ type: 'snapshot', notBefore: list.notBefore })
+          : answer.firstLine;
       res.write(`${first}\n`);
       streams.add(res);
       req.on('close', () => streams.delete(res));
@@ -215,6 +231,23 @@ describe('revocationStream', () => {
       await until(() => users.streamsOpened === 2);
       expect(told).toEqual([]);
       users.control.answer = 'snapshot';
+      await until(() => told.length === 1);
+      expect(told).toEqual([['connected', { notBefore: {} }]]);
+    } finally {
+      stop();
+      await users.close();
+    }
+  });
+
+  test('a stream is an answer of 200 whose type starts with the stream type (parameters allowed); a refusal is not, whatever its body', async () => {
+    const users = await startUsersStandIn();
+    users.control.answer = 'refusedWithSnapshot';
+    const { push, told } = recordingPush();
+    const stop = revocationStream(users.url)(push);
+    try {
+      await until(() => users.streamRequests.length === 2);
+      expect(told).toEqual([]);
+      users.control.answer = 'withCharset';
       await until(() => told.length === 1);
       expect(told).toEqual([['connected', { notBefore: {} }]]);
     } finally {
