@@ -16,6 +16,7 @@ import { SUBGRAPH_SECRET_HEADER } from '@healthsync/orm/auth';
 import { findNginx } from '../src/stack/nginx.js';
 import { type ManagedChild, spawnChild, waitUntilReady } from '../src/stack/processes.js';
 import { startThrowawayStack, type ThrowawayStack } from '../src/stack/throwaway.js';
+import { benchLauncher } from './stack.js';
 import { cpuPerRequest, cpuSeconds, postmasterPid } from './cpu.js';
 import { loadBenchConfig } from './environment.js';
 import { graphqlRequest, type LoadResult, runLoad } from './load.js';
@@ -156,17 +157,10 @@ runMain(async () => {
     throwaway = await startThrowawayStack({
       prefix: 'healthsync-bench-',
       serverUrl: config.DATABASE_URL,
-      launcher: {
-        ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+      launcher: benchLauncher({
         nginxBin: config.NGINX_BIN,
-        requireNginx: false,
-        // A load test comes from one address: the per-address limit would answer it 429. The
-        // limiter itself (a zone lookup on every request) stays in the path.
-        edgeRate: { limit: 1_000_000, burst: 100 },
-        nodeEnv: 'production',
         logLevel: config.BENCH_LOG_LEVEL,
-        output: 'quiet',
-        log: () => {},
+        cpuProfileDir: config.BENCH_CPU_PROF_DIR,
         env: {
           SUBGRAPH_SECRET: subgraphSecret,
           // The bench's clinicians sign up through the API and work at once; and the sign-up flood
@@ -174,14 +168,8 @@ runMain(async () => {
           // what it measures is the bounded argon2 queue.
           SIGNUP_MODE: 'open',
           SIGNUP_MAX_PER_ADDRESS: '1000000000',
-          ...(config.BENCH_CPU_PROF_DIR
-            ? {
-                NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
-                BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
-              }
-            : {}),
         },
-      },
+      }),
     });
     const { adminUrl, rolePasswords, workDir } = throwaway;
     log(

@@ -11,7 +11,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initSubgraphOrm, SUBGRAPH_DATABASES, subgraphDatabaseUrl } from '@healthsync/orm/database';
 import { runMain } from '@healthsync/orm';
@@ -19,6 +18,7 @@ import { entities } from '@healthsync/patients/entities';
 import { analyzeNlTables, insertNlEvaluationPeople } from '@healthsync/patients/scripts/nl-search-evaluation/evaluate';
 import { generateEvaluationSet } from '@healthsync/patients/scripts/nl-search-evaluation/generate';
 import { startThrowawayStack, type ThrowawayStack } from '../src/stack/throwaway.js';
+import { benchLauncher } from './stack.js';
 import { loadBenchConfig } from './environment.js';
 import { describeMachine, loadAverage } from './report.js';
 
@@ -56,27 +56,16 @@ runMain(async () => {
   try {
     throwaway = await startThrowawayStack({
       prefix: 'healthsync-nl-edge-',
-      launcher: {
-        ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+      launcher: benchLauncher({
         nginxBin: 'nginx',
-        requireNginx: false,
-        edgeRate: { limit: 1_000_000, burst: 100 },
-        nodeEnv: 'production',
         logLevel: 'warn',
-        output: 'quiet',
-        log: () => {},
+        cpuProfileDir: profileDir,
         env: {
           SUBGRAPH_SECRET: randomBytes(32).toString('base64url'),
           SIGNUP_MODE: 'open',
           NL_SEARCH_SEMANTIC: semantic,
-          ...(profileDir
-            ? {
-                NODE_OPTIONS: `--import ${path.join(import.meta.dirname, 'cpu-profile.mjs')}`,
-                BENCH_CPU_PROF_DIR: path.resolve(profileDir),
-              }
-            : {}),
         },
-      },
+      }),
     });
     const { stack, rolePasswords, adminUrl } = throwaway;
     log(`stack up, edge ${stack.urls.edge}${stack.nginx ? ' (nginx)' : ' (no nginx: the gateway)'}`);

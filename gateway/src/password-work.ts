@@ -62,7 +62,7 @@ export class PasswordWorkGate {
    * (with every replica down, each counts, as each is tried).
    */
   fullForMs(): number {
-    if (!this.replicas) return 0;
+    if (!this.replicas || this.fullUntil.size === 0) return 0;
     const now = this.now();
     const inRotation = this.replicas.replicas.filter((replica) => replica.up);
     let soonest = Number.POSITIVE_INFINITY;
@@ -76,8 +76,10 @@ export class PasswordWorkGate {
     // One listener for every request: nothing is allocated per request.
     const listener: GraphQLRequestListener<GatewayContext> = {
       didResolveOperation: async ({ operation }) => {
+        // Every request passes here: the cheap look at its operation first, the clock only for a sign-up or sign-in.
+        if (!operation || !isPasswordWork(operation)) return;
         const ms = this.fullForMs();
-        if (ms === 0 || !operation || !isPasswordWork(operation)) return;
+        if (ms === 0) return;
         this.refused++;
         if (this.now() - this.loggedAt >= LOG_EVERY_MS) {
           this.logger.warn(

@@ -181,6 +181,25 @@ function recordingPush() {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type UsersStandIn = Awaited<ReturnType<typeof startUsersStandIn>>;
+
+/** A users stand-in first answering `answer`, and a stream reading it, for `body`; both stopped after. */
+async function withStream(
+  answer: UsersStandIn['control']['answer'],
+  body: (users: UsersStandIn, told: unknown[][]) => Promise<void>,
+): Promise<void> {
+  const users = await startUsersStandIn();
+  users.control.answer = answer;
+  const { push, told } = recordingPush();
+  const stop = revocationStream(users.url)(push);
+  try {
+    await body(users, told);
+  } finally {
+    stop();
+    await users.close();
+  }
+}
+
 describe('revocationStream', () => {
   test('reads whole lines only, skips blank ones and pings, sends the secret, and ends on a line it cannot read', async () => {
     const users = await startUsersStandIn();
@@ -222,54 +241,32 @@ describe('revocationStream', () => {
     ['a snapshot without a list', '{"type":"snapshot","notBefore":null}'],
     ['a message of another type carrying a list', '{"type":"catalogue","notBefore":{}}'],
     ['no JSON', 'snapshot'],
-  ])('a stream that opens with %s is never up: nothing is told and it reconnects', async (_what, firstLine) => {
-    const users = await startUsersStandIn();
-    users.control.answer = { firstLine };
-    const { push, told } = recordingPush();
-    const stop = revocationStream(users.url)(push);
-    try {
+  ])('a stream that opens with %s is never up: nothing is told and it reconnects', (_what, firstLine) =>
+    withStream({ firstLine }, async (users, told) => {
       await until(() => users.streamsOpened === 2);
       expect(told).toEqual([]);
       users.control.answer = 'snapshot';
       await until(() => told.length === 1);
       expect(told).toEqual([['connected', { notBefore: {} }]]);
-    } finally {
-      stop();
-      await users.close();
-    }
-  });
+    }),
+  );
 
-  test('a stream is an answer of 200 whose type starts with the stream type (parameters allowed); a refusal is not, whatever its body', async () => {
-    const users = await startUsersStandIn();
-    users.control.answer = 'refusedWithSnapshot';
-    const { push, told } = recordingPush();
-    const stop = revocationStream(users.url)(push);
-    try {
+  test('a stream is an answer of 200 whose type starts with the stream type (parameters allowed); a refusal is not, whatever its body', () =>
+    withStream('refusedWithSnapshot', async (users, told) => {
       await until(() => users.streamRequests.length === 2);
       expect(told).toEqual([]);
       users.control.answer = 'withCharset';
       await until(() => told.length === 1);
       expect(told).toEqual([['connected', { notBefore: {} }]]);
-    } finally {
-      stop();
-      await users.close();
-    }
-  });
+    }));
 
-  test('a cut-off whose user id is not a string ends the stream', async () => {
-    const users = await startUsersStandIn();
-    const { push, told } = recordingPush();
-    const stop = revocationStream(users.url)(push);
-    try {
+  test('a cut-off whose user id is not a string ends the stream', () =>
+    withStream('snapshot', async (users, told) => {
       await until(() => told.length === 1);
       users.send({ type: 'cutoff', userId: 7, notBefore: 5 } as never);
       await until(() => told.length === 2);
       expect(told[1]).toEqual(['disconnected']);
-    } finally {
-      stop();
-      await users.close();
-    }
-  });
+    }));
 
   test('a refused stream or one of another type is retried after 0.5 s, then 1 s, ...; a stream that was up restarts at 0.5 s', async () => {
     const users = await startUsersStandIn();

@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { REPO_ROOT, withClient } from '@healthsync/orm/database';
 import { cpuSeconds } from '@healthsync/gateway/bench/cpu';
 import { findNginx } from '@healthsync/gateway/stack/nginx';
+import { benchLauncher } from '@healthsync/gateway/bench/stack';
 import { startThrowawayStack, type ThrowawayStack } from '@healthsync/gateway/stack/throwaway';
 import { connect, rate } from './api.js';
 import { loadBenchImportConfig, runCli } from './environment.js';
@@ -235,29 +236,13 @@ runCli(async () => {
     throwaway = await startThrowawayStack({
       prefix: 'healthsync-bench-import-',
       serverUrl: config.DATABASE_URL,
-      launcher: {
-        ports: { edge: 0, gateway: 0, users: 0, patients: 0 },
+      launcher: benchLauncher({
         nginxBin: config.NGINX_BIN,
-        requireNginx: false,
-        // All the bench's requests come from one address: the per-address limit would answer them
-        // 429 and the client's retry waits would be timed as the stack's. The limiter itself (a zone
-        // lookup on every request) stays in the path.
-        edgeRate: { limit: 1_000_000, burst: 100 },
-        nodeEnv: 'production',
         logLevel: 'warn',
-        output: 'quiet',
         log,
-        env: {
-          ADMIN_EMAIL: ADMIN.email,
-          ADMIN_PASSWORD: ADMIN.password,
-          ...(config.BENCH_CPU_PROF_DIR
-            ? {
-                NODE_OPTIONS: `--import ${path.join(REPO_ROOT, 'gateway/bench/cpu-profile.mjs')}`,
-                BENCH_CPU_PROF_DIR: path.resolve(config.BENCH_CPU_PROF_DIR),
-              }
-            : {}),
-        },
-      },
+        cpuProfileDir: config.BENCH_CPU_PROF_DIR,
+        env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
+      }),
     });
     const { stack, adminUrl, workDir } = throwaway;
     const postgres = await withClient(

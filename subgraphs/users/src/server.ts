@@ -42,9 +42,10 @@ const passwordWorkFullHeader: SubgraphPlugin<UsersContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ errors, response }) {
+        if (!errors) return;
         const roomInMs = Math.max(
           0,
-          ...(errors ?? []).map((error) =>
+          ...errors.map((error) =>
             error.originalError instanceof PasswordWorkFullError ? error.originalError.roomInMs : 0,
           ),
         );

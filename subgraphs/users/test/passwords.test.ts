@@ -63,6 +63,13 @@ describe("the rule's judge of guessability, as the first check builds it", () =>
 });
 
 describe('argon2 concurrency bound', () => {
+  /** A task of `ms` that answers when it started. */
+  const busy = (ms: number) => async () => {
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return started;
+  };
+
   test('a limiter of 2 runs two tasks, queues the rest in order, and frees slots on failure', async () => {
     const limit = createLimiter(2);
     const state = { inFlight: 0, peak: 0, order: [] as number[] };
@@ -85,11 +92,6 @@ describe('argon2 concurrency bound', () => {
 
   test('the rest is the ratio times the task: twice as long at 2', async () => {
     const limit = createLimiter(1, { restRatio: 2 });
-    const busy = (ms: number) => async () => {
-      const started = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return started;
-    };
     const [firstStarted, secondStarted] = await Promise.all([limit(busy(40)), limit(busy(1))]);
     // 40 ms of work, then 80 ms of rest.
     expect(secondStarted - firstStarted).toBeGreaterThanOrEqual(115);
@@ -97,11 +99,6 @@ describe('argon2 concurrency bound', () => {
 
   test('with a rest ratio, a queued task starts only after the slot rested; a lone task starts at once', async () => {
     const limit = createLimiter(1, { restRatio: 1 });
-    const busy = (ms: number) => async () => {
-      const started = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return started;
-    };
     const first = limit(busy(60));
     const second = limit(busy(60));
     const [firstStarted, secondStarted] = await Promise.all([first, second]);
