@@ -502,7 +502,10 @@ describe('a hashing process that dies', () => {
     // Asked before its death is noticed: the unknown account's stand-in hash fails with it.
     await expect(passwords.verify(undefined, 'whatever password')).rejects.toThrow(/hashing process/);
     // An error, not a RATE_LIMITED answer: nothing to retry after.
-    await expect(inFlight).rejects.toThrow(/^the password hashing process exited \(SIGKILL\)$/);
+    // Its exit seen first, or its broken channel (a busy machine): either way one of the two messages.
+    await expect(inFlight).rejects.toThrow(
+      /^the password hashing process (exited \(SIGKILL\)|could not be reached \(.+\))$/,
+    );
     await expect(passwords.verify(undefined, 'whatever password')).resolves.toBe(false);
   });
 });
